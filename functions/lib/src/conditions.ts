@@ -1,0 +1,52 @@
+import { isKind, isObject, KubeObject, packagePathOf } from './kube/object';
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False';
+  reason?: string;
+  message?: string;
+}
+
+/** Nephio's condition type for a resource: `<apiVersion>.<Kind>.<name>`. */
+export function conditionType(apiVersion: string, kind: string, name: string): string {
+  return `${apiVersion}.${kind}.${name}`;
+}
+
+export const isKptfile = (o: KubeObject): boolean => isKind(o, 'kpt.dev/v1', 'Kptfile');
+
+function conditionsOf(kptfile: KubeObject): Condition[] {
+  const status = kptfile.status;
+  if (!isObject(status) || !Array.isArray(status.conditions)) return [];
+  return status.conditions as Condition[];
+}
+
+/**
+ * Replaces the conditions whose type starts with `prefix` by `wanted` (sorted by type), keeping
+ * every other condition where it was. Returns the same object when nothing changes, so the
+ * Kptfile goes back byte-for-byte.
+ */
+export function withConditions(kptfile: KubeObject, prefix: string, wanted: readonly Condition[]): KubeObject {
+  const current = conditionsOf(kptfile);
+  const others = current.filter((c) => !(isObject(c) && typeof c.type === 'string' && c.type.startsWith(prefix)));
+  const mine = [...wanted].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  const next = [...others, ...mine];
+  if (JSON.stringify(next) === JSON.stringify(current)) return kptfile;
+  const status = isObject(kptfile.status) ? { ...kptfile.status } : {};
+  if (next.length === 0) delete status.conditions;
+  else status.conditions = next;
+  const copy: KubeObject = { ...kptfile, status };
+  if (Object.keys(status).length === 0) delete copy.status;
+  return copy;
+}
+
+/**
+ * Sets, per package, the conditions of one kind of resource. `byPackage` maps a package path to the
+ * conditions wanted there; a package that has none of them loses its old ones.
+ */
+export function applyConditions(
+  items: readonly KubeObject[],
+  prefix: string,
+  byPackage: ReadonlyMap<string, Condition[]>,
+): KubeObject[] {
+  return items.map((o) => (isKptfile(o) ? withConditions(o, prefix, byPackage.get(packagePathOf(o)) ?? []) : o));
+}

@@ -1,0 +1,11 @@
+export * from './api/types';
+export * from './kube/object';
+export * from './results';
+export * from './resource-list';
+export * from './runner';
+export * from './conditions';
+export * from './claims';
+export * from './clusters';
+export * from './naming';
+export * from './schema/validate';
+export { RawScalar } from './yaml/scalar-schema';

@@ -1,0 +1,121 @@
+import type { KubernetesObject } from 'kpt-functions/dist/src/types';
+import { RawScalar } from '../yaml/scalar-schema';
+
+/** A resource as loaded: typed envelope, open body. Values may be RawScalar (see scalar-schema). */
+export interface KubeObject extends KubernetesObject {
+  [field: string]: unknown;
+}
+
+export type Labels = Record<string, string>;
+
+export const ANNOTATIONS = {
+  packagePath: 'internal.config.kubernetes.io/package-path',
+  path: 'internal.config.kubernetes.io/path',
+  index: 'internal.config.kubernetes.io/index',
+  id: 'internal.config.kubernetes.io/id',
+  legacyPath: 'config.kubernetes.io/path',
+  legacyIndex: 'config.kubernetes.io/index',
+  legacyId: 'config.k8s.io/id',
+  localConfig: 'config.kubernetes.io/local-config',
+  owner: 'specializer.nephio.org/owner',
+  for: 'specializer.nephio.org/for',
+  networkName: 'nephio.org/network-name',
+  nadNamespace: 'specializer.nephio.org/namespace',
+} as const;
+
+/** Every annotation kpt uses to track where an item lives; copied onto generated items. */
+const PLACEMENT_ANNOTATIONS = [ANNOTATIONS.packagePath];
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof RawScalar);
+}
+
+/** A scalar as text; RawScalar keeps the text the user wrote. */
+export function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value instanceof RawScalar) return value.source;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+export function isKubeObject(value: unknown): value is KubeObject {
+  if (!isObject(value)) return false;
+  return typeof value.apiVersion === 'string' && typeof value.kind === 'string' && isObject(value.metadata);
+}
+
+export function annotationsOf(o: KubeObject): Record<string, unknown> {
+  const a = o.metadata.annotations as unknown;
+  return isObject(a) ? a : {};
+}
+
+export function getAnnotation(o: KubeObject, key: string): string | undefined {
+  return scalarText(annotationsOf(o)[key]);
+}
+
+export function labelsOf(o: KubeObject): Labels {
+  const l = o.metadata.labels as unknown;
+  const out: Labels = {};
+  if (!isObject(l)) return out;
+  for (const [k, v] of Object.entries(l)) {
+    const text = scalarText(v);
+    if (text !== undefined) out[k] = text;
+  }
+  return out;
+}
+
+export function nameOf(o: KubeObject): string {
+  return scalarText(o.metadata.name) ?? '';
+}
+
+export function namespaceOf(o: KubeObject): string {
+  return scalarText(o.metadata.namespace) ?? '';
+}
+
+export function packagePathOf(o: KubeObject): string {
+  return getAnnotation(o, ANNOTATIONS.packagePath) ?? '';
+}
+
+export function isLocalConfig(o: KubeObject): boolean {
+  return getAnnotation(o, ANNOTATIONS.localConfig) === 'true';
+}
+
+/** Group, version and kind; apiVersion `v1` has the empty group. */
+export function groupOf(o: KubeObject): string {
+  const slash = o.apiVersion.indexOf('/');
+  return slash < 0 ? '' : o.apiVersion.slice(0, slash);
+}
+
+export function isKind(o: KubeObject, apiVersion: string, kind: string): boolean {
+  return o.apiVersion === apiVersion && o.kind === kind;
+}
+
+/**
+ * Identity of a resource within a render. kpt's parent pipeline sees every subpackage, and two
+ * subpackages may hold resources with the same apiVersion/kind/namespace/name; the package path
+ * keeps them apart (the SDK's Configs store would drop all but one).
+ */
+export function resourceKey(o: KubeObject): string {
+  return [packagePathOf(o), o.apiVersion, o.kind, namespaceOf(o), nameOf(o)].join('|');
+}
+
+/** Copies kpt's placement (which package) onto a generated item so it lands beside its source. */
+export function placementFrom(source: KubeObject, file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of PLACEMENT_ANNOTATIONS) {
+    const value = getAnnotation(source, key);
+    if (value !== undefined) out[key] = value;
+  }
+  out[ANNOTATIONS.path] = file;
+  out[ANNOTATIONS.legacyPath] = file;
+  return out;
+}
+
+/** Annotations kpt adds while rendering; never part of a resource's meaning. */
+export function isInternalAnnotation(key: string): boolean {
+  return (
+    key.startsWith('internal.config.kubernetes.io/') ||
+    key === ANNOTATIONS.legacyPath ||
+    key === ANNOTATIONS.legacyIndex ||
+    key === ANNOTATIONS.legacyId
+  );
+}

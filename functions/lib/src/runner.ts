@@ -1,0 +1,83 @@
+import { KubeObject } from './kube/object';
+import { ResourceList, ResourceListError, ResourceListReader, writeResourceList } from './resource-list';
+import { generalError, hasErrors, Result } from './results';
+
+/** A function's pure core: resources in, resources and results out. */
+export type Transform = (input: ResourceList) => TransformOutput;
+
+export interface TransformOutput {
+  items: KubeObject[];
+  results: Result[];
+}
+
+export interface RunOutcome {
+  stdout: string;
+  exitCode: number;
+  results: Result[];
+}
+
+/**
+ * Runs a transform over ResourceList text. On any error result the input items go back untouched
+ * (kpt and Porch write nothing when the exit code is non-zero, and nothing half-done is offered).
+ */
+export function runOnText(name: string, transform: Transform, text: string): RunOutcome {
+  const reader = new ResourceListReader();
+  let input: ResourceList;
+  try {
+    input = reader.read(text);
+  } catch (e) {
+    const message = e instanceof ResourceListError ? e.message : String(e);
+    const results = [generalError(`${name}: cannot read the ResourceList: ${message}`)];
+    return { stdout: writeResourceList(reader, [], results), exitCode: 1, results };
+  }
+  let output: TransformOutput;
+  try {
+    output = transform(input);
+  } catch (e) {
+    const err = e as Error;
+    const results = [generalError(`${name}: internal error: ${err.message}. Please report it with the input package.`)];
+    process.stderr.write(`${err.stack ?? err.message}\n`);
+    return { stdout: writeResourceList(reader, input.items, results), exitCode: 1, results };
+  }
+  const failed = hasErrors(output.results);
+  const items = failed ? input.items : output.items;
+  return { stdout: writeResourceList(reader, items, output.results), exitCode: failed ? 1 : 0, results: output.results };
+}
+
+function readStdin(): string {
+  const chunks: Buffer[] = [];
+  const fs = require('node:fs') as typeof import('node:fs');
+  const buf = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The executable's edge: stdin to stdout, errors summarised on stderr, exit code for kpt. */
+export function main(name: string, usage: string, transform: Transform): void {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(usage);
+    return;
+  }
+  const outcome = runOnText(name, transform, readStdin());
+  process.stdout.write(outcome.stdout, () => {
+    for (const r of outcome.results) {
+      if (r.severity !== 'error') continue;
+      const ref = r.resourceRef ? `${r.resourceRef.kind}/${r.resourceRef.name}` : '';
+      const field = r.field ? ` ${r.field.path}` : '';
+      process.stderr.write(`${name}: error: ${ref}${field}: ${r.message}\n`);
+    }
+    process.exitCode = outcome.exitCode;
+  });
+}

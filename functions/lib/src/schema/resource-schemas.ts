@@ -1,0 +1,85 @@
+/** JSON schemas of the resources read at the boundary; errors become results, not exceptions. */
+const name = { type: 'string', minLength: 1 } as const;
+const labels = { type: 'object', additionalProperties: { type: 'string' } } as const;
+const nameRef = { type: 'object', required: ['name'], properties: { name } } as const;
+
+export const SCHEMAS: Record<string, object> = {
+  Interface: {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      spec: {
+        type: 'object',
+        required: ['networkInstance'],
+        properties: {
+          networkInstance: nameRef,
+          cniType: { enum: ['macvlan', 'ipvlan', 'sriov'] },
+          attachmentType: { enum: ['none', 'vlan'] },
+          ipFamilyPolicy: {
+            enum: ['ipv4-only', 'ipv6-only', 'dual-stack', 'none', 'ipv4only', 'ipv6only', 'dualstack'],
+          },
+        },
+      },
+    },
+  },
+  WorkloadCluster: {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      spec: {
+        type: 'object',
+        required: ['clusterName'],
+        properties: {
+          clusterName: name,
+          cnis: { type: 'array', items: { type: 'string' } },
+          masterInterface: name,
+        },
+      },
+    },
+  },
+  NetworkInstance: {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          prefixes: {
+            type: 'array',
+            items: { type: 'object', required: ['prefix'], properties: { prefix: name, labels } },
+          },
+        },
+      },
+    },
+  },
+  IPPrefix: {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      spec: {
+        type: 'object',
+        required: ['prefix', 'networkInstance'],
+        properties: { kind: { type: 'string' }, networkInstance: nameRef, prefix: name, labels },
+      },
+    },
+  },
+  IPClaim: {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      spec: {
+        type: 'object',
+        required: ['networkInstance'],
+        properties: {
+          kind: { type: 'string' },
+          networkInstance: nameRef,
+          prefix: name,
+          selector: { type: 'object', properties: { matchLabels: labels } },
+        },
+      },
+      status: {
+        type: 'object',
+        properties: { prefix: { type: 'string' }, gateway: { type: 'string' } },
+      },
+    },
+  },
+};

@@ -1,0 +1,82 @@
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { KubeObject } from '../kube/object';
+import { RawScalar } from '../yaml/scalar-schema';
+import { errorFor, Result } from '../results';
+import { SCHEMAS } from './resource-schemas';
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const compiled = new Map<string, ValidateFunction>();
+
+function validatorFor(kind: string): ValidateFunction {
+  let v = compiled.get(kind);
+  if (!v) {
+    const schema = SCHEMAS[kind];
+    if (!schema) throw new Error(`no schema for kind ${kind}`);
+    v = ajv.compile(schema);
+    compiled.set(kind, v);
+  }
+  return v;
+}
+
+/** JSON view for validation: a RawScalar is the text the user wrote. */
+function plain(value: unknown): unknown {
+  if (value instanceof RawScalar) return value.source;
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = plain(v);
+    return out;
+  }
+  return value;
+}
+
+function fieldPath(e: ErrorObject): string {
+  const parts = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (e.keyword === 'required') parts.push(String((e.params as { missingProperty: string }).missingProperty));
+  return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+function valueAt(o: unknown, e: ErrorObject): unknown {
+  let cur: unknown = o;
+  for (const p of e.instancePath.split('/').slice(1)) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+function describe(e: ErrorObject, path: string, current: unknown): string {
+  switch (e.keyword) {
+    case 'required':
+      return `${path} is required: add it to the resource`;
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.join(', ');
+      return `${path} is ${JSON.stringify(current)}; it must be one of: ${allowed}`;
+    }
+    case 'type':
+      return `${path} must be of type ${(e.params as { type: string }).type}, not ${JSON.stringify(current)}`;
+    case 'minLength':
+      return `${path} must not be empty`;
+    default:
+      return `${path} ${e.message ?? 'is invalid'}`;
+  }
+}
+
+/** Validates one resource against the schema of its kind; one error result per problem. */
+export function validateResource(o: KubeObject, kind = o.kind): Result[] {
+  const view = plain(o);
+  const validate = validatorFor(kind);
+  if (validate(view)) return [];
+  // ajv reports a failing `enum` together with nothing else, but a `required` may repeat; dedupe.
+  const seen = new Set<string>();
+  const results: Result[] = [];
+  for (const e of validate.errors ?? []) {
+    const path = fieldPath(e);
+    const current = e.keyword === 'required' ? undefined : valueAt(view, e);
+    const message = `${o.kind} ${o.metadata.name}: ${describe(e, path, current)}`;
+    if (seen.has(message)) continue;
+    seen.add(message);
+    results.push(errorFor(o, message, path, current));
+  }
+  return results;
+}
