@@ -48,8 +48,6 @@ function desiredClaims(itf: Interface, clusterName: string): Map<string, WantedC
   const out = new Map<string, WantedClaim>();
   const families = familiesOf(normalizeFamilyPolicy(itf.spec.ipFamilyPolicy));
   const networkName = getAnnotation(itf, ANNOTATIONS.networkName);
-  const itfPath = getAnnotation(itf, ANNOTATIONS.path) ?? '';
-  const dir = itfPath.includes('/') ? itfPath.slice(0, itfPath.lastIndexOf('/') + 1) : '';
   for (const family of families) {
     const name = claimName(itf, family);
     const annotations: Record<string, string> = {};
@@ -59,7 +57,7 @@ function desiredClaims(itf: Interface, clusterName: string): Map<string, WantedC
     }
     annotations[ANNOTATIONS.localConfig] = 'true';
     annotations[FROM_INTERFACE] = interfaceRef(itf);
-    Object.assign(annotations, placementFrom(itf, `${dir}ipclaim-${name}.yaml`));
+    Object.assign(annotations, placementFrom(itf, `ipclaim-${name}.yaml`));
     const matchLabels: Record<string, string> = {
       [LABELS.addressFamily]: family,
       [LABELS.clusterName]: clusterName,

@@ -1,16 +1,10 @@
 import { API, WorkloadCluster } from './api/types';
-import { isKind, KubeObject, nameOf, packagePathOf } from './kube/object';
+import { isKind, KubeObject, nameOf, nearestEnclosing, packagePathOf } from './kube/object';
 import { errorFor, Result } from './results';
 import { validateResource } from './schema/validate';
 
 export const isWorkloadCluster = (o: KubeObject): o is WorkloadCluster =>
   isKind(o, API.workloadCluster.apiVersion, API.workloadCluster.kind);
-
-/** Is `pkg` the package `ancestor` or one nested in it? Package paths are kpt's, '/'-separated. */
-export function isWithinPackage(pkg: string, ancestor: string): boolean {
-  if (ancestor === '' || ancestor === '.' || pkg === ancestor) return true;
-  return pkg.startsWith(ancestor.endsWith('/') ? ancestor : `${ancestor}/`);
-}
 
 export type ClusterLookup = { cluster: WorkloadCluster } | { error: string };
 
@@ -38,11 +32,7 @@ export class ClusterIndex {
   }
 
   lookup(o: KubeObject): ClusterLookup {
-    const pkg = packagePathOf(o);
-    let best: string | undefined;
-    for (const candidate of this.byPackage.keys()) {
-      if (isWithinPackage(pkg, candidate) && (best === undefined || candidate.length > best.length)) best = candidate;
-    }
+    const best = nearestEnclosing(packagePathOf(o), this.byPackage.keys());
     if (best === undefined) {
       return {
         error:

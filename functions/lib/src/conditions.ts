@@ -1,4 +1,4 @@
-import { isKind, isObject, KubeObject, packagePathOf } from './kube/object';
+import { isKind, isObject, KubeObject, nearestEnclosing, packagePathOf } from './kube/object';
 
 export interface Condition {
   type: string;
@@ -48,5 +48,13 @@ export function applyConditions(
   prefix: string,
   byPackage: ReadonlyMap<string, Condition[]>,
 ): KubeObject[] {
-  return items.map((o) => (isKptfile(o) ? withConditions(o, prefix, byPackage.get(packagePathOf(o)) ?? []) : o));
+  // A resource's conditions go to the Kptfile of the innermost package that holds it.
+  const kptfilePackages = items.filter(isKptfile).map(packagePathOf);
+  const byKptfile = new Map<string, Condition[]>();
+  for (const [pkg, conditions] of byPackage) {
+    const owner = nearestEnclosing(pkg, kptfilePackages);
+    if (owner === undefined) continue;
+    byKptfile.set(owner, [...(byKptfile.get(owner) ?? []), ...conditions]);
+  }
+  return items.map((o) => (isKptfile(o) ? withConditions(o, prefix, byKptfile.get(packagePathOf(o)) ?? []) : o));
 }

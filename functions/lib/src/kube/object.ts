@@ -71,8 +71,32 @@ export function namespaceOf(o: KubeObject): string {
   return scalarText(o.metadata.namespace) ?? '';
 }
 
+/**
+ * The package an item belongs to. `kpt fn render` says so (package-path); `kpt fn eval` and
+ * `kpt fn source` give only the file path relative to the root, so its directory stands in. Either
+ * way, nesting of packages is nesting of these paths.
+ */
 export function packagePathOf(o: KubeObject): string {
-  return getAnnotation(o, ANNOTATIONS.packagePath) ?? '';
+  const pkg = getAnnotation(o, ANNOTATIONS.packagePath);
+  if (pkg !== undefined) return pkg;
+  const path = getAnnotation(o, ANNOTATIONS.path) ?? getAnnotation(o, ANNOTATIONS.legacyPath) ?? '';
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
+/** Is `pkg` the package `ancestor` or one nested in it? */
+export function isWithinPackage(pkg: string, ancestor: string): boolean {
+  if (ancestor === '' || ancestor === '.' || pkg === ancestor) return true;
+  return pkg.startsWith(ancestor.endsWith('/') ? ancestor : `${ancestor}/`);
+}
+
+/** Among `candidates`, the innermost package that encloses `pkg`. */
+export function nearestEnclosing(pkg: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  for (const c of candidates) {
+    if (isWithinPackage(pkg, c) && (best === undefined || c.length > best.length)) best = c;
+  }
+  return best;
 }
 
 export function isLocalConfig(o: KubeObject): boolean {
@@ -98,15 +122,21 @@ export function resourceKey(o: KubeObject): string {
   return [packagePathOf(o), o.apiVersion, o.kind, namespaceOf(o), nameOf(o)].join('|');
 }
 
-/** Copies kpt's placement (which package) onto a generated item so it lands beside its source. */
+/**
+ * Placement for an item generated from `source`: the same package, a file of its own in the same
+ * directory. kpt's paths are relative to the package (render) or to the root (eval); taking the
+ * source's directory is right for both.
+ */
 export function placementFrom(source: KubeObject, file: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of PLACEMENT_ANNOTATIONS) {
     const value = getAnnotation(source, key);
     if (value !== undefined) out[key] = value;
   }
-  out[ANNOTATIONS.path] = file;
-  out[ANNOTATIONS.legacyPath] = file;
+  const sourcePath = getAnnotation(source, ANNOTATIONS.path) ?? getAnnotation(source, ANNOTATIONS.legacyPath) ?? '';
+  const dir = sourcePath.slice(0, sourcePath.lastIndexOf('/') + 1);
+  out[ANNOTATIONS.path] = `${dir}${file}`;
+  out[ANNOTATIONS.legacyPath] = `${dir}${file}`;
   return out;
 }
 

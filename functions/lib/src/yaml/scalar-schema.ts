@@ -98,5 +98,6 @@ export function dumpYaml(value: unknown): string {
     lineWidth: -1,
     noRefs: true,
     quotingType: '"',
+    noArrayIndent: true,
   });
 }

@@ -1,0 +1,50 @@
+/**
+ * Errors are values, not exceptions: the KRM functions turn each one into a `severity: error`
+ * result that points at a resource and a field, so the failure must carry enough structure
+ * (code, owners, pool, field) for that, and the message must say what to change.
+ */
+
+export type IpamErrorCode =
+  | 'invalid-address'
+  | 'invalid-prefix'
+  | 'host-bits-set'
+  | 'special-purpose-prefix'
+  | 'invalid-gateway'
+  | 'gateway-outside-subnet'
+  | 'invalid-exclusion'
+  | 'exclusion-outside-subnet'
+  | 'pool-overlap'
+  | 'unknown-pool'
+  | 'no-pools'
+  | 'family-mismatch'
+  | 'outside-pools'
+  | 'prefix-length-mismatch'
+  | 'reserved-address'
+  | 'address-conflict'
+  | 'owner-conflict'
+  | 'duplicate-request'
+  | 'exhausted'
+  | 'invalid-state';
+
+export interface IpamError {
+  readonly code: IpamErrorCode;
+  readonly message: string;
+  /** Claims involved, e.g. both holders of a duplicated address (existing holder first). */
+  readonly owners?: readonly string[];
+  /** Pool ids (canonical prefixes) involved. */
+  readonly pools?: readonly string[];
+  /** The address concerned, canonical form. */
+  readonly address?: string;
+  /** Field of a pool definition at fault: `prefix`, `gateway` or `exclusions[i]`. */
+  readonly field?: string;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IpamError };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail<T = never>(error: IpamError): Result<T> {
+  return { ok: false, error };
+}
