@@ -4,7 +4,6 @@ import {
   familiesOf,
   Interface,
   IPClaim,
-  isKind,
   KubeObject,
   LABELS,
   normalizeFamilyPolicy,
@@ -24,6 +23,7 @@ import {
   FROM_INTERFACE,
   getAnnotation,
   interfaceRef,
+  isInterface,
   isIPClaim,
   isObject,
   nameOf,
@@ -41,7 +41,6 @@ interface WantedClaim {
   family: AddressFamily;
 }
 
-const isInterface = (o: KubeObject): o is Interface => isKind(o, API.interface.apiVersion, API.interface.kind);
 
 /** The claims an Interface needs, keyed like resourceKey() so existing claims can be matched. */
 function desiredClaims(itf: Interface, clusterName: string): Map<string, WantedClaim> {

@@ -7,5 +7,7 @@ export * from './conditions';
 export * from './claims';
 export * from './clusters';
 export * from './naming';
+export * from './interfaces';
 export * from './schema/validate';
 export { RawScalar } from './yaml/scalar-schema';
+export * from './pools';

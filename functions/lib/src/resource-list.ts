@@ -1,6 +1,7 @@
 import { isKubeObject, KubeObject, ANNOTATIONS, getAnnotation } from './kube/object';
 import { dumpYaml, loadYaml } from './yaml/scalar-schema';
 import { indentItem, splitResourceList } from './yaml/item-splitter';
+import { patchItemText } from './yaml/item-patcher';
 import { Result } from './results';
 
 export interface ResourceList {
@@ -66,12 +67,17 @@ export class ResourceListReader {
     return item;
   }
 
-  /** The original text of an item if its content is unchanged (same object or a copy of it). */
-  originalText(item: KubeObject): string | undefined {
+  /**
+   * The text to write for an item: its original text when unchanged; when changed, the original
+   * text with only the changed entries rewritten; a new item is printed whole.
+   */
+  textOf(item: KubeObject): string {
     const id = getAnnotation(item, ANNOTATIONS.id);
     const origin = this.byObject.get(item) ?? (id === undefined ? undefined : this.byId.get(id));
-    if (origin && origin.snapshot === JSON.stringify(item)) return origin.text;
-    return undefined;
+    if (!origin) return dumpYaml(item);
+    const now = JSON.stringify(item);
+    if (origin.snapshot === now) return origin.text;
+    return patchItemText(origin.text, JSON.parse(origin.snapshot), item) ?? dumpYaml(item);
   }
 }
 
@@ -106,7 +112,7 @@ export function writeResourceList(reader: ResourceListReader, items: readonly Ku
   if (items.length === 0) parts.push('items: []\n');
   else {
     parts.push('items:\n');
-    for (const item of items) parts.push(indentItem(reader.originalText(item) ?? dumpYaml(item)));
+    for (const item of items) parts.push(indentItem(reader.textOf(item)));
   }
   if (results.length > 0) parts.push(dumpYaml({ results }));
   return parts.join('');

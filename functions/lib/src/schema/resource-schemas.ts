@@ -1,6 +1,7 @@
 /** JSON schemas of the resources read at the boundary; errors become results, not exceptions. */
 const name = { type: 'string', minLength: 1 } as const;
 const labels = { type: 'object', additionalProperties: { type: 'string' } } as const;
+const stringList = { type: 'array', items: { type: 'string' } } as const;
 const nameRef = { type: 'object', required: ['name'], properties: { name } } as const;
 
 export const SCHEMAS: Record<string, object> = {
@@ -31,7 +32,7 @@ export const SCHEMAS: Record<string, object> = {
         required: ['clusterName'],
         properties: {
           clusterName: name,
-          cnis: { type: 'array', items: { type: 'string' } },
+          cnis: stringList,
           masterInterface: name,
         },
       },
@@ -45,7 +46,11 @@ export const SCHEMAS: Record<string, object> = {
         properties: {
           prefixes: {
             type: 'array',
-            items: { type: 'object', required: ['prefix'], properties: { prefix: name, labels } },
+            items: {
+              type: 'object',
+              required: ['prefix'],
+              properties: { prefix: name, labels, gateway: name, exclude: stringList },
+            },
           },
         },
       },
@@ -58,7 +63,14 @@ export const SCHEMAS: Record<string, object> = {
       spec: {
         type: 'object',
         required: ['prefix', 'networkInstance'],
-        properties: { kind: { type: 'string' }, networkInstance: nameRef, prefix: name, labels },
+        properties: {
+          kind: { enum: ['network', 'loopback', 'pool', 'aggregate'] },
+          networkInstance: nameRef,
+          prefix: name,
+          labels,
+          gateway: name,
+          exclude: stringList,
+        },
       },
     },
   },

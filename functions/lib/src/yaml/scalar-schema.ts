@@ -97,7 +97,6 @@ export function dumpYaml(value: unknown): string {
     schema: LOSSLESS_SCHEMA,
     lineWidth: -1,
     noRefs: true,
-    quotingType: '"',
     noArrayIndent: true,
   });
 }

@@ -1,0 +1,9 @@
+import { main } from '../../lib/src/runner';
+import { deploymentAnnotateFn } from './transform';
+
+const USAGE = `deployment-annotate-fn: rewrites the k8s.v1.cni.cncf.io/networks pod-template annotation of
+Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob and Pod so each entry that names an
+Interface (or its NAD) carries the NAD name, the interface name and the static IPs.
+`;
+
+main('deployment-annotate-fn', USAGE, deploymentAnnotateFn);

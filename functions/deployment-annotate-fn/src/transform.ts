@@ -1,0 +1,114 @@
+import {
+  ANNOTATIONS,
+  attachmentName,
+  errorFor,
+  getAnnotation,
+  InterfaceIndex,
+  isObject,
+  KubeObject,
+  nameOf,
+  namespaceOf,
+  packagePathOf,
+  ResourceList,
+  Result,
+  resultFor,
+  scalarText,
+  TransformOutput,
+} from '../../lib/src';
+import {
+  joinSelection,
+  keptEntryText,
+  managedEntryText,
+  NETWORKS_ANNOTATION,
+  parseSelection,
+} from './network-selection';
+import { getIn, isHpa, replicaProblems, setIn, templatePath } from './workloads';
+
+/** On the workload: the NADs whose entries this function wrote, so it can drop them when their Interface goes. */
+export const MANAGED_NETWORKS = 'netpipe.dev/networks';
+
+function annotateWorkload(
+  o: KubeObject,
+  path: string[],
+  interfaces: InterfaceIndex,
+  hpas: readonly KubeObject[],
+  results: Result[],
+): KubeObject {
+  const annotationsPath = [...path, 'annotations'];
+  const fieldPath = `${annotationsPath.join('.')}[${NETWORKS_ANNOTATION}]`;
+  const current = scalarText(getIn(o, [...annotationsPath, NETWORKS_ANNOTATION]));
+  const previouslyManaged = new Set(
+    (getAnnotation(o, MANAGED_NETWORKS) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  );
+  if (current === undefined && previouslyManaged.size === 0) return o;
+
+  const parsed = parseSelection(current ?? '');
+  if ('error' in parsed) {
+    results.push(errorFor(o, `${o.kind} ${nameOf(o)}: annotation ${NETWORKS_ANNOTATION}: ${parsed.error}`, fieldPath, current));
+    return o;
+  }
+  const ns = namespaceOf(o);
+  const texts: string[] = [];
+  const managed: string[] = [];
+  let withIps = 0;
+  let changed = false;
+  for (const entry of parsed.entries) {
+    const entryNs = entry.namespace ?? ns;
+    const itf = entryNs === ns ? interfaces.resolve(packagePathOf(o), ns, entry.name, attachmentName) : undefined;
+    if (!itf) {
+      if (previouslyManaged.has(entry.name) && entryNs === ns) {
+        changed = true; // its Interface is gone: the entry goes with it
+        continue;
+      }
+      texts.push(keptEntryText(entry));
+      if (entry.form === 'short') changed = true;
+      continue;
+    }
+    const att = interfaces.attachment(itf);
+    if (!att) continue;
+    const nadName = attachmentName(itf);
+    const nadNs = getAnnotation(itf, ANNOTATIONS.nadNamespace);
+    const text = managedEntryText(entry, { name: nadName, namespace: nadNs && nadNs !== ns ? nadNs : undefined }, nameOf(itf), att.addresses);
+    if (text !== entry.source) changed = true;
+    texts.push(text);
+    managed.push(nadName);
+    if (att.addresses.length > 0) withIps++;
+  }
+
+  if (withIps > 0) {
+    for (const p of replicaProblems(o, hpas)) {
+      const message =
+        `${o.kind} ${nameOf(o)} gets static IPs for its secondary interfaces, but ${p.why}: ` +
+        (p.severity === 'error'
+          ? 'every pod would carry the same addresses. Give each pod its own workload (replicas: 1) and Interfaces'
+          : 'the address may be briefly duplicated');
+      results.push(resultFor(o, p.severity, message, p.field));
+    }
+  }
+
+  const managedValue = [...new Set(managed)].sort().join(',');
+  let next = o;
+  if (changed) {
+    next = setIn(next, [...annotationsPath, NETWORKS_ANNOTATION], texts.length > 0 ? joinSelection(texts) : undefined);
+    const annotations = getIn(next, annotationsPath);
+    if (isObject(annotations) && Object.keys(annotations).length === 0) next = setIn(next, annotationsPath, undefined);
+  }
+  if ((getAnnotation(next, MANAGED_NETWORKS) ?? '') !== managedValue) {
+    next = setIn(next, ['metadata', 'annotations', MANAGED_NETWORKS], managedValue || undefined);
+    const annotations = getIn(next, ['metadata', 'annotations']);
+    if (isObject(annotations) && Object.keys(annotations).length === 0) next = setIn(next, ['metadata', 'annotations'], undefined);
+  }
+  return next;
+}
+
+export function deploymentAnnotateFn(input: ResourceList): TransformOutput {
+  const results: Result[] = [];
+  const interfaces = new InterfaceIndex(input.items);
+  const hpas = input.items.filter(isHpa);
+  const items = input.items.map((o) => {
+    const path = templatePath(o);
+    return path ? annotateWorkload(o, path, interfaces, hpas, results) : o;
+  });
+  results.push(...interfaces.results);
+  return { items, results };
+}

@@ -1,0 +1,225 @@
+import {
+  applyConditions,
+  CLAIM_CONDITION_PREFIX,
+  claimConditions,
+  claimedPrefix,
+
+  collectPools,
+  errorFor,
+  FROM_INTERFACE,
+  getAnnotation,
+  IPClaim,
+  isIPClaim,
+  isKptfile,
+  isObject,
+  KubeObject,
+  nameOf,
+  namespaceOf,
+  packagePathOf,
+  placementFrom,
+  poolMatches,
+  PoolSource,
+  ResourceList,
+  Result,
+  scalarText,
+  TransformOutput,
+  validateResource,
+} from '../../lib/src';
+import { AddressLedger, Allocation, createAddressSpace } from '../../lib/src/ipam';
+import { isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cursors';
+
+interface ClaimWork {
+  claim: IPClaim;
+  /** Unique within the render; what the ledger records as the holder. */
+  owner: string;
+  ni: string;
+  poolIds: string[];
+  /** Claims from one Interface are allocated together (dual-stack: both families or neither). */
+  group: string;
+}
+
+const byKey = <T>(key: (t: T) => string) => (a: T, b: T): number => {
+  const x = key(a);
+  const y = key(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** `ns/name`, plus the package when the render spans several, relative to the render's root. */
+function ownerLabel(claim: IPClaim, root: string): string {
+  const pkg = packagePathOf(claim);
+  const rel = pkg === root ? '' : pkg.startsWith(`${root}/`) ? pkg.slice(root.length + 1) : pkg;
+  const ns = namespaceOf(claim);
+  return `IPClaim ${ns ? `${ns}/` : ''}${nameOf(claim)}${rel ? ` in package ${rel}` : ''}`;
+}
+
+function selectorOf(claim: IPClaim): Record<string, string> {
+  const sel = claim.spec.selector;
+  const labels = sel && isObject(sel.matchLabels) ? sel.matchLabels : {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) {
+    const t = scalarText(v);
+    if (t !== undefined) out[k] = t;
+  }
+  return out;
+}
+
+/** The candidate pools of a claim, most specific first (a cluster's own subnet before a shared one). */
+function candidatePools(claim: IPClaim, pools: readonly PoolSource[]): string[] {
+  const selector = selectorOf(claim);
+  return pools
+    .filter((p) => p.networkInstance === claim.spec.networkInstance.name)
+    .map((p) => ({ p, score: poolMatches(p, selector) }))
+    .filter((x): x is { p: PoolSource; score: number } => x.score !== undefined)
+    .sort((a, b) => b.score - a.score || (a.p.pool.id < b.p.pool.id ? -1 : a.p.pool.id > b.p.pool.id ? 1 : 0))
+    .map((x) => x.p.pool.id);
+}
+
+function withStatus(claim: IPClaim, alloc: Allocation): IPClaim {
+  const status: Record<string, unknown> = isObject(claim.status) ? { ...claim.status } : {};
+  status.prefix = alloc.prefix;
+  if (alloc.gateway) status.gateway = alloc.gateway;
+  else delete status.gateway;
+  const next: IPClaim = { ...claim, status: status as IPClaim['status'] };
+  return JSON.stringify(next) === JSON.stringify(claim) ? claim : next;
+}
+
+export function ipamFn(input: ResourceList): TransformOutput {
+  const { items } = input;
+  const results: Result[] = [];
+  const collected = collectPools(items, input.functionConfig);
+  results.push(...collected.results);
+  const root = items.filter(isKptfile).map(packagePathOf).sort((a, b) => a.length - b.length)[0] ?? '';
+
+  // One address space per network instance, over every package the render sees.
+  const spaces = new Map<string, AddressLedger>();
+  const spaceOf = (ni: string): AddressLedger => {
+    let s = spaces.get(ni);
+    if (!s) spaces.set(ni, (s = createAddressSpace(ni)));
+    return s;
+  };
+  const poolsSorted = [...collected.pools].sort(byKey((p) => `${p.networkInstance}|${p.pool.id}`));
+  for (const p of poolsSorted) {
+    const added = spaceOf(p.networkInstance).addPool(p.pool);
+    if (!added.ok) results.push(errorFor(p.definedBy, `${p.definedBy.kind} ${nameOf(p.definedBy)}: ${added.error.message}`, `${p.field}.prefix`, p.pool.id));
+  }
+  const cursorItems = items.filter(isCursor).sort(byKey((o) => `${packagePathOf(o).length.toString().padStart(6, '0')}|${packagePathOf(o)}`));
+  const cursorOf = new Map<string, KubeObject>();
+  for (const c of cursorItems) {
+    const ni = networkInstanceOfCursor(c);
+    if (cursorOf.has(ni)) continue;
+    cursorOf.set(ni, c);
+    const imported = spaceOf(ni).importState(readCursor(c));
+    if (!imported.ok) results.push(errorFor(c, `${imported.error.message}: fix or delete status.cursors`, 'status.cursors'));
+  }
+
+  const work: ClaimWork[] = [];
+  for (const claim of items.filter(isIPClaim)) {
+    const errors = validateResource(claim);
+    if (errors.length > 0) {
+      results.push(...errors);
+      continue;
+    }
+    const kind = scalarText(claim.spec.kind) ?? 'network';
+    if (kind !== 'network') {
+      results.push(errorFor(claim, `IPClaim ${nameOf(claim)}: spec.kind ${kind} is not supported; only network claims are`, 'spec.kind', kind));
+      continue;
+    }
+    const ni = claim.spec.networkInstance.name;
+    const poolIds = candidatePools(claim, collected.pools);
+    const group = `${packagePathOf(claim)}|${getAnnotation(claim, FROM_INTERFACE) ?? `claim:${namespaceOf(claim)}/${nameOf(claim)}`}`;
+    work.push({ claim, owner: ownerLabel(claim, root), ni, poolIds, group });
+  }
+  work.sort(byKey((w) => `${w.ni}|${w.group}|${w.owner}`));
+
+  const allocated = new Map<IPClaim, Allocation>();
+  const pending: ClaimWork[] = [];
+  // First every address already recorded (or chosen by the user), so nothing that exists moves.
+  for (const w of work) {
+    const space = spaceOf(w.ni);
+    const chosen = scalarText(w.claim.spec.prefix);
+    const recorded = claimedPrefix(w.claim);
+    const address = chosen ?? recorded;
+    if (address === undefined) {
+      pending.push(w);
+      continue;
+    }
+    const field = chosen !== undefined ? 'spec.prefix' : 'status.prefix';
+    if (w.poolIds.length === 0) {
+      results.push(noPoolError(w, collected.pools));
+      continue;
+    }
+    const r = space.reserve(w.owner, address, w.poolIds);
+    if (!r.ok) {
+      const fix =
+        r.error.code === 'address-conflict'
+          ? 'two claims hold one address (often after a Git merge): delete the status of the claim that should get a new address'
+          : chosen !== undefined
+            ? 'choose an address inside the pools that is not reserved'
+            : 'the pool was removed or shrunk: restore it, or delete status.prefix to give the claim a new address (the pod\'s IP will change)';
+      results.push(errorFor(w.claim, `${w.owner}: ${r.error.message}; ${fix}`, field, address));
+      continue;
+    }
+    allocated.set(w.claim, r.value);
+  }
+
+  // Then the new ones, an Interface's claims together.
+  const groups = new Map<string, ClaimWork[]>();
+  for (const w of pending) groups.set(w.group, [...(groups.get(w.group) ?? []), w]);
+  for (const members of groups.values()) {
+    const missing = members.filter((w) => w.poolIds.length === 0);
+    if (missing.length > 0) {
+      for (const w of missing) results.push(noPoolError(w, collected.pools));
+      continue;
+    }
+    const space = spaceOf(members[0].ni);
+    const sameSpace = members.every((w) => w.ni === members[0].ni);
+    const r = sameSpace
+      ? space.allocateMany(members.map((w) => ({ owner: w.owner, poolIds: w.poolIds })))
+      : undefined;
+    if (!r || !r.ok) {
+      const message = r && !r.ok ? r.error.message : 'the claims of one Interface name different network instances';
+      for (const w of members) {
+        results.push(errorFor(w.claim, `${w.owner}: ${message}`, 'spec.selector.matchLabels'));
+      }
+      continue;
+    }
+    r.value.forEach((alloc, i) => allocated.set(members[i].claim, alloc));
+  }
+
+  let out = items.map((o) => {
+    if (!isIPClaim(o)) return o;
+    const alloc = allocated.get(o);
+    return alloc ? withStatus(o, alloc) : o;
+  });
+
+  // Persist next-fit cursors of the network instances that have any.
+  const rootKptfile = items.filter(isKptfile).find((k) => packagePathOf(k) === root);
+  const fresh: KubeObject[] = [];
+  const updatedCursor = new Map<KubeObject, KubeObject>();
+  for (const [ni, space] of [...spaces.entries()].sort(byKey(([n]) => n))) {
+    const state = space.exportState();
+    const existing = cursorOf.get(ni);
+    if (Object.keys(state).length === 0 && !existing) continue;
+    const placement = rootKptfile ? placementFrom(rootKptfile, `ipam-cursor-${ni}.yaml`) : {};
+    const next = writeCursor(ni, state, existing, placement);
+    if (existing) updatedCursor.set(existing, next);
+    else fresh.push(next);
+  }
+  out = out.map((o) => updatedCursor.get(o) ?? o);
+  out.push(...fresh);
+
+  return { items: applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out)), results };
+}
+
+function noPoolError(w: ClaimWork, pools: readonly PoolSource[]): Result {
+  const inNi = pools.filter((p) => p.networkInstance === w.ni);
+  const selector = Object.entries(selectorOf(w.claim)).map(([k, v]) => `${k}=${v}`).join(', ');
+  const message =
+    inNi.length === 0
+      ? `${w.owner}: network instance ${w.ni} has no pools: add a NetworkInstance ${w.ni} with spec.prefixes, or an IPPrefix for it`
+      : `${w.owner}: no prefix of network instance ${w.ni} matches the selector (${selector}); ` +
+        `prefixes seen: ${inNi.map((p) => `${p.pool.id} ${JSON.stringify(p.labels)}`).join('; ')}. ` +
+        `Add a prefix of that family whose labels agree, or fix the claim's selector`;
+  return errorFor(w.claim, message, 'spec.selector.matchLabels');
+}
+

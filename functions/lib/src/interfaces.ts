@@ -1,0 +1,93 @@
+import { API, familiesOf, Interface, IPClaim, normalizeFamilyPolicy } from './api/types';
+import { claimedPrefix, claimGateway, isIPClaim } from './claims';
+import { isKind, KubeObject, nameOf, namespaceOf, nearestEnclosing, packagePathOf } from './kube/object';
+import { claimName, POD_NETWORK } from './naming';
+import { errorFor, Result } from './results';
+import { validateResource } from './schema/validate';
+
+export const isInterface = (o: KubeObject): o is Interface => isKind(o, API.interface.apiVersion, API.interface.kind);
+
+/** An Interface with its allocated addresses, as nad-fn and deployment-annotate-fn need it. */
+export interface Attachment {
+  itf: Interface;
+  /** `address/prefix-length`, IPv4 first. */
+  addresses: string[];
+  gateways: string[];
+}
+
+/**
+ * Valid Interfaces of the render (not on the pod network), and their claims' allocations.
+ * Errors (schema, a claim still without address) are collected once, for the caller to report.
+ */
+export class InterfaceIndex {
+  readonly interfaces: Interface[] = [];
+  readonly results: Result[] = [];
+  private readonly claims = new Map<string, IPClaim>();
+  private readonly attachments = new Map<Interface, Attachment | undefined>();
+
+  constructor(items: readonly KubeObject[]) {
+    for (const o of items) {
+      if (isIPClaim(o)) this.claims.set(claimKey(packagePathOf(o), namespaceOf(o), nameOf(o)), o);
+    }
+    for (const o of items) {
+      if (!isInterface(o)) continue;
+      const errors = validateResource(o);
+      if (errors.length > 0) this.results.push(...errors);
+      else if (o.spec.networkInstance.name !== POD_NETWORK) this.interfaces.push(o);
+    }
+  }
+
+  /**
+   * The addresses of an Interface from its claims; an error result when a claim is missing or has
+   * no address yet (never an empty address, which would give the pod `addresses: [{}]`).
+   */
+  attachment(itf: Interface): Attachment | undefined {
+    if (this.attachments.has(itf)) return this.attachments.get(itf);
+    const addresses: string[] = [];
+    const gateways: string[] = [];
+    let ok = true;
+    for (const family of familiesOf(normalizeFamilyPolicy(itf.spec.ipFamilyPolicy))) {
+      const name = claimName(itf, family);
+      const claim = this.claims.get(claimKey(packagePathOf(itf), namespaceOf(itf), name));
+      const prefix = claim && claimedPrefix(claim);
+      if (!claim || !prefix) {
+        ok = false;
+        this.results.push(
+          errorFor(
+            itf,
+            claim
+              ? `IPClaim ${name} of Interface ${nameOf(itf)} has no status.prefix yet: run ipam-fn before this function ` +
+                  `(pipeline order: interface-fn, ipam-fn, nad-fn, deployment-annotate-fn)`
+              : `Interface ${nameOf(itf)} has no IPClaim ${name}: run interface-fn and ipam-fn before this function`,
+            'spec.ipFamilyPolicy',
+          ),
+        );
+        continue;
+      }
+      addresses.push(prefix);
+      const gw = claimGateway(claim);
+      if (gw) gateways.push(gw);
+    }
+    const result = ok ? { itf, addresses, gateways } : undefined;
+    this.attachments.set(itf, result);
+    return result;
+  }
+
+  /**
+   * The Interface a workload in `pkg`/`namespace` means by `ref` (its name, or the name of the NAD
+   * generated for it): the one in the innermost package enclosing the workload.
+   */
+  resolve(pkg: string, namespace: string, ref: string, nadName: (i: Interface) => string): Interface | undefined {
+    const matches = this.interfaces.filter(
+      (i) => namespaceOf(i) === namespace && (nameOf(i) === ref || nadName(i) === ref),
+    );
+    const best = nearestEnclosing(pkg, new Set(matches.map(packagePathOf)));
+    if (best === undefined) return undefined;
+    const inBest = matches.filter((i) => packagePathOf(i) === best);
+    return inBest.find((i) => nameOf(i) === ref) ?? inBest[0];
+  }
+}
+
+function claimKey(pkg: string, ns: string, name: string): string {
+  return `${pkg}|${ns}|${name}`;
+}

@@ -1,0 +1,19 @@
+export {
+  blockSize,
+  canonicalAddress,
+  FAMILY_BITS,
+  formatAddress,
+  formatCidr,
+  networkOf,
+  parseAddress,
+  parseAddressWithLength,
+} from './address';
+export type { AddressWithLength, IpAddress, IpFamily } from './address';
+export { createAddressSpace, InMemoryAddressSpace } from './allocator';
+export { IntervalSet } from './interval-set';
+export type { Interval } from './interval-set';
+export type { AddressLedger, Allocation, AllocationRequest, CursorState, PoolUsage } from './ledger';
+export { createPool, Pool, prefixOf } from './pool';
+export type { PoolSpec, ReservedRange } from './pool';
+export { fail, ok } from './result';
+export type { IpamError, IpamErrorCode, Result } from './result';

@@ -1,0 +1,127 @@
+import { API, LABELS } from './api/types';
+import { createPool, Pool } from './ipam';
+import { isKind, isObject, KubeObject, nameOf, scalarText } from './kube/object';
+import { errorFor, Result } from './results';
+import { validateResource } from './schema/validate';
+
+/** A pool as found in the render: where it came from, which network instance, which labels. */
+export interface PoolSource {
+  networkInstance: string;
+  pool: Pool;
+  labels: Record<string, string>;
+  /** The resource that defines it, and the field, for error messages. */
+  definedBy: KubeObject;
+  field: string;
+}
+
+export const isNetworkInstance = (o: KubeObject): boolean =>
+  isKind(o, API.networkInstance.apiVersion, API.networkInstance.kind);
+export const isIPPrefix = (o: KubeObject): boolean => isKind(o, API.ipPrefix.apiVersion, API.ipPrefix.kind);
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isObject(v)) return out;
+  for (const [k, val] of Object.entries(v)) {
+    const t = scalarText(val);
+    if (t !== undefined) out[k] = t;
+  }
+  return out;
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(scalarText).filter((s): s is string => s !== undefined) : [];
+}
+
+/**
+ * The gateway of a pool: an explicit `gateway` field, else the `nephio.org/gateway` label when it
+ * holds an address (label values cannot hold an IPv6 address, hence the field), else the
+ * allocator's default, the first usable address.
+ */
+function gatewayOf(entry: Record<string, unknown>, labels: Record<string, string>): string | undefined {
+  const explicit = scalarText(entry.gateway);
+  if (explicit) return explicit;
+  const label = labels[LABELS.gateway];
+  return label && /[.:]/.test(label) ? label : undefined;
+}
+
+/**
+ * Collects pools from NetworkInstance `spec.prefixes[]`, IPPrefix resources and the function's
+ * own config (a NetworkInstance, an IPPrefix, or a List of them). Each pool is validated here;
+ * a bad one becomes an error result on the resource and field that defines it.
+ */
+export function collectPools(items: readonly KubeObject[], functionConfig?: KubeObject): { pools: PoolSource[]; results: Result[] } {
+  const pools: PoolSource[] = [];
+  const results: Result[] = [];
+  const sources: KubeObject[] = items.filter((o) => isNetworkInstance(o) || isIPPrefix(o));
+  if (functionConfig) {
+    if (functionConfig.kind === 'List' && Array.isArray(functionConfig.items)) {
+      for (const o of functionConfig.items) if (isObject(o)) sources.push(o as KubeObject);
+    } else if (isNetworkInstance(functionConfig) || isIPPrefix(functionConfig)) {
+      sources.push(functionConfig);
+    } else if (functionConfig.kind !== 'ConfigMap') {
+      results.push(
+        errorFor(
+          functionConfig,
+          `ipam-fn takes a NetworkInstance, an IPPrefix or a List of them as functionConfig, not a ${functionConfig.kind}`,
+          'kind',
+          functionConfig.kind,
+        ),
+      );
+    }
+  }
+
+  const add = (o: KubeObject, ni: string, entry: Record<string, unknown>, field: string): void => {
+    const labels = stringMap(entry.labels);
+    const prefix = scalarText(entry.prefix) ?? '';
+    const created = createPool({
+      prefix,
+      gateway: gatewayOf(entry, labels),
+      exclusions: stringList(entry.exclude),
+      name: `${o.kind} ${nameOf(o)}`,
+    });
+    if (!created.ok) {
+      const sub = created.error.field && created.error.field !== 'prefix' ? `${field}.${created.error.field}` : `${field}.prefix`;
+      results.push(errorFor(o, `${o.kind} ${nameOf(o)}: ${created.error.message}`, sub, prefix));
+      return;
+    }
+    pools.push({ networkInstance: ni, pool: created.value, labels, definedBy: o, field });
+  };
+
+  for (const o of sources) {
+    const errors = validateResource(o);
+    if (errors.length > 0) {
+      results.push(...errors);
+      continue;
+    }
+    const spec = isObject(o.spec) ? o.spec : {};
+    if (isNetworkInstance(o)) {
+      const entries = Array.isArray(spec.prefixes) ? spec.prefixes : [];
+      entries.forEach((e, i) => isObject(e) && add(o, nameOf(o), e, `spec.prefixes[${i}]`));
+    } else {
+      const ni = isObject(spec.networkInstance) ? scalarText(spec.networkInstance.name) ?? '' : '';
+      const kind = scalarText(spec.kind) ?? 'network';
+      if (kind !== 'network') continue; // loopback and pool prefixes do not serve network claims
+      add(o, ni, spec, 'spec');
+    }
+  }
+  return { pools, results };
+}
+
+/**
+ * Does a pool serve a claim with this selector? A label the pool carries must agree with the
+ * selector; a selector key the pool does not carry does not exclude it (one shared subnet serves
+ * every cluster). The family follows from the prefix itself.
+ */
+export function poolMatches(source: PoolSource, selector: Record<string, string>): number | undefined {
+  const family = selector[LABELS.addressFamily];
+  if (family && family !== source.pool.family) return undefined;
+  let specificity = 0;
+  for (const [k, v] of Object.entries(selector)) {
+    if (k === LABELS.addressFamily) continue;
+    const have = source.labels[k];
+    if (have === undefined) continue;
+    if (have !== v) return undefined;
+    specificity++;
+  }
+  return specificity;
+}

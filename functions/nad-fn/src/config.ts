@@ -1,0 +1,45 @@
+import { errorFor, isObject, KubeObject, Result, scalarText } from '../../lib/src';
+
+export interface NadFnConfig {
+  cniVersion: string;
+  /** Network instances whose NADs get a default route via the claim's gateway. */
+  defaultRouteNetworks: Set<string>;
+}
+
+/** 0.3.1 is what Nephio emits and what every plugin release since 2017 accepts. */
+export const DEFAULT_CNI_VERSION = '0.3.1';
+const KNOWN_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
+
+/**
+ * Reads the optional functionConfig, a ConfigMap:
+ *   data.cniVersion: "0.3.1"
+ *   data.defaultRouteNetworks: "vpc-internet, vpc-n6"
+ */
+export function readConfig(fc: KubeObject | undefined, results: Result[]): NadFnConfig {
+  const config: NadFnConfig = { cniVersion: DEFAULT_CNI_VERSION, defaultRouteNetworks: new Set() };
+  if (!fc) return config;
+  if (fc.kind !== 'ConfigMap') {
+    results.push(errorFor(fc, `nad-fn takes a ConfigMap as functionConfig, not a ${fc.kind}`, 'kind', fc.kind));
+    return config;
+  }
+  const data = isObject(fc.data) ? fc.data : {};
+  const known = new Set(['cniVersion', 'defaultRouteNetworks']);
+  for (const key of Object.keys(data)) {
+    if (!known.has(key)) {
+      results.push(errorFor(fc, `unknown key ${key} in nad-fn's functionConfig: the keys are ${[...known].join(', ')}`, `data.${key}`));
+    }
+  }
+  const version = scalarText(data.cniVersion);
+  if (version !== undefined) {
+    if (!KNOWN_VERSIONS.includes(version)) {
+      results.push(
+        errorFor(fc, `cniVersion ${version} is not a CNI spec version: use one of ${KNOWN_VERSIONS.join(', ')}`, 'data.cniVersion', version),
+      );
+    } else config.cniVersion = version;
+  }
+  const networks = scalarText(data.defaultRouteNetworks);
+  if (networks) {
+    for (const n of networks.split(',')) if (n.trim()) config.defaultRouteNetworks.add(n.trim());
+  }
+  return config;
+}

@@ -1,0 +1,138 @@
+import {
+  ANNOTATIONS,
+  API,
+  attachmentName,
+  Attachment,
+  ClusterIndex,
+  errorFor,
+  FROM_INTERFACE,
+  getAnnotation,
+  Interface,
+  InterfaceIndex,
+  interfaceRef,
+  isKind,
+  KubeObject,
+  nameOf,
+  namespaceOf,
+  placementFrom,
+  resourceKey,
+  ResourceList,
+  Result,
+  TransformOutput,
+} from '../../lib/src';
+import { buildCniConfig, Route } from './cni-config';
+import { NadFnConfig, readConfig } from './config';
+
+const isNad = (o: KubeObject): boolean => isKind(o, API.nad.apiVersion, API.nad.kind);
+
+function routesFor(att: Attachment, config: NadFnConfig): Route[] {
+  if (!config.defaultRouteNetworks.has(att.itf.spec.networkInstance.name)) return [];
+  return att.gateways.map((gw) => ({ dst: gw.includes(':') ? '::/0' : '0.0.0.0/0', gw }));
+}
+
+function buildNad(itf: Interface, att: Attachment, master: string | undefined, config: NadFnConfig): KubeObject {
+  const name = attachmentName(itf);
+  const namespace = getAnnotation(itf, ANNOTATIONS.nadNamespace) ?? namespaceOf(itf);
+  const annotations: Record<string, string> = {};
+  for (const key of [ANNOTATIONS.owner, ANNOTATIONS.for]) {
+    const v = getAnnotation(itf, key);
+    if (v !== undefined) annotations[key] = v;
+  }
+  annotations[FROM_INTERFACE] = interfaceRef(itf);
+  Object.assign(annotations, placementFrom(itf, `nad-${name}.yaml`));
+  const cniConfig = buildCniConfig({
+    name,
+    cniType: itf.spec.cniType ?? 'macvlan',
+    master,
+    cniVersion: config.cniVersion,
+    withIpam: att.addresses.length > 0,
+    routes: routesFor(att, config),
+  });
+  return {
+    apiVersion: API.nad.apiVersion,
+    kind: API.nad.kind,
+    metadata: { name, ...(namespace ? { namespace } : {}), annotations },
+    spec: { config: cniConfig },
+  };
+}
+
+/** Keeps the existing NAD object (and so its bytes) when nothing that matters changed. */
+function reconcile(existing: KubeObject, wanted: KubeObject): KubeObject {
+  const annotations = { ...(existing.metadata.annotations ?? {}) };
+  for (const [k, v] of Object.entries(wanted.metadata.annotations ?? {})) {
+    if (k in annotations && (k === ANNOTATIONS.path || k === ANNOTATIONS.legacyPath)) continue;
+    annotations[k] = v;
+  }
+  const next: KubeObject = { ...existing, metadata: { ...existing.metadata, annotations }, spec: wanted.spec };
+  return JSON.stringify(next) === JSON.stringify(existing) ? existing : next;
+}
+
+export function nadFn(input: ResourceList): TransformOutput {
+  const results: Result[] = [];
+  const config = readConfig(input.functionConfig, results);
+  const clusters = new ClusterIndex(input.items);
+  const interfaces = new InterfaceIndex(input.items);
+  results.push(...clusters.results);
+
+  const wanted = new Map<string, KubeObject>();
+  for (const itf of interfaces.interfaces) {
+    if (itf.spec.attachmentType === 'vlan') {
+      results.push(
+        errorFor(
+          itf,
+          `attachmentType vlan is not supported yet: a NAD without the VLAN would put the pod on the untagged ` +
+            `network. Use attachmentType none (and a master that is already the VLAN sub-interface, e.g. eth1.100)`,
+          'spec.attachmentType',
+          'vlan',
+        ),
+      );
+      continue;
+    }
+    const cluster = clusters.lookupOrError(itf, results, 'spec.cniType');
+    if (!cluster) continue;
+    const cniType = itf.spec.cniType ?? 'macvlan';
+    const master = cluster.spec.masterInterface;
+    if (cniType !== 'sriov' && !master) {
+      results.push(
+        errorFor(
+          cluster,
+          `WorkloadCluster ${nameOf(cluster)} has no spec.masterInterface, which ${cniType} Interface ${nameOf(itf)} ` +
+            `attaches to: set it to the host NIC of the secondary network (e.g. eth1)`,
+          'spec.masterInterface',
+        ),
+      );
+      continue;
+    }
+    const att = interfaces.attachment(itf);
+    if (!att) continue;
+    const nad = buildNad(itf, att, master, config);
+    const key = resourceKey(nad);
+    if (wanted.has(key)) {
+      results.push(errorFor(itf, `two Interfaces would generate NAD ${nameOf(nad)} in one namespace: rename one`, 'metadata.name'));
+      continue;
+    }
+    wanted.set(key, nad);
+  }
+  results.push(...interfaces.results);
+
+  const out: KubeObject[] = [];
+  const placed = new Set<string>();
+  for (const o of input.items) {
+    if (!isNad(o)) {
+      out.push(o);
+      continue;
+    }
+    const key = resourceKey(o);
+    const w = wanted.get(key);
+    if (w && !placed.has(key)) {
+      out.push(reconcile(o, w));
+      placed.add(key);
+    } else if (getAnnotation(o, FROM_INTERFACE) === undefined) {
+      out.push(o); // hand-made NAD: not ours
+    }
+    // else: its Interface is gone (or no longer wants one): removed in the same render
+  }
+  const fresh = [...wanted.entries()].filter(([k]) => !placed.has(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [, nad] of fresh) out.push(nad);
+  return { items: out, results };
+}
