@@ -200,7 +200,13 @@ export function ipamFn(input: ResourceList): TransformOutput {
     const state = space.exportState();
     const existing = cursorOf.get(ni);
     if (Object.keys(state).length === 0 && !existing) continue;
-    const placement = rootKptfile ? placementFrom(rootKptfile, `ipam-cursor-${ni}.yaml`) : {};
+    // The cursor lives beside the pools it describes (the outermost resource defining one);
+    // pools that come only from the functionConfig keep it at the root of the render.
+    const home = collected.pools
+      .filter((p) => p.networkInstance === ni && p.definedBy !== input.functionConfig)
+      .map((p) => p.definedBy)
+      .sort(byKey((o) => `${packagePathOf(o).length.toString().padStart(6, '0')}|${packagePathOf(o)}`))[0] ?? rootKptfile;
+    const placement = home ? placementFrom(home, `ipam-cursor-${ni}.yaml`) : {};
     const next = writeCursor(ni, state, existing, placement);
     if (existing) updatedCursor.set(existing, next);
     else fresh.push(next);

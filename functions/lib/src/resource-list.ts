@@ -23,7 +23,7 @@ export class ResourceListError extends Error {}
  */
 export class ResourceListReader {
   private readonly byObject = new WeakMap<object, Origin>();
-  private readonly byId = new Map<string, Origin>();
+  private readonly byKey = new Map<string, Origin>();
 
   read(text: string): ResourceList {
     const split = splitResourceList(text);
@@ -62,8 +62,8 @@ export class ResourceListReader {
   private remember(item: KubeObject, text: string): KubeObject {
     const origin = { text, snapshot: JSON.stringify(item) };
     this.byObject.set(item, origin);
-    const id = getAnnotation(item, ANNOTATIONS.id);
-    if (id !== undefined) this.byId.set(id, origin);
+    const key = originKey(item);
+    if (key !== undefined) this.byKey.set(key, origin);
     return item;
   }
 
@@ -72,13 +72,26 @@ export class ResourceListReader {
    * text with only the changed entries rewritten; a new item is printed whole.
    */
   textOf(item: KubeObject): string {
-    const id = getAnnotation(item, ANNOTATIONS.id);
-    const origin = this.byObject.get(item) ?? (id === undefined ? undefined : this.byId.get(id));
+    const key = originKey(item);
+    const origin = this.byObject.get(item) ?? (key === undefined ? undefined : this.byKey.get(key));
     if (!origin) return dumpYaml(item);
     const now = JSON.stringify(item);
     if (origin.snapshot === now) return origin.text;
     return patchItemText(origin.text, JSON.parse(origin.snapshot), item) ?? dumpYaml(item);
   }
+}
+
+/**
+ * What ties an output item to the input item it was made from when a function returns a copy:
+ * kpt's id annotation (render), else the file and position kpt recorded (eval, source).
+ */
+function originKey(o: KubeObject): string | undefined {
+  const id = getAnnotation(o, ANNOTATIONS.id);
+  if (id !== undefined) return `id:${id}`;
+  const path = getAnnotation(o, ANNOTATIONS.path) ?? getAnnotation(o, ANNOTATIONS.legacyPath);
+  if (path === undefined) return undefined;
+  const index = getAnnotation(o, ANNOTATIONS.index) ?? getAnnotation(o, ANNOTATIONS.legacyIndex) ?? '0';
+  return `file:${getAnnotation(o, ANNOTATIONS.packagePath) ?? ''}|${path}|${index}`;
 }
 
 function parseItem(text: string, index: number): KubeObject {
