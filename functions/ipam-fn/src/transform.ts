@@ -100,7 +100,7 @@ export function ipamFn(input: ResourceList): TransformOutput {
   const poolsSorted = [...collected.pools].sort(byKey((p) => `${p.networkInstance}|${p.pool.id}`));
   for (const p of poolsSorted) {
     const added = spaceOf(p.networkInstance).addPool(p.pool);
-    if (!added.ok) results.push(errorFor(p.definedBy, `${p.definedBy.kind} ${nameOf(p.definedBy)}: ${added.error.message}`, `${p.field}.prefix`, p.pool.id));
+    if (!added.ok) results.push(errorFor(p.definedBy, added.error.message, `${p.field}.prefix`, p.pool.id));
   }
   const cursorItems = items.filter(isCursor).sort(byKey((o) => `${packagePathOf(o).length.toString().padStart(6, '0')}|${packagePathOf(o)}`));
   const cursorOf = new Map<string, KubeObject>();
@@ -150,13 +150,12 @@ export function ipamFn(input: ResourceList): TransformOutput {
     }
     const r = space.reserve(w.owner, address, w.poolIds);
     if (!r.ok) {
-      const fix =
-        r.error.code === 'address-conflict'
-          ? 'two claims hold one address (often after a Git merge): delete the status of the claim that should get a new address'
-          : chosen !== undefined
-            ? 'choose an address inside the pools that is not reserved'
-            : 'the pool was removed or shrunk: restore it, or delete status.prefix to give the claim a new address (the pod\'s IP will change)';
-      results.push(errorFor(w.claim, `${w.owner}: ${r.error.message}; ${fix}`, field, address));
+      const message =
+        chosen !== undefined && r.error.code === 'outside-pools'
+          ? `${w.owner}: spec.prefix ${address} is outside the pools this claim may use ` +
+            `(${w.poolIds.join(', ')} of network instance ${w.ni}); choose an address inside one of them`
+          : `${w.owner}: ${r.error.message}`;
+      results.push(errorFor(w.claim, message, field, address));
       continue;
     }
     allocated.set(w.claim, r.value);

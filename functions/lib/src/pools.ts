@@ -81,7 +81,7 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
     });
     if (!created.ok) {
       const sub = created.error.field && created.error.field !== 'prefix' ? `${field}.${created.error.field}` : `${field}.prefix`;
-      results.push(errorFor(o, `${o.kind} ${nameOf(o)}: ${created.error.message}`, sub, prefix));
+      results.push(errorFor(o, created.error.message, sub, prefix));
       return;
     }
     pools.push({ networkInstance: ni, pool: created.value, labels, definedBy: o, field });
