@@ -4,6 +4,8 @@ export interface NadFnConfig {
   cniVersion: string;
   /** Network instances whose NADs get a default route via the claim's gateway. */
   defaultRouteNetworks: Set<string>;
+  /** The device plugin resource SR-IOV NADs request (`k8s.v1.cni.cncf.io/resourceName`). */
+  sriovResourceName?: string;
 }
 
 /** 0.3.1 is what Nephio emits and what every plugin release since 2017 accepts. */
@@ -14,6 +16,7 @@ const KNOWN_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
  * Reads the optional functionConfig, a ConfigMap:
  *   data.cniVersion: "0.3.1"
  *   data.defaultRouteNetworks: "vpc-internet, vpc-n6"
+ *   data.sriovResourceName: "intel.com/sriov_netdevice"
  */
 export function readConfig(fc: KubeObject | undefined, results: Result[]): NadFnConfig {
   const config: NadFnConfig = { cniVersion: DEFAULT_CNI_VERSION, defaultRouteNetworks: new Set() };
@@ -23,7 +26,7 @@ export function readConfig(fc: KubeObject | undefined, results: Result[]): NadFn
     return config;
   }
   const data = isObject(fc.data) ? fc.data : {};
-  const known = new Set(['cniVersion', 'defaultRouteNetworks']);
+  const known = new Set(['cniVersion', 'defaultRouteNetworks', 'sriovResourceName']);
   for (const key of Object.keys(data)) {
     if (!known.has(key)) {
       results.push(errorFor(fc, `unknown key ${key} in nad-fn's functionConfig: the keys are ${[...known].join(', ')}`, `data.${key}`));
@@ -41,5 +44,7 @@ export function readConfig(fc: KubeObject | undefined, results: Result[]): NadFn
   if (networks) {
     for (const n of networks.split(',')) if (n.trim()) config.defaultRouteNetworks.add(n.trim());
   }
+  const resource = scalarText(data.sriovResourceName);
+  if (resource) config.sriovResourceName = resource;
   return config;
 }

@@ -19,9 +19,12 @@ import {
   ResourceList,
   Result,
   TransformOutput,
+  warningFor,
 } from '../../lib/src';
 import { buildCniConfig, Route } from './cni-config';
 import { NadFnConfig, readConfig } from './config';
+
+const SRIOV_RESOURCE = 'k8s.v1.cni.cncf.io/resourceName';
 
 const isNad = (o: KubeObject): boolean => isKind(o, API.nad.apiVersion, API.nad.kind);
 
@@ -39,6 +42,8 @@ function buildNad(itf: Interface, att: Attachment, master: string | undefined, c
     if (v !== undefined) annotations[key] = v;
   }
   annotations[FROM_INTERFACE] = interfaceRef(itf);
+  // The SR-IOV device plugin only hands a VF to pods whose NAD names its resource.
+  if (itf.spec.cniType === 'sriov' && config.sriovResourceName) annotations[SRIOV_RESOURCE] = config.sriovResourceName;
   Object.assign(annotations, placementFrom(itf, `nad-${name}.yaml`));
   const cniConfig = buildCniConfig({
     name,
@@ -105,6 +110,17 @@ export function nadFn(input: ResourceList): TransformOutput {
     }
     const att = interfaces.attachment(itf);
     if (!att) continue;
+    if (cniType === 'sriov' && !config.sriovResourceName) {
+      results.push(
+        warningFor(
+          itf,
+          `SR-IOV Interface ${nameOf(itf)}: its NAD names no device plugin resource, so no VF will be allocated to the pod; ` +
+            `set data.sriovResourceName (e.g. intel.com/sriov_netdevice) in nad-fn's functionConfig`,
+          'spec.cniType',
+          'sriov',
+        ),
+      );
+    }
     const nad = buildNad(itf, att, master, config);
     const key = resourceKey(nad);
     if (wanted.has(key)) {
