@@ -1,0 +1,345 @@
+/**
+ * Image tests (`npm run test:images`; not part of the default jest run).
+ *
+ * Porch can only run `image:` functions, while development and CI render with `exec:` entries.
+ * These tests build the four images (scripts/images.mjs), then prove the two paths are the same
+ * program: the example packages rendered through podman (docker if images.mjs picked it), run the
+ * way kpt runs containers (`--user nobody --network none`), must come out byte-identical to the
+ * same packages rendered with the bundles as `exec:` entries. They also time each function both ways.
+ *
+ * Env:
+ *   IMAGES_TEST_PACKAGES       package tree to render (default packages/)
+ *   IMAGES_TEST_FUNCTIONS_DIR  prebuilt <name>/dist/<name>.js bundles to package instead of
+ *                              running `npm run build` (passed to images.mjs --functions-dir)
+ *   IMAGES_TEST_RUNS           timed runs per function and mode (default 5; the median is shown)
+ *   IMAGES_TEST_KEEP=1         keep the rendered trees (the temp dir) for inspection
+ */
+import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, sep } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const PACKAGES = process.env.IMAGES_TEST_PACKAGES ?? join(ROOT, 'packages');
+const RUNS = Math.max(1, Number(process.env.IMAGES_TEST_RUNS ?? 5));
+
+interface BuiltImage {
+  name: string;
+  image: string;
+  bundle: string;
+  size: number;
+  baseSize: number;
+}
+interface Summary {
+  engine: string;
+  base: string;
+  version: string;
+  images: BuiltImage[];
+}
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Run {
+  const t0 = process.hrtime.bigint();
+  const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...opts.env },
+    input: opts.input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms };
+}
+
+function runAsync(cmd: string, args: string[], input: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
+    child.stdin.end(input);
+  });
+}
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** Package roots: directories with a Kptfile and no Kptfile in any directory above them. */
+function rootPackages(tree: string): string[] {
+  const kptDirs = filesUnder(tree)
+    .filter((f) => f === 'Kptfile' || f.endsWith(`${sep}Kptfile`))
+    .map((f) => dirname(f));
+  return kptDirs.filter((d) => !kptDirs.some((o) => o !== d && (o === '.' || d.startsWith(o + sep)))).sort();
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** The function a pipeline entry refers to, whatever registry, tag or path it was written with. */
+function functionOf(ref: string, names: string[]): string | undefined {
+  return [...names]
+    .sort((a, b) => b.length - a.length)
+    .find((n) => new RegExp(`(^|[^a-z0-9-])${escapeRe(n)}([^a-z0-9-]|$)`).test(ref));
+}
+
+const ENTRY = /^(\s*(?:-\s+)?)(image|exec):(\s*)(["']?)([^"'\s#]+)\4(\s*(?:#.*)?)$/;
+
+/**
+ * Points every pipeline entry of ours at the image or at the bundle. Line-based, so everything
+ * else in the Kptfile keeps its bytes. Bundles get absolute paths: kpt 1.0.0-beta.56 resolves a
+ * relative `exec:` against its working directory, not the Kptfile's.
+ */
+function rewriteKptfile(text: string, mode: 'image' | 'exec', images: BuiltImage[]): { text: string; count: number } {
+  const names = images.map((i) => i.name);
+  let count = 0;
+  const lines = text.split('\n').map((line) => {
+    const m = ENTRY.exec(line);
+    if (!m) return line;
+    const name = functionOf(m[5], names);
+    if (!name) return line;
+    const img = images.find((i) => i.name === name)!;
+    count++;
+    return `${m[1]}${mode}:${m[3]}${m[4]}${mode === 'image' ? img.image : img.bundle}${m[4]}${m[6]}`;
+  });
+  return { text: lines.join('\n'), count };
+}
+
+function rewriteTree(tree: string, mode: 'image' | 'exec', images: BuiltImage[]): number {
+  let count = 0;
+  for (const f of filesUnder(tree).filter((p) => p === 'Kptfile' || p.endsWith(`${sep}Kptfile`))) {
+    const path = join(tree, f);
+    const r = rewriteKptfile(readFileSync(path, 'utf8'), mode, images);
+    if (r.count) writeFileSync(path, r.text);
+    count += r.count;
+  }
+  return count;
+}
+
+/**
+ * For a tree whose Kptfiles name none of the functions (examples rendered by a script that supplies
+ * the pipeline): give the top of the tree the whole pipeline, so one render sees every subpackage -
+ * the pools and all clusters together, which cross-cluster uniqueness needs.
+ */
+function addRootPipeline(tree: string, images: BuiltImage[]): void {
+  const path = join(tree, 'Kptfile');
+  const name = basename(PACKAGES).replace(/[^a-z0-9-]/gi, '-').toLowerCase() || 'packages';
+  const head = existsSync(path)
+    ? readFileSync(path, 'utf8')
+    : `apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: ${name}\n  annotations:\n    config.kubernetes.io/local-config: "true"\n`;
+  if (/^pipeline:/m.test(head)) throw new Error(`${path} has a pipeline that names none of the functions`);
+  const entries = images.map((i) => `    - image: ${i.image}\n`).join('');
+  writeFileSync(path, `${head.endsWith('\n') ? head : `${head}\n`}pipeline:\n  mutators:\n${entries}`);
+}
+
+/**
+ * A rendered Kptfile with each of our pipeline entries reduced to the function's name, so the two
+ * trees compare byte for byte everywhere else. Only the entry's value is ignored, quotes included:
+ * a function that re-serializes the Kptfile may quote a long bundle path and not a short image name.
+ */
+function canonicalKptfile(text: string, images: BuiltImage[]): string {
+  const names = images.map((i) => i.name);
+  return text
+    .split('\n')
+    .map((line) => {
+      const m = ENTRY.exec(line);
+      const name = m && functionOf(m[5], names);
+      return m && name ? `${m[1]}fn: ${name}${m[6]}` : line;
+    })
+    .join('\n');
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function table(header: string[], rows: string[][]): string {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
+  return [line(header), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
+}
+
+/** What kpt 1.0.0-beta.56 runs for an `image:` function (seen by wrapping podman). */
+const KPT_RUN = [
+  'run', '--rm', '-i', '--network', 'none', '--user', 'nobody', '--security-opt=no-new-privileges', '--pull', 'never',
+];
+
+/** Same exit status and stdout; the function's name makes a failure say which one. */
+function expectSameRun(fn: string, got: Run, want: Run): void {
+  expect({ fn, status: got.status, stdout: got.stdout }).toEqual({ fn, status: want.status, stdout: want.stdout });
+}
+
+describe('function images', () => {
+  let summary: Summary;
+  let engine = 'podman';
+  let kptEnv: NodeJS.ProcessEnv = {};
+  let work: string;
+  let imageTree: string;
+  let execTree: string;
+  let roots: string[] = [];
+  const renders: Array<{ pkg: string; image: Run; exec: Run }> = [];
+  const before = new Map<string, Buffer>();
+
+  beforeAll(() => {
+    const args = [join(ROOT, 'scripts', 'images.mjs'), '--json'];
+    if (process.env.IMAGES_TEST_FUNCTIONS_DIR) args.push('--functions-dir', process.env.IMAGES_TEST_FUNCTIONS_DIR);
+    const built = run(process.execPath, args);
+    if (built.status !== 0) throw new Error(`scripts/images.mjs failed:\n${built.stderr}`);
+    process.stderr.write(built.stderr);
+    summary = JSON.parse(built.stdout) as Summary;
+    engine = summary.engine;
+    kptEnv = { KPT_FN_RUNTIME: engine };
+
+    if (!existsSync(PACKAGES)) throw new Error(`no package tree at ${PACKAGES} (set IMAGES_TEST_PACKAGES)`);
+    work = mkdtempSync(join(tmpdir(), 'netpipe-images-'));
+    imageTree = join(work, 'image');
+    execTree = join(work, 'exec');
+    cpSync(PACKAGES, imageTree, { recursive: true });
+    cpSync(PACKAGES, execTree, { recursive: true });
+    if (rewriteTree(imageTree, 'image', summary.images) === 0) {
+      addRootPipeline(imageTree, summary.images);
+      addRootPipeline(execTree, summary.images);
+    }
+    const nImage = rewriteTree(imageTree, 'image', summary.images);
+    const nExec = rewriteTree(execTree, 'exec', summary.images);
+    if (nImage === 0 || nImage !== nExec) throw new Error(`could not point the pipelines under ${PACKAGES} at the functions`);
+    roots = rootPackages(imageTree);
+    for (const f of filesUnder(execTree)) before.set(f, readFileSync(join(execTree, f)));
+
+    for (const pkg of roots) {
+      const image = run('kpt', ['fn', 'render', join(imageTree, pkg), '--image-pull-policy', 'never'], {
+        env: kptEnv,
+        cwd: work,
+      });
+      const exec = run('kpt', ['fn', 'render', join(execTree, pkg), '--allow-exec'], { cwd: work });
+      renders.push({ pkg, image, exec });
+    }
+  });
+
+  afterAll(() => {
+    if (work && !process.env.IMAGES_TEST_KEEP) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('each image is configured the way Porch needs', () => {
+    for (const i of summary.images) {
+      const r = run(engine, ['image', 'inspect', '--format', '{{json .Config}}', i.image]);
+      expect(r.status).toBe(0);
+      const config = JSON.parse(r.stdout) as { Entrypoint?: string[]; Cmd?: string[] | null; User?: string };
+      // Porch runs the entrypoint and ignores CMD, so the entrypoint has to be the whole command.
+      expect(config.Entrypoint).toEqual(['/usr/local/bin/node', '/fn/main.js']);
+      expect(config.Cmd ?? []).toEqual([]);
+      expect(config.User).toBe('65534:65534');
+    }
+  });
+
+  it('renders every example package the same with image: and exec: entries', () => {
+    expect(roots.length).toBeGreaterThan(0);
+    for (const { pkg, image, exec } of renders) {
+      if (image.status !== exec.status) {
+        throw new Error(`package ${pkg}: image render exited ${image.status}, exec render ${exec.status}\n` +
+          `--- image render:\n${image.stderr}\n--- exec render:\n${exec.stderr}`);
+      }
+    }
+    if (!renders.some((r) => r.exec.status === 0)) {
+      const logs = renders.map((r) => `--- ${r.pkg}:\n${r.exec.stderr}`).join('\n');
+      throw new Error(`no package rendered, so nothing was compared:\n${logs}`);
+    }
+
+    const imageFiles = filesUnder(imageTree);
+    expect(imageFiles).toEqual(filesUnder(execTree));
+    const differing: string[] = [];
+    for (const f of imageFiles) {
+      const a = readFileSync(join(imageTree, f));
+      const b = readFileSync(join(execTree, f));
+      const isKptfile = f === 'Kptfile' || f.endsWith(`${sep}Kptfile`);
+      const same = isKptfile
+        ? canonicalKptfile(a.toString('utf8'), summary.images) === canonicalKptfile(b.toString('utf8'), summary.images)
+        : a.equals(b);
+      if (!same) differing.push(f);
+    }
+    if (differing.length) {
+      const d = run('diff', ['-u', join(imageTree, differing[0]), join(execTree, differing[0])]);
+      throw new Error(`${differing.length} file(s) differ: ${differing.join(', ')}\n${d.stdout}`);
+    }
+    // The render must have changed something, or the comparison proved nothing.
+    const changed = imageFiles.filter((f) => !before.get(f)?.equals(readFileSync(join(execTree, f))));
+    expect(changed.length).toBeGreaterThan(0);
+  });
+
+  /** A fully rendered package as a ResourceList: valid input for every function on its own. */
+  function sampleInput(): string {
+    const ok = renders.find((r) => r.exec.status === 0);
+    const dir = join(execTree, ok ? ok.pkg : roots[0]);
+    const r = run('kpt', ['fn', 'source', dir]);
+    expect(r.status).toBe(0);
+    return r.stdout;
+  }
+
+  it('each image, run as kpt runs it (--user nobody --network none), gives the output of its bundle', () => {
+    const input = sampleInput();
+    for (const i of summary.images) {
+      expectSameRun(i.name, run(engine, [...KPT_RUN, i.image], { input }), run(i.bundle, [], { input }));
+    }
+  });
+
+  it('concurrent runs of one image do not interfere (Porch may run several in one pod)', async () => {
+    const input = sampleInput();
+    for (const i of summary.images) {
+      const expected = run(i.bundle, [], { input });
+      const results = await Promise.all(Array.from({ length: 4 }, () => runAsync(engine, [...KPT_RUN, i.image], input)));
+      for (const r of results) {
+        expectSameRun(i.name, r, expected);
+      }
+    }
+  });
+
+  it('times each function as an image and as exec (kpt fn eval, median)', () => {
+    const ok = renders.find((r) => r.exec.status === 0);
+    const pkg = join(execTree, ok ? ok.pkg : roots[0]);
+    const rows: string[][] = [];
+    for (const i of summary.images) {
+      const viaImage: Run[] = [];
+      const viaExec: Run[] = [];
+      for (let n = 0; n < RUNS; n++) {
+        const evalArgs = ['fn', 'eval', pkg, '-o', 'stdout'];
+        viaImage.push(run('kpt', [...evalArgs, '--image', i.image, '--image-pull-policy', 'never'], { env: kptEnv, cwd: work }));
+        viaExec.push(run('kpt', [...evalArgs, '--exec', i.bundle], { cwd: work }));
+      }
+      expectSameRun(i.name, viaImage[0], viaExec[0]);
+      const img = median(viaImage.map((r) => r.ms));
+      const ex = median(viaExec.map((r) => r.ms));
+      const ms = (x: number): string => `${x.toFixed(0)} ms`;
+      rows.push([i.name, ms(img), ms(ex), ms(img - ex), `${(img / ex).toFixed(2)}x`]);
+    }
+    const sizes = summary.images.map((i) => [
+      i.name,
+      `${(i.size / 1e6).toFixed(1)} MB`,
+      `${((i.size - i.baseSize) / 1e3).toFixed(1)} kB`,
+    ]);
+    process.stderr.write(
+      `\nkpt fn eval on the rendered ${relative(execTree, pkg) || basename(PACKAGES)} (${filesUnder(pkg).length} files), median of ${RUNS} runs:\n` +
+        `${table(['function', engine, 'exec', 'overhead', 'ratio'], rows)}\n\n` +
+        `${table(['image', 'size', 'on top of base'], sizes)}\n\n`,
+    );
+  });
+});
