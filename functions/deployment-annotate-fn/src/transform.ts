@@ -1,10 +1,9 @@
 import {
-  ANNOTATIONS,
-  attachmentName,
   errorFor,
   getAnnotation,
   InterfaceIndex,
   isObject,
+  nadRefOf,
   KubeObject,
   nameOf,
   namespaceOf,
@@ -53,39 +52,35 @@ function annotateWorkload(
   let withIps = 0;
   let changed = false;
   for (const entry of parsed.entries) {
-    const entryNs = entry.namespace ?? ns;
-    const itf = entryNs === ns ? interfaces.resolve(packagePathOf(o), ns, entry.name, attachmentName) : undefined;
+    const itf = interfaces.resolve(packagePathOf(o), ns, entry.name, entry.namespace, nadRefOf);
     if (!itf) {
-      if (previouslyManaged.has(entry.name) && entryNs === ns) {
+      if (previouslyManaged.has(entry.name)) {
         changed = true; // its Interface is gone: the entry goes with it
         continue;
       }
       texts.push(keptEntryText(entry));
-      if (entry.form === 'short') changed = true;
       continue;
     }
     const att = interfaces.attachment(itf);
     if (!att) continue;
-    const nadName = attachmentName(itf);
-    const nadNs = getAnnotation(itf, ANNOTATIONS.nadNamespace);
-    const text = managedEntryText(entry, { name: nadName, namespace: nadNs && nadNs !== ns ? nadNs : undefined }, nameOf(itf), att.addresses);
+    const nad = nadRefOf(itf);
+    const text = managedEntryText(entry, { name: nad.name, namespace: nad.namespace !== ns ? nad.namespace : undefined }, nameOf(itf), att.addresses);
     if (text !== entry.source) changed = true;
     texts.push(text);
-    managed.push(nadName);
+    managed.push(nad.name);
     if (att.addresses.length > 0) withIps++;
   }
 
   if (withIps > 0) {
     for (const p of replicaProblems(o, hpas)) {
-      const message =
-        `${o.kind} ${nameOf(o)} gets static IPs for its secondary interfaces, but ${p.why}: ` +
-        (p.severity === 'error'
-          ? 'every pod would carry the same addresses. Give each pod its own workload (replicas: 1) and Interfaces'
-          : 'the address may be briefly duplicated');
+      const consequence =
+        p.severity === 'error' ? 'every pod running at the same time would carry the same static IPs' : 'the static IPs may be briefly duplicated';
+      const message = `${o.kind} ${nameOf(o)}: ${p.why}, so ${consequence}. To fix: ${p.fix}`;
       results.push(resultFor(o, p.severity, message, p.field));
     }
   }
 
+  // A short form only needs rewriting (to JSON) when an entry of ours changed or went away.
   const managedValue = [...new Set(managed)].sort().join(',');
   let next = o;
   if (changed) {

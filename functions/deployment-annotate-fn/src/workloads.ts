@@ -47,6 +47,7 @@ export interface ReplicaProblem {
   field: string;
   severity: 'error' | 'warning';
   why: string;
+  fix: string;
 }
 
 /**
@@ -58,20 +59,33 @@ export function replicaProblems(o: KubeObject, hpas: readonly KubeObject[]): Rep
   const problems: ReplicaProblem[] = [];
   switch (o.kind) {
     case 'DaemonSet':
-      problems.push({ field: 'kind', severity: 'error', why: 'a DaemonSet runs one pod per node' });
+      problems.push({
+        field: 'kind',
+        severity: 'error',
+        why: 'a DaemonSet runs one pod per node',
+        fix: 'use one Deployment (replicas: 1) per node that needs the interface, each with its own Interfaces',
+      });
       break;
     case 'Deployment':
     case 'ReplicaSet':
     case 'StatefulSet': {
       const replicas = count(spec.replicas, 1);
-      if (replicas > 1) problems.push({ field: 'spec.replicas', severity: 'error', why: `spec.replicas is ${replicas}` });
+      if (replicas > 1) {
+        problems.push({
+          field: 'spec.replicas',
+          severity: 'error',
+          why: `spec.replicas is ${replicas}`,
+          fix: 'set spec.replicas: 1 and give every further instance a workload and Interfaces of its own',
+        });
+      }
       if (o.kind === 'Deployment') {
         const strategy = isObject(spec.strategy) ? scalarText(spec.strategy.type) : undefined;
         if (strategy !== 'Recreate') {
           problems.push({
             field: 'spec.strategy.type',
             severity: 'warning',
-            why: 'a RollingUpdate starts the new pod before the old one stops, so both hold the address for a moment; set spec.strategy.type: Recreate',
+            why: 'its RollingUpdate strategy starts the new pod before the old one stops, so both hold the addresses for a moment',
+            fix: 'set spec.strategy.type: Recreate',
           });
         }
       }
@@ -79,7 +93,9 @@ export function replicaProblems(o: KubeObject, hpas: readonly KubeObject[]): Rep
     }
     case 'Job': {
       const parallelism = count(spec.parallelism, 1);
-      if (parallelism > 1) problems.push({ field: 'spec.parallelism', severity: 'error', why: `spec.parallelism is ${parallelism}` });
+      if (parallelism > 1) {
+        problems.push({ field: 'spec.parallelism', severity: 'error', why: `spec.parallelism is ${parallelism}`, fix: 'set spec.parallelism: 1' });
+      }
       break;
     }
     case 'CronJob': {
@@ -88,13 +104,19 @@ export function replicaProblems(o: KubeObject, hpas: readonly KubeObject[]): Rep
         problems.push({
           field: 'spec.concurrencyPolicy',
           severity: 'error',
-          why: `spec.concurrencyPolicy is ${policy}, so two runs can overlap; set it to Forbid`,
+          why: `spec.concurrencyPolicy is ${policy} (runs may overlap)`,
+          fix: 'set spec.concurrencyPolicy: Forbid',
         });
       }
       const jobSpec = getIn(spec, ['jobTemplate', 'spec']);
       const parallelism = count(isObject(jobSpec) ? jobSpec.parallelism : undefined, 1);
       if (parallelism > 1) {
-        problems.push({ field: 'spec.jobTemplate.spec.parallelism', severity: 'error', why: `spec.jobTemplate.spec.parallelism is ${parallelism}` });
+        problems.push({
+          field: 'spec.jobTemplate.spec.parallelism',
+          severity: 'error',
+          why: `spec.jobTemplate.spec.parallelism is ${parallelism}`,
+          fix: 'set spec.jobTemplate.spec.parallelism: 1',
+        });
       }
       break;
     }
@@ -109,6 +131,7 @@ export function replicaProblems(o: KubeObject, hpas: readonly KubeObject[]): Rep
         field: 'metadata.name',
         severity: 'error',
         why: `HorizontalPodAutoscaler ${nameOf(hpa)} scales it up to ${max} replicas`,
+        fix: `remove the HorizontalPodAutoscaler or set its spec.maxReplicas: 1`,
       });
     }
   }

@@ -74,13 +74,23 @@ export class InterfaceIndex {
   }
 
   /**
-   * The Interface a workload in `pkg`/`namespace` means by `ref` (its name, or the name of the NAD
-   * generated for it): the one in the innermost package enclosing the workload.
+   * The Interface a workload in `pkg`/`namespace` means by a selection entry: one of its namespace
+   * named `ref`, or whose NAD is `entryNamespace/ref`. Among several, the one in the innermost
+   * package enclosing the workload.
    */
-  resolve(pkg: string, namespace: string, ref: string, nadName: (i: Interface) => string): Interface | undefined {
-    const matches = this.interfaces.filter(
-      (i) => namespaceOf(i) === namespace && (nameOf(i) === ref || nadName(i) === ref),
-    );
+  resolve(
+    pkg: string,
+    namespace: string,
+    ref: string,
+    entryNamespace: string | undefined,
+    nadOf: (i: Interface) => { name: string; namespace: string },
+  ): Interface | undefined {
+    const matches = this.interfaces.filter((i) => {
+      if (namespaceOf(i) !== namespace) return false;
+      if (nameOf(i) === ref && (entryNamespace === undefined || entryNamespace === namespace)) return true;
+      const nad = nadOf(i);
+      return nad.name === ref && (entryNamespace ?? namespace) === nad.namespace;
+    });
     const best = nearestEnclosing(pkg, new Set(matches.map(packagePathOf)));
     if (best === undefined) return undefined;
     const inBest = matches.filter((i) => packagePathOf(i) === best);

@@ -1,5 +1,5 @@
 import { AddressFamily, Interface } from './api/types';
-import { ANNOTATIONS, getAnnotation, nameOf } from './kube/object';
+import { ANNOTATIONS, getAnnotation, nameOf, namespaceOf } from './kube/object';
 
 /**
  * The workload an Interface belongs to: the last `.`-segment of `specializer.nephio.org/for`
@@ -17,6 +17,11 @@ export function ownerNameOf(itf: Interface): string | undefined {
 export function attachmentName(itf: Interface): string {
   const owner = ownerNameOf(itf);
   return owner ? `${owner}-${nameOf(itf)}` : nameOf(itf);
+}
+
+/** Where an Interface's NAD lives: `<for>-<if>` in `specializer.nephio.org/namespace`, else the Interface's namespace. */
+export function nadRefOf(itf: Interface): { name: string; namespace: string } {
+  return { name: attachmentName(itf), namespace: getAnnotation(itf, ANNOTATIONS.nadNamespace) ?? namespaceOf(itf) };
 }
 
 /** `<for>-<if>-ipv4|ipv6`, or `<if>-ipv4|ipv6` without owner. */

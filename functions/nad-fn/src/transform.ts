@@ -1,7 +1,6 @@
 import {
   ANNOTATIONS,
   API,
-  attachmentName,
   Attachment,
   ClusterIndex,
   errorFor,
@@ -13,7 +12,7 @@ import {
   isKind,
   KubeObject,
   nameOf,
-  namespaceOf,
+  nadRefOf,
   placementFrom,
   resourceKey,
   ResourceList,
@@ -34,8 +33,7 @@ function routesFor(att: Attachment, config: NadFnConfig): Route[] {
 }
 
 function buildNad(itf: Interface, att: Attachment, master: string | undefined, config: NadFnConfig): KubeObject {
-  const name = attachmentName(itf);
-  const namespace = getAnnotation(itf, ANNOTATIONS.nadNamespace) ?? namespaceOf(itf);
+  const { name, namespace } = nadRefOf(itf);
   const annotations: Record<string, string> = {};
   for (const key of [ANNOTATIONS.owner, ANNOTATIONS.for]) {
     const v = getAnnotation(itf, key);
