@@ -100,11 +100,13 @@ export function managedEntryText(
   nad: { name: string; namespace?: string },
   itfName: string,
   ips: string[],
+  defaultRoute?: string[],
 ): string {
   const out: Record<string, unknown> = { name: nad.name };
   if (nad.namespace) out.namespace = nad.namespace;
   out.interface = itfName;
   if (ips.length > 0) out.ips = ips;
+  if (defaultRoute && defaultRoute.length > 0) out['default-route'] = defaultRoute;
   for (const [k, v] of Object.entries(entry?.fields ?? {})) {
     if (!(k in out) && k !== 'ips' && k !== 'namespace') out[k] = v;
   }

@@ -13,7 +13,9 @@ import {
   resultFor,
   scalarText,
   TransformOutput,
+  warningFor,
 } from '../../lib/src';
+import { AnnotateConfig, readConfig } from './config';
 import {
   joinSelection,
   keptEntryText,
@@ -26,9 +28,39 @@ import { getIn, isHpa, replicaProblems, setIn, templatePath } from './workloads'
 /** On the workload: the NADs whose entries this function wrote, so it can drop them when their Interface goes. */
 export const MANAGED_NETWORKS = 'netpipe.dev/networks';
 
+/**
+ * Multus replaces *all* default routes of an interface with the `default-route` gateways, so one
+ * that names only an IPv4 gateway on a dual-stack interface silently drops the IPv6 default.
+ */
+function warnOnPartialDefaultRoute(
+  o: KubeObject,
+  value: unknown,
+  gateways: readonly (string | undefined)[],
+  fieldPath: string,
+  results: Result[],
+): void {
+  if (!Array.isArray(value)) return;
+  const listed = value.filter((v): v is string => typeof v === 'string');
+  const families = (list: readonly (string | undefined)[]): Set<string> =>
+    new Set(list.filter((g): g is string => g !== undefined).map((g) => (g.includes(':') ? 'IPv6' : 'IPv4')));
+  const have = families(listed);
+  const missing = [...families(gateways)].filter((f) => !have.has(f));
+  if (missing.length === 0) return;
+  results.push(
+    warningFor(
+      o,
+      `${o.kind} ${nameOf(o)}: a default-route in ${NETWORKS_ANNOTATION} names no ${missing.join(' or ')} gateway, ` +
+        `so Multus removes that family's default route from the interface. Add the gateway (${gateways.filter(Boolean).join(', ')}), ` +
+        `or list the network in deployment-annotate-fn's defaultRouteNetworks`,
+      fieldPath,
+    ),
+  );
+}
+
 function annotateWorkload(
   o: KubeObject,
   path: string[],
+  config: AnnotateConfig,
   interfaces: InterfaceIndex,
   hpas: readonly KubeObject[],
   results: Result[],
@@ -64,7 +96,16 @@ function annotateWorkload(
     const att = interfaces.attachment(itf);
     if (!att) continue;
     const nad = nadRefOf(itf);
-    const text = managedEntryText(entry, { name: nad.name, namespace: nad.namespace !== ns ? nad.namespace : undefined }, nameOf(itf), att.addresses);
+    const wantsDefault = config.defaultRouteNetworks.has(itf.spec.networkInstance.name);
+    const gateways = att.gateways.filter((g): g is string => g !== undefined);
+    if (!wantsDefault) warnOnPartialDefaultRoute(o, entry.fields?.['default-route'], att.gateways, fieldPath, results);
+    const text = managedEntryText(
+      entry,
+      { name: nad.name, namespace: nad.namespace !== ns ? nad.namespace : undefined },
+      nameOf(itf),
+      att.addresses,
+      wantsDefault ? gateways : undefined,
+    );
     if (text !== entry.source) changed = true;
     texts.push(text);
     managed.push(nad.name);
@@ -98,11 +139,12 @@ function annotateWorkload(
 
 export function deploymentAnnotateFn(input: ResourceList): TransformOutput {
   const results: Result[] = [];
+  const config = readConfig(input.functionConfig, results);
   const interfaces = new InterfaceIndex(input.items);
   const hpas = input.items.filter(isHpa);
   const items = input.items.map((o) => {
     const path = templatePath(o);
-    return path ? annotateWorkload(o, path, interfaces, hpas, results) : o;
+    return path ? annotateWorkload(o, path, config, interfaces, hpas, results) : o;
   });
   results.push(...interfaces.results);
   return { items, results };

@@ -12,7 +12,8 @@ export interface Attachment {
   itf: Interface;
   /** `address/prefix-length`, IPv4 first. */
   addresses: string[];
-  gateways: string[];
+  /** The gateway of each address's subnet (same order), if it has one. */
+  gateways: (string | undefined)[];
 }
 
 /**
@@ -44,7 +45,7 @@ export class InterfaceIndex {
   attachment(itf: Interface): Attachment | undefined {
     if (this.attachments.has(itf)) return this.attachments.get(itf);
     const addresses: string[] = [];
-    const gateways: string[] = [];
+    const gateways: (string | undefined)[] = [];
     let ok = true;
     for (const family of familiesOf(normalizeFamilyPolicy(itf.spec.ipFamilyPolicy))) {
       const name = claimName(itf, family);
@@ -65,8 +66,7 @@ export class InterfaceIndex {
         continue;
       }
       addresses.push(prefix);
-      const gw = claimGateway(claim);
-      if (gw) gateways.push(gw);
+      gateways.push(claimGateway(claim));
     }
     const result = ok ? { itf, addresses, gateways } : undefined;
     this.attachments.set(itf, result);

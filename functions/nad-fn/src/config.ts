@@ -2,8 +2,6 @@ import { errorFor, isObject, KubeObject, Result, scalarText } from '../../lib/sr
 
 export interface NadFnConfig {
   cniVersion: string;
-  /** Network instances whose NADs get a default route via the claim's gateway. */
-  defaultRouteNetworks: Set<string>;
   /** The device plugin resource SR-IOV NADs request (`k8s.v1.cni.cncf.io/resourceName`). */
   sriovResourceName?: string;
 }
@@ -15,18 +13,17 @@ const KNOWN_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
 /**
  * Reads the optional functionConfig, a ConfigMap:
  *   data.cniVersion: "0.3.1"
- *   data.defaultRouteNetworks: "vpc-internet, vpc-n6"
  *   data.sriovResourceName: "intel.com/sriov_netdevice"
  */
 export function readConfig(fc: KubeObject | undefined, results: Result[]): NadFnConfig {
-  const config: NadFnConfig = { cniVersion: DEFAULT_CNI_VERSION, defaultRouteNetworks: new Set() };
+  const config: NadFnConfig = { cniVersion: DEFAULT_CNI_VERSION };
   if (!fc) return config;
   if (fc.kind !== 'ConfigMap') {
     results.push(errorFor(fc, `nad-fn takes a ConfigMap as functionConfig, not a ${fc.kind}`, 'kind', fc.kind));
     return config;
   }
   const data = isObject(fc.data) ? fc.data : {};
-  const known = new Set(['cniVersion', 'defaultRouteNetworks', 'sriovResourceName']);
+  const known = new Set(['cniVersion', 'sriovResourceName']);
   for (const key of Object.keys(data)) {
     if (!known.has(key)) {
       results.push(errorFor(fc, `unknown key ${key} in nad-fn's functionConfig: the keys are ${[...known].join(', ')}`, `data.${key}`));
@@ -39,10 +36,6 @@ export function readConfig(fc: KubeObject | undefined, results: Result[]): NadFn
         errorFor(fc, `cniVersion ${version} is not a CNI spec version: use one of ${KNOWN_VERSIONS.join(', ')}`, 'data.cniVersion', version),
       );
     } else config.cniVersion = version;
-  }
-  const networks = scalarText(data.defaultRouteNetworks);
-  if (networks) {
-    for (const n of networks.split(',')) if (n.trim()) config.defaultRouteNetworks.add(n.trim());
   }
   const resource = scalarText(data.sriovResourceName);
   if (resource) config.sriovResourceName = resource;

@@ -3,6 +3,7 @@ import {
   API,
   Attachment,
   ClusterIndex,
+  collectPools,
   errorFor,
   FROM_INTERFACE,
   getAnnotation,
@@ -14,6 +15,7 @@ import {
   nameOf,
   nadRefOf,
   placementFrom,
+  PoolSource,
   resourceKey,
   ResourceList,
   Result,
@@ -22,17 +24,36 @@ import {
 } from '../../lib/src';
 import { buildCniConfig, Route } from './cni-config';
 import { NadFnConfig, readConfig } from './config';
+import { parseAddressWithLength } from '../../lib/src/ipam';
 
 const SRIOV_RESOURCE = 'k8s.v1.cni.cncf.io/resourceName';
 
 const isNad = (o: KubeObject): boolean => isKind(o, API.nad.apiVersion, API.nad.kind);
 
-function routesFor(att: Attachment, config: NadFnConfig): Route[] {
-  if (!config.defaultRouteNetworks.has(att.itf.spec.networkInstance.name)) return [];
-  return att.gateways.map((gw) => ({ dst: gw.includes(':') ? '::/0' : '0.0.0.0/0', gw }));
+/**
+ * Routes to the network instance's other subnets of the same family via this subnet's gateway:
+ * with per-cluster subnets on one network (a RAN subnet and a core subnet for N3), each side
+ * reaches the other through its gateway. The own subnet needs none (it comes with the address).
+ * A default route is not set here: the pod's default route belongs to its cluster network, and a
+ * second one would fail the attachment; deployment-annotate-fn asks Multus for it instead.
+ */
+function routesFor(att: Attachment, pools: readonly PoolSource[]): Route[] {
+  const routes: Route[] = [];
+  for (const [i, address] of att.addresses.entries()) {
+    const gw = att.gateways[i];
+    const parsed = parseAddressWithLength(address);
+    if (!gw || !parsed.ok) continue;
+    for (const p of pools) {
+      if (p.networkInstance !== att.itf.spec.networkInstance.name) continue;
+      if (p.pool.family !== parsed.value.family || p.pool.contains(parsed.value.value)) continue;
+      routes.push({ dst: p.pool.id, gw });
+    }
+  }
+  const seen = new Set<string>();
+  return routes.filter((r) => !seen.has(r.dst) && seen.add(r.dst)).sort((a, b) => (a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
 }
 
-function buildNad(itf: Interface, att: Attachment, master: string | undefined, config: NadFnConfig): KubeObject {
+function buildNad(itf: Interface, att: Attachment, master: string | undefined, config: NadFnConfig, pools: readonly PoolSource[]): KubeObject {
   const { name, namespace } = nadRefOf(itf);
   const annotations: Record<string, string> = {};
   for (const key of [ANNOTATIONS.owner, ANNOTATIONS.for]) {
@@ -49,7 +70,7 @@ function buildNad(itf: Interface, att: Attachment, master: string | undefined, c
     master,
     cniVersion: config.cniVersion,
     withIpam: att.addresses.length > 0,
-    routes: routesFor(att, config),
+    routes: routesFor(att, pools),
   });
   return {
     apiVersion: API.nad.apiVersion,
@@ -70,11 +91,46 @@ function reconcile(existing: KubeObject, wanted: KubeObject): KubeObject {
   return JSON.stringify(next) === JSON.stringify(existing) ? existing : next;
 }
 
+/**
+ * Linux lets a link be the parent of macvlan or of ipvlan interfaces, not both: the second kind
+ * fails with "device or resource busy" on any node where both meet.
+ */
+function mixedMasterWarnings(interfaces: readonly Interface[], clusters: ClusterIndex): Result[] {
+  const byMaster = new Map<string, Interface[]>();
+  for (const itf of interfaces) {
+    const found = clusters.lookup(itf);
+    if (!('cluster' in found) || !found.cluster.spec.masterInterface) continue;
+    const key = `${nameOf(found.cluster)}|${found.cluster.spec.masterInterface}`;
+    byMaster.set(key, [...(byMaster.get(key) ?? []), itf]);
+  }
+  const results: Result[] = [];
+  for (const [key, list] of byMaster) {
+    const kinds = new Set(list.map((i) => i.spec.cniType ?? 'macvlan'));
+    if (!kinds.has('macvlan') || !kinds.has('ipvlan')) continue;
+    const [cluster, master] = key.split('|');
+    for (const itf of list.filter((i) => i.spec.cniType === 'ipvlan')) {
+      results.push(
+        warningFor(
+          itf,
+          `WorkloadCluster ${cluster} attaches both macvlan and ipvlan interfaces to ${master}; Linux allows only one ` +
+            `of the two kinds on a parent link, so pods that bring both to one node fail with "device or resource busy". ` +
+            `Use one cniType per master interface`,
+          'spec.cniType',
+          'ipvlan',
+        ),
+      );
+    }
+  }
+  return results;
+}
+
 export function nadFn(input: ResourceList): TransformOutput {
   const results: Result[] = [];
   const config = readConfig(input.functionConfig, results);
   const clusters = new ClusterIndex(input.items);
   const interfaces = new InterfaceIndex(input.items);
+  // Pools only inform routes here; ipam-fn reports what is wrong with them.
+  const pools = collectPools(input.items);
   results.push(...clusters.results);
 
   const wanted = new Map<string, KubeObject>();
@@ -119,7 +175,7 @@ export function nadFn(input: ResourceList): TransformOutput {
         ),
       );
     }
-    const nad = buildNad(itf, att, master, config);
+    const nad = buildNad(itf, att, master, config, pools.pools);
     const key = resourceKey(nad);
     if (wanted.has(key)) {
       results.push(errorFor(itf, `two Interfaces would generate NAD ${nameOf(nad)} in one namespace: rename one`, 'metadata.name'));
@@ -128,6 +184,7 @@ export function nadFn(input: ResourceList): TransformOutput {
     wanted.set(key, nad);
   }
   results.push(...interfaces.results);
+  results.push(...mixedMasterWarnings(interfaces.interfaces, clusters));
 
   const out: KubeObject[] = [];
   const placed = new Set<string>();

@@ -1,0 +1,27 @@
+import { errorFor, isObject, KubeObject, Result, scalarText } from '../../lib/src';
+
+export interface AnnotateConfig {
+  /**
+   * Network instances that become the pod's default route: their entries get Multus'
+   * `default-route` with the gateway of every family the interface has.
+   */
+  defaultRouteNetworks: Set<string>;
+}
+
+/** Reads the optional functionConfig, a ConfigMap: `data.defaultRouteNetworks: "vpc-n6, vpc-sgi"`. */
+export function readConfig(fc: KubeObject | undefined, results: Result[]): AnnotateConfig {
+  const config: AnnotateConfig = { defaultRouteNetworks: new Set() };
+  if (!fc) return config;
+  if (fc.kind !== 'ConfigMap') {
+    results.push(errorFor(fc, `deployment-annotate-fn takes a ConfigMap as functionConfig, not a ${fc.kind}`, 'kind', fc.kind));
+    return config;
+  }
+  const data = isObject(fc.data) ? fc.data : {};
+  for (const key of Object.keys(data)) {
+    if (key !== 'defaultRouteNetworks') {
+      results.push(errorFor(fc, `unknown key ${key} in deployment-annotate-fn's functionConfig: the only key is defaultRouteNetworks`, `data.${key}`));
+    }
+  }
+  for (const n of (scalarText(data.defaultRouteNetworks) ?? '').split(',')) if (n.trim()) config.defaultRouteNetworks.add(n.trim());
+  return config;
+}
