@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import { parseNetworksAnnotation } from './annotation';
+import { runCommand } from './exec';
 import { JsonObject, isJsonObject } from './json';
 import { DelegatePlan, planDelegate } from './multus';
 import { CniHarness, Delegation, IpRoute, Netns } from './netns';
@@ -59,13 +61,14 @@ const vlanLinks = new WeakMap<CniHarness, Map<string, string>>();
  */
 export function attachPod(harness: CniHarness, opts: AttachPodOptions): AttachedPod {
   const elements = parseNetworksAnnotation(opts.annotation, opts.podNamespace);
+  // Multus refuses the pod before any plugin runs, so nothing is made.
+  const gatewayRequested = checkGatewayConfig(elements);
   const netns = harness.createNetns(`${opts.podNamespace}-${opts.podName}`);
   const containerId = randomBytes(32).toString('hex');
   const delegations: Delegation[] = [];
   const undo = (): void => {
     for (const d of [...delegations].reverse()) harness.del(d);
   };
-  const anyGatewayRequest = elements.some((e) => (e['default-route'] ?? []).length > 0);
 
   try {
     elements.forEach((element, i) => {
@@ -81,7 +84,7 @@ export function attachPod(harness: CniHarness, opts: AttachPodOptions): Attached
         position: i + 1,
       });
       delegations.push(harness.add(plan));
-      if (anyGatewayRequest) applyDefaultRoute(harness, netns.name, plan);
+      if (gatewayRequested) applyDefaultRoute(harness, netns.name, plan.ifName, plan.defaultRoute);
     });
   } catch (err) {
     undo();
@@ -162,23 +165,48 @@ function vlanMaster(harness: CniHarness, opts: AttachPodOptions, vlanId: number)
   return link;
 }
 
-/**
- * Multus, once any element asks for `default-route`, gives the asking interface
- * `default via <gw>` and removes default routes of that family from the
- * interfaces that did not ask (CheckGatewayConfig, SetDefaultGW, DeleteDefaultGW).
+/*
+ * Multus' handling of the `default-route` selection key (multus-cni pkg/types CheckGatewayConfig,
+ * pkg/multus cmdAdd, pkg/netutils DeleteDefaultGW and SetDefaultGW):
+ *  - only when some element of the pod lists a gateway does anything happen;
+ *  - more than one gateway of one family across the whole pod is refused;
+ *  - every attachment is then, for each family, either filtered (it lists no gateway of that
+ *    family) or overriding (it lists one), so right after each attachment's ADD DeleteDefaultGW
+ *    runs on its interface. That lists the routes of that link only (netlink RouteList with the
+ *    link, FAMILY_ALL, main table) and deletes every one without a destination: the default
+ *    routes of both families on that interface, whatever the element asked, including those the
+ *    plugin's IPAM installed. Default routes on other interfaces are left alone, and so are
+ *    multipath routes, which carry no single link;
+ *  - SetDefaultGW then adds `default via <gw> dev <interface>` for each listed gateway.
+ * So an element that lists only an IPv4 gateway also loses its interface's IPv6 default route.
+ *
+ * Multus builds whose vishvananda/netlink reports a default route with a zero rather than a
+ * nil destination delete nothing (multus-cni pull request 1552): a regression, not modelled.
  */
-function applyDefaultRoute(harness: CniHarness, netns: string, plan: DelegatePlan): void {
-  const wants = (family: 4 | 6): string[] => plan.defaultRoute.filter((gw) => gw.includes(':') === (family === 6));
+
+const familyOf = (ip: string): 4 | 6 => (isIPv6(ip) ? 6 : 4);
+const isDefaultDst = (dst: string): boolean => dst === '0.0.0.0/0' || dst === '::/0';
+
+/** Whether any element asks for a default route; throws as Multus does on two gateways of one family. */
+function checkGatewayConfig(elements: NetworkSelectionElement[]): boolean {
+  const gateways = elements.flatMap((e) => e['default-route'] ?? []);
   for (const family of [4, 6] as const) {
-    const gws = wants(family);
-    if (gws.length === 0) {
-      for (const r of harness.routes(netns, plan.ifName)) {
-        if (r.family === family && (r.dst === '0.0.0.0/0' || r.dst === '::/0')) {
-          harness.inNetns(netns, 'ip', [`-${family}`, 'route', 'del', 'default', ...(r.gateway ? ['via', r.gateway] : []), 'dev', plan.ifName]);
-        }
-      }
-    } else {
-      for (const gw of gws) harness.inNetns(netns, 'ip', [`-${family}`, 'route', 'add', 'default', 'via', gw, 'dev', plan.ifName]);
+    const same = gateways.filter((gw) => familyOf(gw) === family);
+    if (same.length > 1) throw new Error(`multus does not support ECMP for default-route (IPv${family} gateways ${same.join(', ')})`);
+  }
+  return gateways.length > 0;
+}
+
+function applyDefaultRoute(harness: CniHarness, netns: string, ifName: string, gateways: string[]): void {
+  for (const r of harness.routes(netns, ifName)) {
+    if (!isDefaultDst(r.dst)) continue;
+    harness.inNetns(netns, 'ip', [`-${r.family}`, 'route', 'del', 'default', ...(r.gateway ? ['via', r.gateway] : []), 'dev', ifName]);
+  }
+  for (const gw of gateways) {
+    const add = runCommand('ip', ['netns', 'exec', netns, 'ip', `-${familyOf(gw)}`, 'route', 'add', 'default', 'via', gw, 'dev', ifName]);
+    // The route being there already is the state the element asks for.
+    if (add.status !== 0 && !/File exists/.test(add.stderr)) {
+      throw new Error(`error setting default gateway: default via ${gw} dev ${ifName} in ${netns}: ${add.stderr.trim()}`);
     }
   }
 }

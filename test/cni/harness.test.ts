@@ -227,6 +227,74 @@ describe('static IPAM through Multus', () => {
   });
 });
 
+describe('default-route, as Multus applies it', () => {
+  const defaultRoutes = (p: AttachedPod): string[] =>
+    h
+      .routes(p.netns.name)
+      .filter((r) => r.dst === '0.0.0.0/0' || r.dst === '::/0')
+      .map((r) => `${r.dst} via ${r.gateway} dev ${r.dev}`);
+  /** A macvlan NAD that takes its addresses from the annotation and whose static IPAM installs `routes`. */
+  const routedNad = (name: string, routes: Array<{ dst: string; gw: string }>): NetworkAttachmentDefinition =>
+    macvlanNad(name, staticIpam(undefined, routes), { capabilities: { ips: true } });
+
+  it('a dual-stack interface listing both gateways ends with exactly one default route per family, via them, though its IPAM installed the same routes', () => {
+    const n3 = routedNad('n3', [
+      { dst: '0.0.0.0/0', gw: '10.9.31.1' },
+      { dst: '::/0', gw: '2001:db8:931::1' },
+    ]);
+    const n6 = routedNad('n6', [
+      { dst: '0.0.0.0/0', gw: '10.9.30.254' },
+      { dst: '::/0', gw: '2001:db8:930::1' },
+    ]);
+    const annotation = JSON.stringify([
+      { name: 'n3', interface: 'n3', ips: ['10.9.31.5/24', '2001:db8:931::5/64'] },
+      { name: 'n6', interface: 'n6', ips: ['10.9.30.5/24', '2001:db8:930::5/64'], 'default-route': ['10.9.30.254', '2001:db8:930::1'] },
+    ]);
+    const p = pod('dr-dual', [n3, n6], annotation);
+    // The plugins did install default routes on both interfaces ...
+    for (const iface of p.interfaces) {
+      expect(iface.result.routes.filter((r) => r.dst === '0.0.0.0/0' || r.dst === '::/0')).toHaveLength(2);
+    }
+    // ... and what is left is one per family, on the interface that asked.
+    expect(sorted(defaultRoutes(p))).toEqual(['0.0.0.0/0 via 10.9.30.254 dev n6', '::/0 via 2001:db8:930::1 dev n6']);
+    expect(sorted(p.interfaces[1].addresses)).toEqual(['10.9.30.5/24', '2001:db8:930::5/64']);
+  });
+
+  it("replaces the interface's other default routes of both families: an element listing only an IPv4 gateway loses its IPv6 default", () => {
+    const n6 = routedNad('n6', [
+      { dst: '0.0.0.0/0', gw: '10.9.32.1' },
+      { dst: '::/0', gw: '2001:db8:932::1' },
+    ]);
+    const annotation = JSON.stringify([{ name: 'n6', interface: 'n6', ips: ['10.9.32.5/24', '2001:db8:932::5/64'], 'default-route': ['10.9.32.254'] }]);
+    const p = pod('dr-v4', [n6], annotation);
+    expect(defaultRoutes(p)).toEqual(['0.0.0.0/0 via 10.9.32.254 dev n6']);
+  });
+
+  it('leaves default routes alone when no element lists a gateway', () => {
+    const n6 = routedNad('n6', [{ dst: '::/0', gw: '2001:db8:935::1' }]);
+    const p = pod('dr-none', [n6], JSON.stringify([{ name: 'n6', interface: 'n6', ips: ['2001:db8:935::5/64'], 'default-route': [] }]));
+    expect(defaultRoutes(p)).toEqual(['::/0 via 2001:db8:935::1 dev n6']);
+  });
+
+  it('refuses two gateways of one family across the pod before any plugin runs', () => {
+    const n3 = routedNad('n3', []);
+    const n6 = routedNad('n6', []);
+    const annotation = JSON.stringify([
+      { name: 'n3', interface: 'n3', ips: ['10.9.33.5/24'], 'default-route': ['10.9.33.1'] },
+      { name: 'n6', interface: 'n6', ips: ['10.9.34.5/24', '2001:db8:934::5/64'], 'default-route': ['10.9.34.1', '2001:db8:934::1'] },
+    ]);
+    expect(() => pod('dr-ecmp', [n3, n6], annotation)).toThrow(/multus does not support ECMP for default-route/);
+    expect(h.leftovers().filter((n) => n.includes('dr-ecmp'))).toEqual([]);
+  });
+
+  it('fails the pod, DELeting what it attached, when a gateway is not on the interface', () => {
+    const n6 = routedNad('n6', []);
+    const annotation = JSON.stringify([{ name: 'n6', interface: 'n6', ips: ['10.9.36.5/24'], 'default-route': ['10.9.37.1'] }]);
+    expect(() => pod('dr-offlink', [n6], annotation)).toThrow(/error setting default gateway: default via 10\.9\.37\.1 dev n6/);
+    expect(h.leftovers().filter((n) => n.includes('dr-offlink'))).toHaveLength(1); // only the empty pod namespace
+  });
+});
+
 describe('CNI 1.0.0', () => {
   it('a 1.0.0 conflist is accepted: ADD gives the address, DEL gets the cached result as prevResult', () => {
     const n3 = conflistNad('n3', { capabilities: { ips: true }, ipam: staticIpam() }, { capabilities: { mac: true } }, '1.0.0');

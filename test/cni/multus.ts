@@ -30,7 +30,8 @@ import { CniResult, NetworkAttachmentDefinition, NetworkSelectionElement, nadCon
  *  - libcni DelNetworkList: DEL runs the plugins in reverse order; from cniVersion
  *    0.4.0 on each gets the cached ADD result as prevResult.
  *  - pkg/types CheckGatewayConfig + pkg/netutils SetDefaultGW/DeleteDefaultGW:
- *    `default-route` gateways become `default via <gw> dev <ifname>` after ADD.
+ *    `default-route` gateways become `default via <gw> dev <ifname>` after ADD,
+ *    once that interface's own default routes are gone (attach.ts applies it).
  */
 
 export const CNI_PATH = '/usr/lib/cni';

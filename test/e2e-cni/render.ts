@@ -50,7 +50,7 @@ export interface Rendered {
   /** What kpt printed. */
   log: string;
   objects: RenderedObject[];
-  /** Network instances listed in nad-fn's `defaultRouteNetworks` in the root Kptfile. */
+  /** Network instances listed in deployment-annotate-fn's `defaultRouteNetworks` in the root Kptfile. */
   defaultRouteNetworks: Set<string>;
   dispose(): void;
 }
@@ -175,9 +175,9 @@ export function renderExamplePackages(): Rendered {
     const log = `${r.stdout}${r.stderr}`;
     if (r.status !== 0) throw new Error(`kpt fn render --allow-exec failed (exit ${r.status}):\n${log}`);
 
-    const nadFn = mutators.find((m) => m.exec?.endsWith('/nad-fn.js'));
+    const annotateFn = mutators.find((m) => m.exec?.endsWith('/deployment-annotate-fn.js'));
     const defaultRouteNetworks = new Set(
-      (nadFn?.configMap?.defaultRouteNetworks ?? '')
+      (annotateFn?.configMap?.defaultRouteNetworks ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s !== ''),
