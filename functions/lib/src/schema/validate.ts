@@ -1,22 +1,8 @@
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { KubeObject } from '../kube/object';
 import { RawScalar } from '../yaml/scalar-schema';
 import { errorFor, Result } from '../results';
-import { SCHEMAS } from './resource-schemas';
-
-const ajv = new Ajv({ allErrors: true, strict: true });
-const compiled = new Map<string, ValidateFunction>();
-
-function validatorFor(kind: string): ValidateFunction {
-  let v = compiled.get(kind);
-  if (!v) {
-    const schema = SCHEMAS[kind];
-    if (!schema) throw new Error(`no schema for kind ${kind}`);
-    v = ajv.compile(schema);
-    compiled.set(kind, v);
-  }
-  return v;
-}
+import { validatorFor } from './validators';
 
 /** JSON view for validation: a RawScalar is the text the user wrote. */
 function plain(value: unknown): unknown {
