@@ -31,6 +31,9 @@ export class ResourceListReader {
   }
 
   private readSplit(itemTexts: string[], fields: Map<string, string>): ResourceList {
+    if (!/^kind:\s*['"]?ResourceList['"]?\s*$/.test((fields.get('kind') ?? '').trim())) {
+      throw new ResourceListError('input is not a ResourceList (kind: ResourceList expected on stdin)');
+    }
     const items = itemTexts.map((t, i) => this.remember(parseItem(t, i), t));
     const fc = fields.get('functionConfig');
     return { items, functionConfig: fc === undefined ? undefined : parseFunctionConfig(fc) };
