@@ -21,7 +21,6 @@ export interface AddressWithLength extends IpAddress {
 }
 
 const IPV4_OCTETS = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const IPV6_GROUP = /^[0-9a-f]{1,4}$/;
 
 function invalid(text: string, why: string): Result<never> {
   return fail({ code: 'invalid-address', message: `"${text}" is not a valid IP address: ${why}` });
@@ -43,39 +42,62 @@ function parseIpv4(text: string): Result<bigint> {
   return ok(BigInt(value));
 }
 
-function parseIpv6(original: string): Result<bigint> {
-  if (original.includes('%')) return invalid(original, 'zone ids (%...) are not allowed in pool or claim addresses');
-  let text = original.toLowerCase();
-  const tail: number[] = [];
-  const lastColon = text.lastIndexOf(':');
-  if (text.indexOf('.', lastColon) !== -1) {
-    const v4 = parseIpv4(text.slice(lastColon + 1));
-    if (!v4.ok) return invalid(original, 'the embedded IPv4 part is malformed');
-    const n = Number(v4.value);
-    tail.push(Math.floor(n / 65536), n % 65536);
-    text = text.slice(0, lastColon + 1);
-    if (!text.endsWith('::')) text = text.slice(0, -1);
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return invalid(original, '"::" may appear only once');
-  const split = (s: string): string[] => (s === '' ? [] : s.split(':'));
-  const head = split(halves[0]!);
-  const rest = halves.length === 2 ? split(halves[1]!) : [];
-  for (const g of head.concat(rest)) {
-    if (!IPV6_GROUP.test(g)) return invalid(original, `group "${g}" is not 1-4 hex digits`);
-  }
-  const explicit = head.length + rest.length + tail.length;
-  if (halves.length === 2 ? explicit > 7 : explicit !== 8) {
-    return invalid(original, 'an IPv6 address has exactly eight 16-bit groups');
-  }
-  const groups = halves.length === 2 ? [...head.map(hex), ...new Array<number>(8 - explicit).fill(0), ...rest.map(hex), ...tail] : [...head.map(hex), ...tail];
-  let value = 0n;
-  for (const g of groups) value = (value << 16n) | BigInt(g);
-  return ok(value);
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 102) return code - 87;
+  if (code >= 65 && code <= 70) return code - 55;
+  return -1;
 }
 
-function hex(group: string): number {
-  return parseInt(group, 16);
+const COLON = 58;
+const DOT = 46;
+
+/** One pass over the characters: this runs for every address read back from a package. */
+function parseIpv6(text: string): Result<bigint> {
+  if (text.includes('%')) return invalid(text, 'zone ids (%...) are not allowed in pool or claim addresses');
+  const n = text.length;
+  const groups: number[] = [];
+  /** Index in `groups` where "::" stands, or -1. */
+  let gap = -1;
+  let i = 0;
+  if (text.charCodeAt(0) === COLON) {
+    if (text.charCodeAt(1) !== COLON) return invalid(text, 'it starts with a single ":"');
+    gap = 0;
+    i = 2;
+  }
+  while (i < n) {
+    const start = i;
+    let group = 0;
+    for (let d: number; i < n && (d = hexDigit(text.charCodeAt(i))) >= 0; i++) group = group * 16 + d;
+    if (i < n && text.charCodeAt(i) === DOT) {
+      const v4 = parseIpv4(text.slice(start));
+      if (!v4.ok) return invalid(text, 'the embedded IPv4 part is malformed');
+      const w = Number(v4.value);
+      groups.push(Math.floor(w / 65536), w % 65536);
+      i = n;
+      break;
+    }
+    if (i - start === 0 || i - start > 4) {
+      return invalid(text, `group "${text.slice(start, text.indexOf(':', start + 1) === -1 ? n : text.indexOf(':', start + 1))}" is not 1-4 hex digits`);
+    }
+    groups.push(group);
+    if (i === n) break;
+    if (text.charCodeAt(i) !== COLON) return invalid(text, `unexpected character "${text[i]}"`);
+    i++;
+    if (i < n && text.charCodeAt(i) === COLON) {
+      if (gap !== -1) return invalid(text, '"::" may appear only once');
+      gap = groups.length;
+      i++;
+    } else if (i === n) {
+      return invalid(text, 'it ends with a single ":"');
+    }
+  }
+  if (gap === -1 ? groups.length !== 8 : groups.length > 7) {
+    return invalid(text, 'an IPv6 address has exactly eight 16-bit groups');
+  }
+  if (gap !== -1) groups.splice(gap, 0, ...new Array<number>(8 - groups.length).fill(0));
+  const word = (k: number) => BigInt(groups[k]! * 65536 + groups[k + 1]!);
+  return ok((word(0) << 96n) | (word(2) << 64n) | (word(4) << 32n) | word(6));
 }
 
 /** Parses a bare address (no prefix length). */
@@ -128,18 +150,21 @@ export function formatIpv4(value: bigint): string {
 
 const IPV4_MAPPED = 0xffffn;
 
+const WORD = 0xffffffffn;
+
 export function formatIpv6(value: bigint): string {
-  if (value >> 32n === IPV4_MAPPED) return `::ffff:${formatIpv4(value & 0xffffffffn)}`;
-  const digits = value.toString(16).padStart(32, '0');
-  const groups: string[] = new Array(8);
+  if (value >> 32n === IPV4_MAPPED) return `::ffff:${formatIpv4(value & WORD)}`;
+  const w0 = Number(value >> 96n);
+  const w1 = Number((value >> 64n) & WORD);
+  const w2 = Number((value >> 32n) & WORD);
+  const w3 = Number(value & WORD);
+  const groups = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
   // The longest run of two or more zero groups is shortened to "::" (the first one on a tie).
   let bestStart = -1;
   let bestLength = 1;
   let runStart = -1;
   for (let i = 0; i < 8; i++) {
-    const g = digits.slice(i * 4, i * 4 + 4).replace(/^0{1,3}/, '');
-    groups[i] = g;
-    if (g === '0') {
+    if (groups[i] === 0) {
       if (runStart === -1) runStart = i;
       if (i - runStart + 1 > bestLength) {
         bestStart = runStart;
@@ -149,8 +174,17 @@ export function formatIpv6(value: bigint): string {
       runStart = -1;
     }
   }
-  if (bestStart === -1) return groups.join(':');
-  return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out += '::';
+      i += bestLength - 1;
+      continue;
+    }
+    if (i > 0 && i !== bestStart + bestLength) out += ':';
+    out += groups[i]!.toString(16);
+  }
+  return out;
 }
 
 export function formatAddress(family: IpFamily, value: bigint): string {

@@ -5,31 +5,86 @@
  * "is it free" and "next free address after the cursor" are binary searches whatever the size
  * of the pool. Same calls in the same order give the same results: nothing here depends on
  * time, randomness or hash order.
+ *
+ * Holdings are rows of parallel arrays, not one object each, and each pool finds its holders by
+ * the address's offset in the pool (a small integer for any realistic pool): with a million
+ * holdings this keeps the heap small and the garbage collector and hash lookups cheap.
  */
 import { formatAddress, IpFamily, parseAddress, parseAddressWithLength } from './address';
 import { IntervalSet } from './interval-set';
+import { NumberIndex, OwnerIndex } from './row-index';
 import type { AddressLedger, Allocation, AllocationRequest, CursorState, PoolUsage } from './ledger';
 import { Pool, PoolSpec } from './pool';
 import { fail, IpamError, ok, Result } from './result';
+
+/** Offsets up to here are kept as numbers, which hash and compare without touching the heap. */
+const MAX_NUMBER_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 
 interface PoolState {
   readonly pool: Pool;
   /** Gateway, exclusions and held addresses, within [firstUsable, lastUsable]. */
   readonly taken: IntervalSet;
-  held: number;
+  /** Row in the family's holding table, by offset of the address in the pool. */
+  readonly holders: NumberIndex;
+  /** The same for addresses more than 2^53 past the start of the pool (possible in an IPv6 /64). */
+  readonly farHolders: Map<bigint, number>;
   /** Last address handed out by allocate; the next search starts after it. */
   cursor: bigint | undefined;
 }
 
-interface Holding {
-  readonly allocation: Allocation;
-  readonly value: bigint;
-  readonly state: PoolState;
+/** The holdings of one family: row i is `owner[i]` holding `value[i]` from `state[i]`. */
+class HoldingTable {
+  readonly owner: string[] = [];
+  readonly value: bigint[] = [];
+  readonly state: (PoolState | undefined)[] = [];
+  private readonly rows = new OwnerIndex((row) => this.owner[row]!);
+  private readonly freeRows: number[] = [];
+
+  rowOf(owner: string): number | undefined {
+    return this.rows.get(owner);
+  }
+
+  add(owner: string, value: bigint, state: PoolState): number {
+    const row = this.freeRows.length > 0 ? this.freeRows.pop()! : this.owner.length;
+    this.owner[row] = owner;
+    this.value[row] = value;
+    this.state[row] = state;
+    this.rows.insert(owner, row);
+    return row;
+  }
+
+  remove(row: number): void {
+    this.rows.delete(this.owner[row]!);
+    this.owner[row] = '';
+    this.value[row] = 0n;
+    this.state[row] = undefined;
+    this.freeRows.push(row);
+  }
 }
 
-type OwnerSlots = { ipv4?: Holding; ipv6?: Holding };
-
 const FAMILIES: readonly IpFamily[] = ['ipv4', 'ipv6'];
+
+function holderRow(state: PoolState, value: bigint): number | undefined {
+  const offset = value - state.pool.network;
+  return offset <= MAX_NUMBER_OFFSET ? state.holders.get(Number(offset)) : state.farHolders.get(offset);
+}
+
+function heldIn(state: PoolState): number {
+  return state.holders.size + state.farHolders.size;
+}
+
+function allocationOf(owner: string, value: bigint, state: PoolState): Allocation {
+  const pool = state.pool;
+  const address = formatAddress(pool.family, value);
+  return {
+    owner,
+    family: pool.family,
+    address,
+    prefix: `${address}/${pool.prefixLength}`,
+    gateway: pool.gatewayAddress,
+    poolId: pool.id,
+  };
+}
 
 function comparePools(a: Pool, b: Pool): number {
   if (a.family !== b.family) return a.family === 'ipv4' ? -1 : 1;
@@ -45,8 +100,7 @@ export class InMemoryAddressSpace implements AddressLedger {
   private readonly byId = new Map<string, PoolState>();
   /** Pools sorted by family, then network address. */
   private ordered: PoolState[] = [];
-  private readonly byAddress: Record<IpFamily, Map<bigint, Holding>> = { ipv4: new Map(), ipv6: new Map() };
-  private readonly byOwner = new Map<string, OwnerSlots>();
+  private readonly tables: Record<IpFamily, HoldingTable> = { ipv4: new HoldingTable(), ipv6: new HoldingTable() };
 
   constructor(name = 'default') {
     this.name = name;
@@ -75,7 +129,7 @@ export class InMemoryAddressSpace implements AddressLedger {
         pools: [other.id, pool.id],
       });
     }
-    const state: PoolState = { pool, taken: pool.reservedAddresses(), held: 0, cursor: undefined };
+    const state: PoolState = { pool, taken: pool.reservedAddresses(), holders: new NumberIndex(), farHolders: new Map(), cursor: undefined };
     this.byId.set(pool.id, state);
     this.ordered.push(state);
     this.ordered.sort((a, b) => comparePools(a.pool, b.pool));
@@ -93,21 +147,24 @@ export class InMemoryAddressSpace implements AddressLedger {
       return fail({ ...parsed.error, code: 'invalid-address', message: `"${owner}": ${parsed.error.message}`, owners: [owner] });
     }
     const { family, value } = parsed.value;
-    const text = formatAddress(family, value);
 
-    let candidates: readonly PoolState[] = this.ordered;
-    if (poolIds !== undefined) {
+    let state: PoolState | undefined;
+    let candidates: readonly PoolState[] | undefined;
+    if (poolIds === undefined) {
+      state = this.poolContaining(family, value);
+    } else {
       const resolved = this.resolve(poolIds, owner);
       if (!resolved.ok) return resolved;
       candidates = resolved.value;
+      state = candidates.find((s) => s.pool.family === family && s.pool.contains(value));
     }
-    const state = candidates.find((s) => s.pool.family === family && s.pool.contains(value));
-    if (!state) {
-      const elsewhere = this.ordered.find((s) => s.pool.family === family && s.pool.contains(value));
-      const allowed = candidates.map((s) => s.pool.id).join(', ') || 'none';
+    if (state === undefined) {
+      const text = formatAddress(family, value);
+      const elsewhere = this.poolContaining(family, value);
+      const allowed = (candidates ?? this.ordered).map((s) => s.pool.id).join(', ') || 'none';
       const why = elsewhere
         ? `it belongs to ${elsewhere.pool.describe()}, which "${owner}" does not select (allowed: ${allowed})`
-        : poolIds !== undefined
+        : candidates !== undefined
           ? `it is outside the pools "${owner}" may use (${allowed})`
           : `it is outside every pool of network instance "${this.name}" (${allowed})`;
       return fail({
@@ -115,7 +172,7 @@ export class InMemoryAddressSpace implements AddressLedger {
         message: `${text} held by "${owner}" is no longer valid: ${why}. Restore the pool, or clear the address from "${owner}" so it is allocated afresh`,
         owners: [owner],
         address: text,
-        pools: candidates.map((s) => s.pool.id),
+        pools: (candidates ?? this.ordered).map((s) => s.pool.id),
       });
     }
     const pool = state.pool;
@@ -124,12 +181,13 @@ export class InMemoryAddressSpace implements AddressLedger {
         code: 'prefix-length-mismatch',
         message: `"${owner}" records ${address} but ${pool.describe()} is a /${pool.prefixLength}; the subnet changed since the address was allocated - fix the pool or clear the address from "${owner}"`,
         owners: [owner],
-        address: text,
+        address: formatAddress(family, value),
         pools: [pool.id],
       });
     }
     const reason = pool.reservedReason(value);
     if (reason !== undefined) {
+      const text = formatAddress(family, value);
       return fail({
         code: 'reserved-address',
         message: `${text} cannot be held by "${owner}": it is ${reason} of ${pool.describe()}; choose another address`,
@@ -138,35 +196,41 @@ export class InMemoryAddressSpace implements AddressLedger {
         pools: [pool.id],
       });
     }
-    const holder = this.byAddress[family].get(value);
-    if (holder !== undefined) {
-      if (holder.allocation.owner === owner) return ok(holder.allocation);
+    const table = this.tables[family];
+    const existingRow = holderRow(state, value);
+    if (existingRow !== undefined) {
+      const holder = table.owner[existingRow]!;
+      if (holder === owner) return ok(allocationOf(owner, value, state));
+      const text = formatAddress(family, value);
       return fail({
         code: 'address-conflict',
-        message: `${text} in ${pool.describe()} is held by "${holder.allocation.owner}" and also claimed by "${owner}" (a duplicate, e.g. after a Git merge); remove the address from one of the two claims so it gets a new one`,
-        owners: [holder.allocation.owner, owner],
+        message: `${text} in ${pool.describe()} is held by "${holder}" and also claimed by "${owner}" (a duplicate, e.g. after a Git merge); remove the address from one of the two claims so it gets a new one`,
+        owners: [holder, owner],
         address: text,
         pools: [pool.id],
       });
     }
-    const mine = this.byOwner.get(owner)?.[family];
+    const mine = table.rowOf(owner);
     if (mine !== undefined) {
+      const text = formatAddress(family, value);
+      const held = formatAddress(family, table.value[mine]!);
       return fail({
         code: 'owner-conflict',
-        message: `"${owner}" already holds ${mine.allocation.address} and cannot also hold ${text}: an owner holds one ${family} address; release ${mine.allocation.address} first`,
+        message: `"${owner}" already holds ${held} and cannot also hold ${text}: an owner holds one ${family} address; release ${held} first`,
         owners: [owner],
         address: text,
         pools: [pool.id],
       });
     }
-    return ok(this.hold(owner, value, state).allocation);
+    this.hold(owner, value, state);
+    return ok(allocationOf(owner, value, state));
   }
 
   allocate(owner: string, poolIds: readonly string[]): Result<Allocation> {
     const resolved = this.resolve(poolIds, owner);
     if (!resolved.ok) return resolved;
     const r = this.allocateIn(owner, resolved.value);
-    return r.ok ? ok(r.value.holding.allocation) : r;
+    return r.ok ? ok(r.value.allocation) : r;
   }
 
   allocateMany(requests: readonly AllocationRequest[]): Result<readonly Allocation[]> {
@@ -175,11 +239,12 @@ export class InMemoryAddressSpace implements AddressLedger {
     for (const request of requests) {
       const resolved = this.resolve(request.poolIds, request.owner);
       if (!resolved.ok) return resolved;
-      const key = `${resolved.value[0]!.pool.family}\u0000${request.owner}`;
+      const family = resolved.value[0]!.pool.family;
+      const key = `${family}\u0000${request.owner}`;
       if (seen.has(key)) {
         return fail({
           code: 'duplicate-request',
-          message: `"${request.owner}" asks twice for an ${resolved.value[0]!.pool.family} address in one request; an owner holds one address per family`,
+          message: `"${request.owner}" asks twice for an ${family} address in one request; an owner holds one address per family`,
           owners: [request.owner],
         });
       }
@@ -188,12 +253,12 @@ export class InMemoryAddressSpace implements AddressLedger {
     }
     const cursors = new Map<PoolState, bigint | undefined>();
     for (const plan of plans) for (const s of plan.states) cursors.set(s, s.cursor);
-    const fresh: Holding[] = [];
+    const fresh: { family: IpFamily; row: number }[] = [];
     const out: Allocation[] = [];
     for (const plan of plans) {
       const r = this.allocateIn(plan.owner, plan.states);
       if (!r.ok) {
-        for (const h of fresh) this.unhold(h);
+        for (const h of fresh) this.unhold(h.family, h.row);
         for (const [s, cursor] of cursors) s.cursor = cursor;
         const owners = [...new Set(plans.map((p) => p.owner))];
         return fail({
@@ -202,22 +267,21 @@ export class InMemoryAddressSpace implements AddressLedger {
           owners,
         });
       }
-      if (r.value.fresh) fresh.push(r.value.holding);
-      out.push(r.value.holding.allocation);
+      if (r.value.freshRow !== undefined) fresh.push({ family: r.value.allocation.family, row: r.value.freshRow });
+      out.push(r.value.allocation);
     }
     return ok(out);
   }
 
   release(owner: string, family?: IpFamily): readonly Allocation[] {
-    const slots = this.byOwner.get(owner);
-    if (slots === undefined) return [];
     const freed: Allocation[] = [];
     for (const f of FAMILIES) {
       if (family !== undefined && f !== family) continue;
-      const h = slots[f];
-      if (h === undefined) continue;
-      this.unhold(h);
-      freed.push(h.allocation);
+      const table = this.tables[f];
+      const row = table.rowOf(owner);
+      if (row === undefined) continue;
+      freed.push(allocationOf(owner, table.value[row]!, table.state[row]!));
+      this.unhold(f, row);
     }
     return freed;
   }
@@ -226,26 +290,33 @@ export class InMemoryAddressSpace implements AddressLedger {
     const slash = address.indexOf('/');
     const parsed = parseAddress(slash === -1 ? address : address.slice(0, slash));
     if (!parsed.ok) return undefined;
-    return this.byAddress[parsed.value.family].get(parsed.value.value)?.allocation.owner;
+    const { family, value } = parsed.value;
+    const state = this.poolContaining(family, value);
+    const row = state === undefined ? undefined : holderRow(state, value);
+    return row === undefined ? undefined : this.tables[family].owner[row];
   }
 
   allocationsOf(owner: string): readonly Allocation[] {
-    const slots = this.byOwner.get(owner);
-    if (slots === undefined) return [];
     const out: Allocation[] = [];
     for (const f of FAMILIES) {
-      const h = slots[f];
-      if (h !== undefined) out.push(h.allocation);
+      const table = this.tables[f];
+      const row = table.rowOf(owner);
+      if (row !== undefined) out.push(allocationOf(owner, table.value[row]!, table.state[row]!));
     }
     return out;
   }
 
   allocations(): readonly Allocation[] {
     const out: Allocation[] = [];
-    for (const f of FAMILIES) {
-      const holdings = [...this.byAddress[f].values()];
-      holdings.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-      for (const h of holdings) out.push(h.allocation);
+    for (const s of this.ordered) {
+      const table = this.tables[s.pool.family];
+      const rows = [...s.holders.rows(), ...s.farHolders.values()];
+      rows.sort((a, b) => {
+        const x = table.value[a]!;
+        const y = table.value[b]!;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+      for (const row of rows) out.push(allocationOf(table.owner[row]!, table.value[row]!, s));
     }
     return out;
   }
@@ -256,7 +327,7 @@ export class InMemoryAddressSpace implements AddressLedger {
     return {
       poolId: s.pool.id,
       usable: s.pool.usableSize,
-      held: s.held,
+      held: heldIn(s),
       cursor: s.cursor === undefined ? undefined : formatAddress(s.pool.family, s.cursor),
     };
   }
@@ -301,6 +372,22 @@ export class InMemoryAddressSpace implements AddressLedger {
     return this.byId.get(`${formatAddress(family, value)}/${length}`);
   }
 
+  /** The pool holding `value`, by binary search over the sorted, disjoint pools. */
+  private poolContaining(family: IpFamily, value: bigint): PoolState | undefined {
+    const ordered = this.ordered;
+    let lo = 0;
+    let hi = ordered.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const p = ordered[mid]!.pool;
+      const before = p.family !== family ? p.family === 'ipv6' : value < p.network;
+      if (before) hi = mid - 1;
+      else if (p.family !== family || value > p.lastAddress) lo = mid + 1;
+      else return ordered[mid];
+    }
+    return undefined;
+  }
+
   private resolve(poolIds: readonly string[], owner: string): Result<readonly PoolState[]> {
     if (poolIds.length === 0) {
       return fail({
@@ -336,63 +423,52 @@ export class InMemoryAddressSpace implements AddressLedger {
     return ok(states);
   }
 
-  private allocateIn(owner: string, states: readonly PoolState[]): Result<{ holding: Holding; fresh: boolean }> {
+  /** `freshRow` is set when the address was handed out by this call (not already held). */
+  private allocateIn(owner: string, states: readonly PoolState[]): Result<{ allocation: Allocation; freshRow?: number }> {
     const family = states[0]!.pool.family;
-    const mine = this.byOwner.get(owner)?.[family];
+    const table = this.tables[family];
+    const mine = table.rowOf(owner);
     if (mine !== undefined) {
-      if (states.includes(mine.state)) return ok({ holding: mine, fresh: false });
+      const state = table.state[mine]!;
+      const allocation = allocationOf(owner, table.value[mine]!, state);
+      if (states.includes(state)) return ok({ allocation });
       return fail({
         code: 'owner-conflict',
-        message: `"${owner}" already holds ${mine.allocation.address} from ${mine.state.pool.describe()}, which is not among the pools it now selects (${states.map((s) => s.pool.id).join(', ')}); release it first`,
+        message: `"${owner}" already holds ${allocation.address} from ${state.pool.describe()}, which is not among the pools it now selects (${states.map((s) => s.pool.id).join(', ')}); release it first`,
         owners: [owner],
-        address: mine.allocation.address,
-        pools: [mine.state.pool.id],
+        address: allocation.address,
+        pools: [state.pool.id],
       });
     }
     for (const s of states) {
       const value = nextFree(s);
       if (value !== undefined) {
         s.cursor = value;
-        return ok({ holding: this.hold(owner, value, s), fresh: true });
+        const row = this.hold(owner, value, s);
+        return ok({ allocation: allocationOf(owner, value, s), freshRow: row });
       }
     }
     return fail(exhausted(owner, states, this.name));
   }
 
-  private hold(owner: string, value: bigint, state: PoolState): Holding {
-    const pool = state.pool;
-    const address = formatAddress(pool.family, value);
-    const allocation: Allocation = {
-      owner,
-      family: pool.family,
-      address,
-      prefix: `${address}/${pool.prefixLength}`,
-      gateway: pool.gatewayAddress,
-      poolId: pool.id,
-    };
-    const holding: Holding = { allocation, value, state };
-    this.byAddress[pool.family].set(value, holding);
-    let slots = this.byOwner.get(owner);
-    if (slots === undefined) {
-      slots = {};
-      this.byOwner.set(owner, slots);
-    }
-    slots[pool.family] = holding;
+  private hold(owner: string, value: bigint, state: PoolState): number {
+    const row = this.tables[state.pool.family].add(owner, value, state);
+    const offset = value - state.pool.network;
+    if (offset <= MAX_NUMBER_OFFSET) state.holders.insert(Number(offset), row);
+    else state.farHolders.set(offset, row);
     state.taken.add(value);
-    state.held++;
-    return holding;
+    return row;
   }
 
-  private unhold(h: Holding): void {
-    const { family, owner } = h.allocation;
-    this.byAddress[family].delete(h.value);
-    const slots = this.byOwner.get(owner);
-    if (slots !== undefined) {
-      delete slots[family];
-      if (slots.ipv4 === undefined && slots.ipv6 === undefined) this.byOwner.delete(owner);
-    }
-    h.state.taken.delete(h.value);
-    h.state.held--;
+  private unhold(family: IpFamily, row: number): void {
+    const table = this.tables[family];
+    const state = table.state[row]!;
+    const value = table.value[row]!;
+    const offset = value - state.pool.network;
+    if (offset <= MAX_NUMBER_OFFSET) state.holders.delete(Number(offset));
+    else state.farHolders.delete(offset);
+    state.taken.delete(value);
+    table.remove(row);
   }
 }
 
@@ -415,7 +491,7 @@ function nextFree(s: PoolState): bigint | undefined {
 
 function exhausted(owner: string, states: readonly PoolState[], space: string): IpamError {
   const pools = states.map(
-    (s) => `${s.pool.describe()}: ${s.pool.usableSize} usable addresses, ${s.held} in use (${s.pool.describeReserved()})`,
+    (s) => `${s.pool.describe()}: ${s.pool.usableSize} usable addresses, ${heldIn(s)} in use (${s.pool.describeReserved()})`,
   );
   return {
     code: 'exhausted',

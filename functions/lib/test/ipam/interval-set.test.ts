@@ -1,0 +1,116 @@
+import fc from 'fast-check';
+import { IntervalSet } from '../../src/ipam';
+
+function intervals(s: IntervalSet): [bigint, bigint][] {
+  return [...s.intervals()].map((i) => [i.lo, i.hi]);
+}
+
+/** The intervals a plain set of numbers should be stored as. */
+function expectedIntervals(model: Set<number>): [bigint, bigint][] {
+  const sorted = [...model].sort((a, b) => a - b);
+  const out: [bigint, bigint][] = [];
+  for (const v of sorted) {
+    const last = out[out.length - 1];
+    if (last && last[1] === BigInt(v) - 1n) last[1] = BigInt(v);
+    else out.push([BigInt(v), BigInt(v)]);
+  }
+  return out;
+}
+
+describe('IntervalSet', () => {
+  it('merges touching and overlapping intervals', () => {
+    const s = new IntervalSet();
+    s.add(10n, 20n);
+    s.add(22n, 30n);
+    expect(intervals(s)).toEqual([[10n, 20n], [22n, 30n]]);
+    s.add(21n);
+    expect(intervals(s)).toEqual([[10n, 30n]]);
+    s.add(5n, 40n);
+    expect(intervals(s)).toEqual([[5n, 40n]]);
+    expect(s.size).toBe(36n);
+  });
+
+  it('splits on delete and answers first-absent queries', () => {
+    const s = new IntervalSet();
+    s.add(0n, 99n);
+    s.delete(50n);
+    expect(intervals(s)).toEqual([[0n, 49n], [51n, 99n]]);
+    expect(s.firstAbsentAtOrAfter(0n)).toBe(50n);
+    expect(s.firstAbsentAtOrAfter(51n)).toBe(100n);
+    expect(s.firstAbsentAtOrAfter(50n)).toBe(50n);
+    expect(s.has(49n)).toBe(true);
+    expect(s.has(50n)).toBe(false);
+    expect(s.intervalContaining(60n)).toEqual({ lo: 51n, hi: 99n });
+    s.delete(0n, 1000n);
+    expect(s.fragments).toBe(0);
+    expect(s.size).toBe(0n);
+    expect(s.firstAbsentAtOrAfter(7n)).toBe(7n);
+  });
+
+  it('handles 128-bit values without walking them', () => {
+    const s = new IntervalSet();
+    const top = (1n << 128n) - 1n;
+    s.add(0n, top);
+    expect(s.size).toBe(top + 1n);
+    s.delete(1n << 127n);
+    expect(s.firstAbsentAtOrAfter(0n)).toBe(1n << 127n);
+    expect(s.fragments).toBe(2);
+  });
+
+  it('stays correct across many chunks (alternating values)', () => {
+    const s = new IntervalSet();
+    for (let i = 0n; i < 20000n; i += 2n) s.add(i);
+    expect(s.fragments).toBe(10000);
+    for (let i = 1n; i < 20000n; i += 4n) s.add(i); // joins pairs
+    expect(s.fragments).toBe(5000);
+    s.add(0n, 19999n);
+    expect(intervals(s)).toEqual([[0n, 19999n]]);
+    for (let i = 1n; i < 20000n; i += 2n) s.delete(i);
+    expect(s.fragments).toBe(10000);
+    expect(s.firstAbsentAtOrAfter(9998n)).toBe(9999n);
+    s.delete(100n, 19900n);
+    expect(s.size).toBe(50n + 49n); // evens 0..98 and 19902..19998
+  });
+
+  it.each([
+    ['few wide intervals', 3000, [40, 800], 400, 150],
+    ['many fragments across chunks', 60000, [3, 1500], 4000, 20],
+  ] as const)('behaves like a plain set under random range inserts and deletes (%s)', (_name, span, lens, maxOps, numRuns) => {
+    const op = fc.record({
+      add: fc.integer({ min: 0, max: 9 }).map((n) => n < 6),
+      lo: fc.integer({ min: 0, max: span }),
+      len: fc.oneof(
+        { arbitrary: fc.integer({ min: 0, max: lens[0] }), weight: 20 },
+        { arbitrary: fc.integer({ min: 0, max: lens[1] }), weight: 1 },
+      ),
+    });
+    let maxFragments = 0;
+    fc.assert(
+      fc.property(fc.array(op, { minLength: maxOps / 4, maxLength: maxOps }), fc.array(fc.integer({ min: 0, max: span + 900 }), { maxLength: 30 }), (ops, probes) => {
+        const s = new IntervalSet();
+        const model = new Set<number>();
+        for (const { add, lo, len } of ops) {
+          if (add) s.add(BigInt(lo), BigInt(lo + len));
+          else s.delete(BigInt(lo), BigInt(lo + len));
+          for (let v = lo; v <= lo + len; v++) add ? model.add(v) : model.delete(v);
+        }
+        expect(intervals(s)).toEqual(expectedIntervals(model));
+        expect(s.size).toBe(BigInt(model.size));
+        maxFragments = Math.max(maxFragments, s.fragments);
+        expect(s.fragments).toBe(expectedIntervals(model).length);
+        for (const p of probes) {
+          expect(s.has(BigInt(p))).toBe(model.has(p));
+          let free = p;
+          while (model.has(free)) free++;
+          expect(s.firstAbsentAtOrAfter(BigInt(p))).toBe(BigInt(free));
+        }
+        const copy = s.clone();
+        copy.add(0n, BigInt(span + 2000));
+        expect(intervals(s)).toEqual(expectedIntervals(model));
+      }),
+      { numRuns },
+    );
+    // The second case must reach several chunks to exercise the cross-chunk paths.
+    if (span > 10000) expect(maxFragments).toBeGreaterThan(520);
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * Allocation throughput of the in-memory address space at several occupancies, through the
+ * public API only. Run with `npm run bench:ipam`.
+ *
+ * Occupancy is loaded with `reserve` (timed separately): a window at the start of the pool is
+ * taken in address order with a random share left free, which gives the fragments a pool gets
+ * when addresses are allocated one after another and some are later released. For the IPv6 /64
+ * the window holds 1,000,000 addresses in every case and the percentage is the density inside
+ * it. Then allocations run in batches, and after each batch as many random holders are released
+ * (untimed), so occupancy stays where it was and fragments keep changing.
+ */
+import { createAddressSpace, formatAddress, parseAddressWithLength } from '../functions/lib/src/ipam';
+import type { AddressLedger } from '../functions/lib/src/ipam';
+
+const TARGET = 200_000;
+const ALLOCATIONS_PER_CASE = 200_000;
+const IPV6_HELD = Number(process.env.IPV6_HELD ?? 1_000_000);
+
+interface Case {
+  readonly name: string;
+  readonly prefix: string;
+  readonly occupancy: number;
+}
+
+const CASES: readonly Case[] = [
+  { name: 'ipv4 /16   0%', prefix: '10.20.0.0/16', occupancy: 0 },
+  { name: 'ipv4 /16  50%', prefix: '10.20.0.0/16', occupancy: 0.5 },
+  { name: 'ipv4 /16  90%', prefix: '10.20.0.0/16', occupancy: 0.9 },
+  { name: 'ipv4 /16  99%', prefix: '10.20.0.0/16', occupancy: 0.99 },
+  { name: 'ipv6 /64   0%', prefix: '2001:db8:20::/64', occupancy: 0 },
+  { name: 'ipv6 /64  50%', prefix: '2001:db8:20::/64', occupancy: 0.5 },
+  { name: 'ipv6 /64  90%', prefix: '2001:db8:20::/64', occupancy: 0.9 },
+  { name: 'ipv6 /64  99%', prefix: '2001:db8:20::/64', occupancy: 0.99 },
+];
+
+/** Small seeded PRNG (mulberry32), so every run measures the same layout. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let peakHeap = 0;
+let peakLiveHeap = 0;
+function sampleMemory(): void {
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+}
+
+function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T {
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+interface Loaded {
+  space: AddressLedger;
+  holders: string[];
+  reserveMs: number;
+}
+
+/** Reserves a window of `window` addresses from the first usable one, leaving `free` of them out. */
+function load(c: Case, rand: () => number): Loaded {
+  const space = createAddressSpace('bench');
+  const pool = must(space.addPool({ prefix: c.prefix }));
+  const family = pool.family;
+  const usable = Number(pool.usableSize < 1n << 40n ? pool.usableSize : 1n << 40n);
+  const held = family === 'ipv4' ? Math.round(usable * c.occupancy) : c.occupancy === 0 ? 0 : IPV6_HELD;
+  const window = c.occupancy === 0 ? 0 : Math.min(usable, Math.round(held / c.occupancy));
+  // Which addresses of the window stay free: a random (1 - occupancy) share of them.
+  const left = new Uint8Array(window);
+  for (let freed = 0; freed < window - held; ) {
+    const i = Math.floor(rand() * window);
+    if (left[i] === 0) {
+      left[i] = 1;
+      freed++;
+    }
+  }
+  const holders: string[] = [];
+  // The gateway takes the first usable address; the window starts after it.
+  const first = (pool.gateway ?? pool.network) + 1n;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < window; i++) {
+    if (left[i] === 1) continue;
+    const owner = `preload-${i}`;
+    must(space.reserve(owner, formatAddress(family, first + BigInt(i)), [pool.id]));
+    holders.push(owner);
+  }
+  const reserveMs = Number(process.hrtime.bigint() - start) / 1e6;
+  sampleMemory();
+  return { space, holders, reserveMs };
+}
+
+/** Holes between holdings: consecutive holdings whose addresses are not adjacent. */
+function holesOf(space: AddressLedger): number {
+  let holes = 0;
+  let previous: bigint | undefined;
+  for (const a of space.allocations()) {
+    const value = must(parseAddressWithLength(a.prefix)).value;
+    if (previous !== undefined && value !== previous + 1n) holes++;
+    previous = value;
+  }
+  return holes;
+}
+
+function runCase(c: Case, seed: number): { allocPerSec: number; ms: number; line: string; loadLine?: string } {
+  const rand = random(seed);
+  const { space, holders, reserveMs } = load(c, rand);
+  const poolId = space.pools()[0]!.id;
+  const usable = space.pools()[0]!.usableSize;
+  const free = Number(usable > 1n << 40n ? 1n << 40n : usable) - holders.length;
+  const batch = Math.max(1, Math.min(1000, Math.floor(free / 2)));
+  const loaded = holders.length;
+  // Loading leaves garbage behind; collecting it here keeps it from being billed to allocation,
+  // and shows what the loaded space itself occupies.
+  (globalThis as { gc?: () => void }).gc?.();
+  peakLiveHeap = Math.max(peakLiveHeap, process.memoryUsage().heapUsed);
+  const holes = loaded > 0 ? holesOf(space) : 0;
+  const pools = [poolId];
+  let allocated = 0;
+  let elapsed = 0n;
+  let next = 0;
+  while (allocated < ALLOCATIONS_PER_CASE) {
+    const n = Math.min(batch, ALLOCATIONS_PER_CASE - allocated);
+    const owners: string[] = new Array(n);
+    for (let i = 0; i < n; i++) owners[i] = `new-${next++}`;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      const r = space.allocate(owners[i]!, pools);
+      if (!r.ok) throw new Error(`${c.name}: ${r.error.message}`);
+    }
+    elapsed += process.hrtime.bigint() - t0;
+    allocated += n;
+    for (const o of owners) holders.push(o);
+    for (let i = 0; i < n; i++) {
+      const k = Math.floor(rand() * holders.length);
+      const owner = holders[k]!;
+      holders[k] = holders[holders.length - 1]!;
+      holders.pop();
+      if (space.release(owner).length !== 1) throw new Error(`${c.name}: release of ${owner} freed nothing`);
+    }
+  }
+  sampleMemory();
+  const held = space.usage(poolId)!.held;
+  if (held !== holders.length) throw new Error(`${c.name}: ${held} held, expected ${holders.length}`);
+  const ms = Number(elapsed) / 1e6;
+  const allocPerSec = Math.round(allocated / (ms / 1000));
+  const line = `${c.name.padEnd(16)}${String(allocPerSec).padStart(14)}${ms.toFixed(1).padStart(10)}${String(held).padStart(10)}${String(holes).padStart(9)}`;
+  const loadLine =
+    loaded > 0
+      ? `load ${c.name}: ${String(loaded).padStart(7)} reserve calls, ${Math.round(loaded / (reserveMs / 1000))} reserves/s, ${reserveMs.toFixed(0)} ms`
+      : undefined;
+  return { allocPerSec, ms, line, loadLine };
+}
+
+function main(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  console.log(`${'case'.padEnd(16)}${'allocations/s'.padStart(14)}${'ms'.padStart(10)}${'held'.padStart(10)}${'holes'.padStart(9)}`);
+  const loads: string[] = [];
+  let min = Infinity;
+  // An optional argument picks cases by name, e.g. `ipv6` or `/16  99`.
+  const only = process.argv[2];
+  CASES.forEach((c, i) => {
+    if (only && !c.name.includes(only)) return;
+    gc?.();
+    const r = runCase(c, 1000 + i);
+    console.log(r.line);
+    if (r.loadLine) loads.push(r.loadLine);
+    min = Math.min(min, r.allocPerSec);
+  });
+  for (const l of loads) console.log(l);
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  console.log(
+    `peak memory: rss ${mib(process.resourceUsage().maxRSS * 1024)}, heapUsed ${mib(peakHeap)} (sampled), ` +
+      `heapUsed after GC with the largest space loaded ${mib(peakLiveHeap)}`,
+  );
+  console.log(`target: ${TARGET} allocations/s per case: ${min >= TARGET ? 'met' : 'MISSED'}`);
+  console.log(`min allocations/s: ${min}`);
+}
+
+main();
