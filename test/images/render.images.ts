@@ -8,7 +8,7 @@
  * same packages rendered with the bundles as `exec:` entries. They also time each function both ways.
  *
  * Env:
- *   IMAGES_TEST_PACKAGES       package tree to render (default packages/)
+ *   IMAGES_TEST_PACKAGES       package tree to render (default: the repository's root Kptfile over packages/)
  *   IMAGES_TEST_FUNCTIONS_DIR  prebuilt <name>/dist/<name>.js bundles to package instead of
  *                              running `npm run build` (passed to images.mjs --functions-dir)
  *   IMAGES_TEST_RUNS           timed runs per function and mode (default 5; the median is shown)
@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const PACKAGES = process.env.IMAGES_TEST_PACKAGES ?? join(ROOT, 'packages');
+const PACKAGES = process.env.IMAGES_TEST_PACKAGES;
 const RUNS = Math.max(1, Number(process.env.IMAGES_TEST_RUNS ?? 5));
 
 interface BuiltImage {
@@ -136,19 +136,25 @@ function rewriteTree(tree: string, mode: 'image' | 'exec', images: BuiltImage[])
 }
 
 /**
- * For a tree whose Kptfiles name none of the functions (examples rendered by a script that supplies
- * the pipeline): give the top of the tree the whole pipeline, so one render sees every subpackage -
- * the pools and all clusters together, which cross-cluster uniqueness needs.
+ * The tree to render: a given one, or what `npm run render` renders - the root Kptfile (with its
+ * pipeline and function configs) over packages/ - without the files the pipeline generates, so
+ * both renders allocate from scratch and have something to compare.
  */
-function addRootPipeline(tree: string, images: BuiltImage[]): void {
-  const path = join(tree, 'Kptfile');
-  const name = basename(PACKAGES).replace(/[^a-z0-9-]/gi, '-').toLowerCase() || 'packages';
-  const head = existsSync(path)
-    ? readFileSync(path, 'utf8')
-    : `apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: ${name}\n  annotations:\n    config.kubernetes.io/local-config: "true"\n`;
-  if (/^pipeline:/m.test(head)) throw new Error(`${path} has a pipeline that names none of the functions`);
-  const entries = images.map((i) => `    - image: ${i.image}\n`).join('');
-  writeFileSync(path, `${head.endsWith('\n') ? head : `${head}\n`}pipeline:\n  mutators:\n${entries}`);
+function copyTree(to: string): void {
+  if (PACKAGES) {
+    cpSync(PACKAGES, to, { recursive: true });
+    return;
+  }
+  cpSync(join(ROOT, 'packages'), join(to, 'packages'), { recursive: true });
+  for (const f of ['Kptfile', '.krmignore']) cpSync(join(ROOT, f), join(to, f));
+  for (const f of filesUnder(to)) {
+    const name = basename(f);
+    const generated =
+      name.startsWith('ipclaim-') ||
+      name.startsWith('ipam-cursor-') ||
+      (name.startsWith('nad-') && readFileSync(join(to, f), 'utf8').includes('netpipe.dev/interface:'));
+    if (generated) rmSync(join(to, f));
+  }
 }
 
 /**
@@ -210,19 +216,15 @@ describe('function images', () => {
     engine = summary.engine;
     kptEnv = { KPT_FN_RUNTIME: engine };
 
-    if (!existsSync(PACKAGES)) throw new Error(`no package tree at ${PACKAGES} (set IMAGES_TEST_PACKAGES)`);
+    if (PACKAGES && !existsSync(PACKAGES)) throw new Error(`no package tree at ${PACKAGES} (IMAGES_TEST_PACKAGES)`);
     work = mkdtempSync(join(tmpdir(), 'netpipe-images-'));
     imageTree = join(work, 'image');
     execTree = join(work, 'exec');
-    cpSync(PACKAGES, imageTree, { recursive: true });
-    cpSync(PACKAGES, execTree, { recursive: true });
-    if (rewriteTree(imageTree, 'image', summary.images) === 0) {
-      addRootPipeline(imageTree, summary.images);
-      addRootPipeline(execTree, summary.images);
-    }
+    copyTree(imageTree);
+    copyTree(execTree);
     const nImage = rewriteTree(imageTree, 'image', summary.images);
     const nExec = rewriteTree(execTree, 'exec', summary.images);
-    if (nImage === 0 || nImage !== nExec) throw new Error(`could not point the pipelines under ${PACKAGES} at the functions`);
+    if (nImage === 0 || nImage !== nExec) throw new Error(`could not point the pipelines under ${PACKAGES ?? ROOT} at the functions`);
     roots = rootPackages(imageTree);
     for (const f of filesUnder(execTree)) before.set(f, readFileSync(join(execTree, f)));
 
@@ -286,6 +288,15 @@ describe('function images', () => {
     expect(changed.length).toBeGreaterThan(0);
   });
 
+  it('the image render from scratch gives the committed example output', () => {
+    if (PACKAGES) return; // a tree of the caller's own has no committed output to compare with
+    const committed = join(ROOT, 'packages');
+    expect(filesUnder(join(imageTree, 'packages'))).toEqual(filesUnder(committed));
+    for (const f of filesUnder(committed)) {
+      expect({ f, text: readFileSync(join(imageTree, 'packages', f), 'utf8') }).toEqual({ f, text: readFileSync(join(committed, f), 'utf8') });
+    }
+  });
+
   /** A fully rendered package as a ResourceList: valid input for every function on its own. */
   function sampleInput(): string {
     const ok = renders.find((r) => r.exec.status === 0);
@@ -337,7 +348,7 @@ describe('function images', () => {
       `${((i.size - i.baseSize) / 1e3).toFixed(1)} kB`,
     ]);
     process.stderr.write(
-      `\nkpt fn eval on the rendered ${relative(execTree, pkg) || basename(PACKAGES)} (${filesUnder(pkg).length} files), median of ${RUNS} runs:\n` +
+      `\nkpt fn eval on the rendered ${relative(execTree, pkg) || basename(PACKAGES ?? ROOT)} (${filesUnder(pkg).length} files), median of ${RUNS} runs:\n` +
         `${table(['function', engine, 'exec', 'overhead', 'ratio'], rows)}\n\n` +
         `${table(['image', 'size', 'on top of base'], sizes)}\n\n`,
     );
