@@ -1,17 +1,7 @@
 import {
   AddressFamily,
-  API,
-  familiesOf,
-  Interface,
-  IPClaim,
-  KubeObject,
-  LABELS,
-  normalizeFamilyPolicy,
-  Result,
-  TransformOutput,
-} from '../../lib/src';
-import {
   ANNOTATIONS,
+  API,
   applyConditions,
   CLAIM_CONDITION_PREFIX,
   claimConditions,
@@ -19,20 +9,30 @@ import {
   claimName,
   ClusterIndex,
   errorFor,
+  familiesOf,
   familyOfAddress,
   FROM_INTERFACE,
   getAnnotation,
+  Interface,
   interfaceRef,
+  IPClaim,
   isInterface,
   isIPClaim,
   isObject,
+  LABELS,
+  mergedAnnotations,
   nameOf,
   namespaceOf,
+  normalizeFamilyPolicy,
   placementFrom,
   POD_NETWORK,
+  reconcileGenerated,
   resourceKey,
   ResourceList,
+  Result,
   scalarText,
+  TransformOutput,
+  unlessUnchanged,
   validateResource,
 } from '../../lib/src';
 
@@ -87,22 +87,10 @@ function reconcile(existing: IPClaim, wanted: IPClaim, family: AddressFamily): I
   const sameNetwork = isObject(existing.spec) && isObject(existing.spec.networkInstance)
     && scalarText(existing.spec.networkInstance.name) === wanted.spec.networkInstance.name;
   const keepStatus = prefix !== undefined && sameNetwork && familyOfAddress(prefix) === family;
-  const existingAnnotations = isObject(existing.metadata.annotations) ? existing.metadata.annotations : {};
-  const wantedAnnotations = wanted.metadata.annotations ?? {};
-  const annotations = { ...existingAnnotations };
-  for (const [k, v] of Object.entries(wantedAnnotations)) {
-    // kpt's own placement of an existing item wins: it knows where the file is.
-    if (k in annotations && (k === ANNOTATIONS.path || k === ANNOTATIONS.legacyPath)) continue;
-    annotations[k] = v;
-  }
-  const next: IPClaim = {
-    ...existing,
-    metadata: { ...existing.metadata, annotations: annotations as Record<string, string> },
-    spec,
-  };
+  const next: IPClaim = { ...existing, metadata: { ...existing.metadata, annotations: mergedAnnotations(existing, wanted) }, spec };
   if (keepStatus) next.status = existing.status;
   else delete next.status;
-  return JSON.stringify(next) === JSON.stringify(existing) ? existing : next;
+  return unlessUnchanged(existing, next);
 }
 
 export function interfaceFn(input: ResourceList): TransformOutput {
@@ -161,25 +149,14 @@ export function interfaceFn(input: ResourceList): TransformOutput {
     }
   }
 
-  const out: KubeObject[] = [];
-  const placed = new Set<string>();
-  for (const o of items) {
-    if (!isIPClaim(o)) {
-      out.push(o);
-      continue;
-    }
-    const key = resourceKey(o);
-    const w = wanted.get(key);
-    if (w && !placed.has(key)) {
-      out.push(reconcile(o, w.claim, w.family));
-      placed.add(key);
-    } else if (getAnnotation(o, FROM_INTERFACE) === undefined) {
-      out.push(o); // written by a user: theirs to keep
-    }
-    // else: generated for an Interface that no longer wants it - removed, which frees its address
-  }
-  const fresh = [...wanted.entries()].filter(([k]) => !placed.has(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [, w] of fresh) out.push(w.claim);
+  // A generated claim whose Interface is gone is removed here, which frees its address.
+  const out = reconcileGenerated(
+    items,
+    isIPClaim,
+    wanted,
+    (existing, w) => reconcile(existing as IPClaim, w.claim, w.family),
+    (w) => w.claim,
+  );
 
   return { items: applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out)), results };
 }

@@ -11,3 +11,4 @@ export * from './interfaces';
 export * from './schema/validate';
 export { RawScalar } from './yaml/scalar-schema';
 export * from './pools';
+export * from './generated';

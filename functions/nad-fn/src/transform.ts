@@ -11,6 +11,9 @@ import {
   InterfaceIndex,
   interfaceRef,
   isKind,
+  mergedAnnotations,
+  reconcileGenerated,
+  unlessUnchanged,
   KubeObject,
   nameOf,
   nadRefOf,
@@ -78,17 +81,6 @@ function buildNad(itf: Interface, att: Attachment, master: string | undefined, c
     metadata: { name, ...(namespace ? { namespace } : {}), annotations },
     spec: { config: cniConfig },
   };
-}
-
-/** Keeps the existing NAD object (and so its bytes) when nothing that matters changed. */
-function reconcile(existing: KubeObject, wanted: KubeObject): KubeObject {
-  const annotations = { ...(existing.metadata.annotations ?? {}) };
-  for (const [k, v] of Object.entries(wanted.metadata.annotations ?? {})) {
-    if (k in annotations && (k === ANNOTATIONS.path || k === ANNOTATIONS.legacyPath)) continue;
-    annotations[k] = v;
-  }
-  const next: KubeObject = { ...existing, metadata: { ...existing.metadata, annotations }, spec: wanted.spec };
-  return JSON.stringify(next) === JSON.stringify(existing) ? existing : next;
 }
 
 /**
@@ -186,24 +178,13 @@ export function nadFn(input: ResourceList): TransformOutput {
   results.push(...interfaces.results);
   results.push(...mixedMasterWarnings(interfaces.interfaces, clusters));
 
-  const out: KubeObject[] = [];
-  const placed = new Set<string>();
-  for (const o of input.items) {
-    if (!isNad(o)) {
-      out.push(o);
-      continue;
-    }
-    const key = resourceKey(o);
-    const w = wanted.get(key);
-    if (w && !placed.has(key)) {
-      out.push(reconcile(o, w));
-      placed.add(key);
-    } else if (getAnnotation(o, FROM_INTERFACE) === undefined) {
-      out.push(o); // hand-made NAD: not ours
-    }
-    // else: its Interface is gone (or no longer wants one): removed in the same render
-  }
-  const fresh = [...wanted.entries()].filter(([k]) => !placed.has(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [, nad] of fresh) out.push(nad);
+  // A NAD whose Interface is gone is removed in the same render; hand-made NADs stay.
+  const out = reconcileGenerated(
+    input.items,
+    isNad,
+    wanted,
+    (existing, nad) => unlessUnchanged(existing, { ...existing, metadata: { ...existing.metadata, annotations: mergedAnnotations(existing, nad) }, spec: nad.spec }),
+    (nad) => nad,
+  );
   return { items: out, results };
 }
