@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import { KubeObject } from './kube/object';
 import { ResourceList, ResourceListError, ResourceListReader, writeResourceList } from './resource-list';
 import { generalError, hasErrors, Result } from './results';
@@ -44,14 +45,14 @@ export function runOnText(name: string, transform: Transform, text: string): Run
   return { stdout: writeResourceList(reader, items, output.results), exitCode: failed ? 1 : 0, results: output.results };
 }
 
+/** Synchronous: the whole ResourceList is needed before anything can be done with it. */
 function readStdin(): string {
   const chunks: Buffer[] = [];
-  const fs = require('node:fs') as typeof import('node:fs');
-  const buf = Buffer.alloc(1 << 16);
+  const buf = Buffer.alloc(1 << 20);
   for (;;) {
     let n: number;
     try {
-      n = fs.readSync(0, buf, 0, buf.length, null);
+      n = readSync(0, buf, 0, buf.length, null);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
       if ((e as NodeJS.ErrnoException).code === 'EOF') break;
