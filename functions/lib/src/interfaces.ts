@@ -85,8 +85,7 @@ export class InterfaceIndex {
     entryNamespace: string | undefined,
     nadOf: (i: Interface) => { name: string; namespace: string },
   ): Interface | undefined {
-    const matches = this.interfaces.filter((i) => {
-      if (namespaceOf(i) !== namespace) return false;
+    const matches = (this.byRef(nadOf).get(`${namespace}|${ref}`) ?? []).filter((i) => {
       if (nameOf(i) === ref && (entryNamespace === undefined || entryNamespace === namespace)) return true;
       const nad = nadOf(i);
       return nad.name === ref && (entryNamespace ?? namespace) === nad.namespace;
@@ -95,6 +94,24 @@ export class InterfaceIndex {
     if (best === undefined) return undefined;
     const inBest = matches.filter((i) => packagePathOf(i) === best);
     return inBest.find((i) => nameOf(i) === ref) ?? inBest[0];
+  }
+
+  /** Interfaces by `<namespace>|<Interface name>` and `<namespace>|<NAD name>`, built once. */
+  private refIndex?: Map<string, Interface[]>;
+  private byRef(nadOf: (i: Interface) => { name: string }): Map<string, Interface[]> {
+    if (this.refIndex) return this.refIndex;
+    const index = new Map<string, Interface[]>();
+    const add = (key: string, i: Interface): void => {
+      const list = index.get(key);
+      if (!list) index.set(key, [i]);
+      else if (!list.includes(i)) list.push(i);
+    };
+    for (const i of this.interfaces) {
+      add(`${namespaceOf(i)}|${nameOf(i)}`, i);
+      add(`${namespaceOf(i)}|${nadOf(i).name}`, i);
+    }
+    this.refIndex = index;
+    return index;
   }
 }
 
