@@ -1,0 +1,126 @@
+/**
+ * Bad input makes the render fail: kpt exits non-zero, shows the failing function's results, which
+ * name the resource and say what to fix, and writes nothing (every file of the tree keeps its bytes).
+ */
+import { checkPrerequisites, cleanupWorkspaces, Workspace } from './support';
+
+beforeAll(checkPrerequisites);
+afterAll(cleanupWorkspaces);
+
+const NETWORKS = 'packages/networks/network-instances.yaml';
+
+interface BadInput {
+  what: string;
+  fn: string;
+  mutate: (ws: Workspace) => void;
+  /** Texts kpt's output must contain: the resource (kind/namespace/name) and the gist of the fix. */
+  expect: string[];
+}
+
+const cases: BadInput[] = [
+  {
+    what: 'an Interface whose cniType the WorkloadCluster does not list',
+    fn: 'interface-fn',
+    mutate: (ws) => {
+      ws.edit('packages/core01/smf/interfaces.yaml', /cniType: \w+/, 'cniType: ipvlan');
+      ws.edit('packages/core01/workload-cluster.yaml', /^  cnis:\n(?:  - .*\n)+/m, '  cnis:\n  - macvlan\n  - sriov\n');
+    },
+    expect: ['Interface/core/n4', 'spec.cniType', 'cniType ipvlan is not supported by WorkloadCluster core01', "add ipvlan to the cluster's spec.cnis"],
+  },
+  {
+    what: 'a pool with host bits set',
+    fn: 'ipam-fn',
+    mutate: (ws) => ws.edit(NETWORKS, '- prefix: 10.4.0.0/24', '- prefix: 10.4.0.1/24'),
+    expect: ['NetworkInstance/vpc-n4', 'spec.prefixes[0].prefix', 'has host bits set', 'write the subnet as 10.4.0.0/24'],
+  },
+  {
+    what: 'an exhausted pool (shrunk to a /30 that holds one address, two claims)',
+    fn: 'ipam-fn',
+    mutate: (ws) => {
+      ws.edit(NETWORKS, '- prefix: 10.4.0.0/24', '- prefix: 10.4.0.0/30');
+      ws.remove('packages/core01/smf/ipclaim-smf-core01-n4-ipv4.yaml');
+      ws.remove('packages/core01/upf/ipclaim-upf-core01-n4-ipv4.yaml');
+    },
+    expect: ['IPClaim/core/upf-core01-n4-ipv4', 'no free address', 'pool 10.4.0.0/30', '1 usable addresses, 1 in use', 'Add or widen a prefix'],
+  },
+  {
+    what: 'a pool shrunk under recorded addresses',
+    fn: 'ipam-fn',
+    mutate: (ws) => ws.edit(NETWORKS, '- prefix: 10.4.0.0/24', '- prefix: 10.4.0.0/30'),
+    expect: [
+      'IPClaim/core/upf-core01-n4-ipv4',
+      'records 10.4.0.3/24 but pool 10.4.0.0/30',
+      'the subnet changed since the address was allocated',
+      'fix the pool or clear the address',
+    ],
+  },
+  {
+    what: 'two claims with the same status.prefix (a Git-merge duplicate)',
+    fn: 'ipam-fn',
+    mutate: (ws) => ws.edit('packages/core01/upf/ipclaim-upf-core01-n4-ipv4.yaml', 'prefix: 10.4.0.3/24', 'prefix: 10.4.0.2/24'),
+    expect: [
+      'IPClaim/core/upf-core01-n4-ipv4',
+      'IPClaim core/smf-core01-n4-ipv4 in package packages/core01/smf',
+      'IPClaim core/upf-core01-n4-ipv4 in package packages/core01/upf',
+      '10.4.0.2',
+      'remove the address from one of the two claims',
+    ],
+  },
+  {
+    what: 'attachmentType vlan',
+    fn: 'nad-fn',
+    mutate: (ws) => ws.edit('packages/core01/smf/interfaces.yaml', 'attachmentType: none', 'attachmentType: vlan'),
+    expect: ['Interface/core/n4', 'spec.attachmentType', 'attachmentType vlan is not supported', 'Use attachmentType none'],
+  },
+  {
+    what: 'replicas: 3 on a workload with a static IP',
+    fn: 'deployment-annotate-fn',
+    mutate: (ws) => ws.edit('packages/core01/smf/deployment.yaml', 'replicas: 1', 'replicas: 3'),
+    expect: ['Deployment/core/smf', 'spec.replicas is 3', 'the same static IP', 'replicas: 1'],
+  },
+  {
+    what: 'a DaemonSet using an Interface',
+    fn: 'deployment-annotate-fn',
+    mutate: (ws) =>
+      ws.write(
+        'packages/core01/smf/agent-daemonset.yaml',
+        [
+          'apiVersion: apps/v1',
+          'kind: DaemonSet',
+          'metadata:',
+          '  name: smf-agent',
+          '  namespace: core',
+          'spec:',
+          '  selector:',
+          '    matchLabels:',
+          '      app: smf-agent',
+          '  template:',
+          '    metadata:',
+          '      labels:',
+          '        app: smf-agent',
+          '      annotations:',
+          '        k8s.v1.cni.cncf.io/networks: n4',
+          '    spec:',
+          '      containers:',
+          '      - name: agent',
+          '        image: registry.example.com/5g/agent:1.0',
+          '',
+        ].join('\n'),
+      ),
+    expect: ['DaemonSet/core/smf-agent', 'a DaemonSet runs one pod per node', 'the same static IP', 'replicas: 1'],
+  },
+];
+
+describe.each(cases)('bad input: $what', ({ fn, mutate, expect: texts }) => {
+  it(`${fn} fails the render, says what to fix, and nothing is written`, () => {
+    const ws = new Workspace();
+    mutate(ws);
+    const before = ws.hashes();
+    const r = ws.render();
+    expect(r.status).not.toBe(0);
+    expect(r.output).toContain(`[FAIL] "functions/${fn}/dist/${fn}.js"`);
+    expect(r.output).toMatch(/\[error\] /);
+    for (const t of texts) expect(r.output).toContain(t);
+    expect(ws.hashes()).toEqual(before);
+  });
+});
