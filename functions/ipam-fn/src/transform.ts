@@ -154,7 +154,7 @@ export function ipamFn(input: ResourceList): TransformOutput {
         chosen !== undefined && r.error.code === 'outside-pools'
           ? `${w.owner}: spec.prefix ${address} is outside the pools this claim may use ` +
             `(${w.poolIds.join(', ')} of network instance ${w.ni}); choose an address inside one of them`
-          : `${w.owner}: ${r.error.message}`;
+          : withOwner(w.owner, r.error.message);
       results.push(errorFor(w.claim, message, field, address));
       continue;
     }
@@ -178,7 +178,7 @@ export function ipamFn(input: ResourceList): TransformOutput {
     if (!r || !r.ok) {
       const message = r && !r.ok ? r.error.message : 'the claims of one Interface name different network instances';
       for (const w of members) {
-        results.push(errorFor(w.claim, `${w.owner}: ${message}`, 'spec.selector.matchLabels'));
+        results.push(errorFor(w.claim, withOwner(w.owner, message), 'spec.selector.matchLabels'));
       }
       continue;
     }
@@ -214,6 +214,11 @@ export function ipamFn(input: ResourceList): TransformOutput {
   out.push(...fresh);
 
   return { items: applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out)), results };
+}
+
+/** Prefixes the claim unless the allocator's message names it already. */
+function withOwner(owner: string, message: string): string {
+  return message.includes(owner) ? message : `${owner}: ${message}`;
 }
 
 function noPoolError(w: ClaimWork, pools: readonly PoolSource[]): Result {

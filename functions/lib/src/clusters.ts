@@ -32,7 +32,7 @@ export class ClusterIndex {
   }
 
   lookup(o: KubeObject): ClusterLookup {
-    const best = nearestEnclosing(packagePathOf(o), this.byPackage.keys());
+    const best = nearestEnclosing(packagePathOf(o), this.byPackage);
     if (best === undefined) {
       return {
         error:

@@ -49,7 +49,7 @@ export function applyConditions(
   byPackage: ReadonlyMap<string, Condition[]>,
 ): KubeObject[] {
   // A resource's conditions go to the Kptfile of the innermost package that holds it.
-  const kptfilePackages = items.filter(isKptfile).map(packagePathOf);
+  const kptfilePackages = new Set(items.filter(isKptfile).map(packagePathOf));
   const byKptfile = new Map<string, Condition[]>();
   for (const [pkg, conditions] of byPackage) {
     const owner = nearestEnclosing(pkg, kptfilePackages);

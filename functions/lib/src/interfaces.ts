@@ -1,6 +1,6 @@
 import { API, familiesOf, Interface, IPClaim, normalizeFamilyPolicy } from './api/types';
 import { claimedPrefix, claimGateway, isIPClaim } from './claims';
-import { isKind, KubeObject, nameOf, namespaceOf, nearestEnclosing, packagePathOf } from './kube/object';
+import { enclosingPackages, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
 import { claimName, POD_NETWORK } from './naming';
 import { errorFor, Result } from './results';
 import { validateResource } from './schema/validate';
@@ -85,18 +85,19 @@ export class InterfaceIndex {
     entryNamespace: string | undefined,
     nadOf: (i: Interface) => { name: string; namespace: string },
   ): Interface | undefined {
-    const matches = (this.byRef(nadOf).get(`${namespace}|${ref}`) ?? []).filter((i) => {
-      if (nameOf(i) === ref && (entryNamespace === undefined || entryNamespace === namespace)) return true;
-      const nad = nadOf(i);
-      return nad.name === ref && (entryNamespace ?? namespace) === nad.namespace;
-    });
-    const best = nearestEnclosing(pkg, new Set(matches.map(packagePathOf)));
-    if (best === undefined) return undefined;
-    const inBest = matches.filter((i) => packagePathOf(i) === best);
-    return inBest.find((i) => nameOf(i) === ref) ?? inBest[0];
+    const index = this.byRef(nadOf);
+    for (const p of enclosingPackages(pkg)) {
+      const matches = (index.get(`${p}|${namespace}|${ref}`) ?? []).filter((i) => {
+        if (nameOf(i) === ref && (entryNamespace === undefined || entryNamespace === namespace)) return true;
+        const nad = nadOf(i);
+        return nad.name === ref && (entryNamespace ?? namespace) === nad.namespace;
+      });
+      if (matches.length > 0) return matches.find((i) => nameOf(i) === ref) ?? matches[0];
+    }
+    return undefined;
   }
 
-  /** Interfaces by `<namespace>|<Interface name>` and `<namespace>|<NAD name>`, built once. */
+  /** Interfaces by `<package>|<namespace>|<Interface name>` and `...|<NAD name>`, built once. */
   private refIndex?: Map<string, Interface[]>;
   private byRef(nadOf: (i: Interface) => { name: string }): Map<string, Interface[]> {
     if (this.refIndex) return this.refIndex;
@@ -107,8 +108,9 @@ export class InterfaceIndex {
       else if (!list.includes(i)) list.push(i);
     };
     for (const i of this.interfaces) {
-      add(`${namespaceOf(i)}|${nameOf(i)}`, i);
-      add(`${namespaceOf(i)}|${nadOf(i).name}`, i);
+      const pkg = packagePathOf(i);
+      add(`${pkg}|${namespaceOf(i)}|${nameOf(i)}`, i);
+      add(`${pkg}|${namespaceOf(i)}|${nadOf(i).name}`, i);
     }
     this.refIndex = index;
     return index;

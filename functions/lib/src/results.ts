@@ -29,7 +29,8 @@ function fileOf(o: KubeObject): Result['file'] {
   if (path === undefined) return undefined;
   const pkg = getAnnotation(o, ANNOTATIONS.packagePath);
   const index = Number(getAnnotation(o, ANNOTATIONS.index) ?? getAnnotation(o, ANNOTATIONS.legacyIndex));
-  const shown = pkg && !pkg.startsWith('/') && pkg !== '.' ? `${pkg}/${path}` : path;
+  // Render gives the package (absolute) and a path within it; the runner makes it root-relative.
+  const shown = pkg && pkg !== '.' ? `${pkg}/${path}` : path;
   return Number.isInteger(index) ? { path: shown, index } : { path: shown };
 }
 

@@ -1,5 +1,6 @@
 import { readSync } from 'node:fs';
-import { KubeObject } from './kube/object';
+import { isKptfile } from './conditions';
+import { ANNOTATIONS, getAnnotation, KubeObject, packagePathOf } from './kube/object';
 import { ResourceList, ResourceListError, ResourceListReader, writeResourceList } from './resource-list';
 import { generalError, hasErrors, Result } from './results';
 
@@ -40,12 +41,28 @@ export function runOnText(name: string, transform: Transform, text: string): Run
     process.stderr.write(`${err.stack ?? err.message}\n`);
     return { stdout: writeResourceList(reader, input.items, results), exitCode: 1, results };
   }
+  locateResults(input.items, output.results);
   const failed = hasErrors(output.results);
   const items = failed ? input.items : output.items;
   return { stdout: writeResourceList(reader, items, output.results), exitCode: failed ? 1 : 0, results: output.results };
 }
 
 /** Synchronous: the whole ResourceList is needed before anything can be done with it. */
+/**
+ * Makes each result's file path relative to the render's root package and, when the render spans
+ * several packages, names that file in the message too: kpt prints only the resource, and two
+ * subpackages may hold resources of the same name.
+ */
+function locateResults(items: readonly KubeObject[], results: Result[]): void {
+  const packages = items.filter(isKptfile).map((k) => getAnnotation(k, ANNOTATIONS.packagePath) ?? packagePathOf(k));
+  const root = packages.reduce<string | undefined>((a, p) => (a === undefined || p.length < a.length ? p : a), undefined) ?? '';
+  for (const r of results) {
+    if (!r.file) continue;
+    if (root && r.file.path.startsWith(`${root}/`)) r.file.path = r.file.path.slice(root.length + 1);
+    if (packages.length > 1 && !r.message.includes(r.file.path)) r.message = `${r.message} [${r.file.path}]`;
+  }
+}
+
 function readStdin(): string {
   const chunks: Buffer[] = [];
   const buf = Buffer.alloc(1 << 20);

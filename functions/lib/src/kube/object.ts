@@ -84,19 +84,23 @@ export function packagePathOf(o: KubeObject): string {
   return slash < 0 ? '' : path.slice(0, slash);
 }
 
-/** Is `pkg` the package `ancestor` or one nested in it? */
-export function isWithinPackage(pkg: string, ancestor: string): boolean {
-  if (ancestor === '' || ancestor === '.' || pkg === ancestor) return true;
-  return pkg.startsWith(ancestor.endsWith('/') ? ancestor : `${ancestor}/`);
+/** `pkg` and every package path above it, innermost first, ending with the root ('' and '.'). */
+export function* enclosingPackages(pkg: string): Generator<string> {
+  let p = pkg;
+  for (;;) {
+    yield p;
+    const slash = p.lastIndexOf('/');
+    if (slash < 0) break;
+    p = p.slice(0, slash);
+  }
+  if (p !== '') yield '';
+  yield '.';
 }
 
-/** Among `candidates`, the innermost package that encloses `pkg`. */
-export function nearestEnclosing(pkg: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  for (const c of candidates) {
-    if (isWithinPackage(pkg, c) && (best === undefined || c.length > best.length)) best = c;
-  }
-  return best;
+/** Among `candidates`, the innermost package that encloses `pkg`; cost follows the path depth. */
+export function nearestEnclosing(pkg: string, candidates: { has(p: string): boolean }): string | undefined {
+  for (const p of enclosingPackages(pkg)) if (candidates.has(p)) return p;
+  return undefined;
 }
 
 export function isLocalConfig(o: KubeObject): boolean {
