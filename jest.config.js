@@ -1,7 +1,7 @@
-/** Tests are transpiled by swc (type checking is `npm run typecheck`). */
+/** Tests are transpiled by esbuild (type checking is `npm run typecheck`). */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-jest.js' },
   testMatch: ['<rootDir>/functions/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 120000,

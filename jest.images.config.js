@@ -5,7 +5,7 @@
  */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-jest.js' },
   testMatch: ['<rootDir>/test/images/**/*.images.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 600000,
