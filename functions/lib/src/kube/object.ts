@@ -6,8 +6,6 @@ export interface KubeObject extends KubernetesObject {
   [field: string]: unknown;
 }
 
-export type Labels = Record<string, string>;
-
 export const ANNOTATIONS = {
   packagePath: 'internal.config.kubernetes.io/package-path',
   path: 'internal.config.kubernetes.io/path',
@@ -52,17 +50,6 @@ export function getAnnotation(o: KubeObject, key: string): string | undefined {
   return scalarText(annotationsOf(o)[key]);
 }
 
-export function labelsOf(o: KubeObject): Labels {
-  const l = o.metadata.labels as unknown;
-  const out: Labels = {};
-  if (!isObject(l)) return out;
-  for (const [k, v] of Object.entries(l)) {
-    const text = scalarText(v);
-    if (text !== undefined) out[k] = text;
-  }
-  return out;
-}
-
 export function nameOf(o: KubeObject): string {
   return scalarText(o.metadata.name) ?? '';
 }
@@ -103,16 +90,6 @@ export function nearestEnclosing(pkg: string, candidates: { has(p: string): bool
   return undefined;
 }
 
-export function isLocalConfig(o: KubeObject): boolean {
-  return getAnnotation(o, ANNOTATIONS.localConfig) === 'true';
-}
-
-/** Group, version and kind; apiVersion `v1` has the empty group. */
-export function groupOf(o: KubeObject): string {
-  const slash = o.apiVersion.indexOf('/');
-  return slash < 0 ? '' : o.apiVersion.slice(0, slash);
-}
-
 export function isKind(o: KubeObject, apiVersion: string, kind: string): boolean {
   return o.apiVersion === apiVersion && o.kind === kind;
 }
@@ -144,12 +121,3 @@ export function placementFrom(source: KubeObject, file: string): Record<string, 
   return out;
 }
 
-/** Annotations kpt adds while rendering; never part of a resource's meaning. */
-export function isInternalAnnotation(key: string): boolean {
-  return (
-    key.startsWith('internal.config.kubernetes.io/') ||
-    key === ANNOTATIONS.legacyPath ||
-    key === ANNOTATIONS.legacyIndex ||
-    key === ANNOTATIONS.legacyId
-  );
-}
