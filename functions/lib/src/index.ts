@@ -12,3 +12,4 @@ export * from './schema/validate';
 export { RawScalar } from './yaml/scalar-schema';
 export * from './pools';
 export * from './generated';
+export * from './identity';
