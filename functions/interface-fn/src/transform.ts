@@ -6,6 +6,7 @@ import {
   CLAIM_CONDITION_PREFIX,
   claimConditions,
   claimedPrefix,
+  childAnnotations,
   claimName,
   ClusterIndex,
   errorFor,
@@ -49,11 +50,7 @@ function desiredClaims(itf: Interface, clusterName: string): Map<string, WantedC
   const networkName = getAnnotation(itf, ANNOTATIONS.networkName);
   for (const family of families) {
     const name = claimName(itf, family);
-    const annotations: Record<string, string> = {};
-    for (const key of [ANNOTATIONS.owner, ANNOTATIONS.for]) {
-      const v = getAnnotation(itf, key);
-      if (v !== undefined) annotations[key] = v;
-    }
+    const annotations: Record<string, string> = childAnnotations(itf);
     annotations[ANNOTATIONS.localConfig] = 'true';
     annotations[FROM_INTERFACE] = interfaceRef(itf);
     Object.assign(annotations, placementFrom(itf, `ipclaim-${name}.yaml`));

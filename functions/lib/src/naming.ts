@@ -1,4 +1,4 @@
-import { AddressFamily, Interface } from './api/types';
+import { AddressFamily, API, Interface } from './api/types';
 import { ANNOTATIONS, getAnnotation, nameOf, namespaceOf } from './kube/object';
 
 /**
@@ -11,6 +11,22 @@ export function ownerNameOf(itf: Interface): string | undefined {
   if (ref === undefined || ref === '') return undefined;
   const last = ref.slice(ref.lastIndexOf('.') + 1);
   return last === '' ? undefined : last;
+}
+
+/**
+ * The annotations Nephio's functions put on every child of an Interface (claims, VLANClaim, NAD):
+ * `specializer.nephio.org/owner` names the parent Interface the way Nephio's condition SDK does
+ * (`req.nephio.org/v1alpha1.Interface.<if>`), which is how Nephio's functions find an
+ * Interface's claims; `specializer.nephio.org/for` names the workload (the Interface's `for`,
+ * else its `owner`). Names of generated items still derive from the Interface's own annotations.
+ */
+export function childAnnotations(itf: Interface): Record<string, string> {
+  const out: Record<string, string> = {
+    [ANNOTATIONS.owner]: `${API.interface.apiVersion}.${API.interface.kind}.${nameOf(itf)}`,
+  };
+  const workload = getAnnotation(itf, ANNOTATIONS.for) ?? getAnnotation(itf, ANNOTATIONS.owner);
+  if (workload !== undefined && workload !== '') out[ANNOTATIONS.for] = workload;
+  return out;
 }
 
 /** `<for>-<if>`, or `<if>` without owner: the NAD's name. */

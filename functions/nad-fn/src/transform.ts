@@ -1,12 +1,11 @@
 import {
-  ANNOTATIONS,
   API,
   Attachment,
+  childAnnotations,
   ClusterIndex,
   collectPools,
   errorFor,
   FROM_INTERFACE,
-  getAnnotation,
   Interface,
   InterfaceIndex,
   interfaceRef,
@@ -58,11 +57,7 @@ function routesFor(att: Attachment, pools: readonly PoolSource[]): Route[] {
 
 function buildNad(itf: Interface, att: Attachment, master: string | undefined, config: NadFnConfig, pools: readonly PoolSource[]): KubeObject {
   const { name, namespace } = nadRefOf(itf);
-  const annotations: Record<string, string> = {};
-  for (const key of [ANNOTATIONS.owner, ANNOTATIONS.for]) {
-    const v = getAnnotation(itf, key);
-    if (v !== undefined) annotations[key] = v;
-  }
+  const annotations: Record<string, string> = childAnnotations(itf);
   annotations[FROM_INTERFACE] = interfaceRef(itf);
   // The SR-IOV device plugin only hands a VF to pods whose NAD names its resource.
   if (itf.spec.cniType === 'sriov' && config.sriovResourceName) annotations[SRIOV_RESOURCE] = config.sriovResourceName;
