@@ -7,8 +7,13 @@ import {
   claimConditions,
   claimedPrefix,
   childAnnotations,
+  claimBinding,
   claimName,
+  clusterOfClaim,
   ClusterIndex,
+  CarryOver,
+  fileLabel,
+  KubeObject,
   errorFor,
   familiesOf,
   familyOfAddress,
@@ -35,11 +40,13 @@ import {
   TransformOutput,
   unlessUnchanged,
   validateResource,
+  warningFor,
 } from '../../lib/src';
 
 interface WantedClaim {
   claim: IPClaim;
   family: AddressFamily;
+  itf: Interface;
 }
 
 
@@ -66,7 +73,7 @@ function desiredClaims(itf: Interface, clusterName: string): Map<string, WantedC
       metadata: { name, ...(ns ? { namespace: ns } : {}), annotations },
       spec: { kind: 'network', networkInstance: { name: itf.spec.networkInstance.name }, selector: { matchLabels } },
     };
-    out.set(resourceKey(claim), { claim, family });
+    out.set(resourceKey(claim), { claim, family, itf });
   }
   return out;
 }
@@ -76,18 +83,74 @@ function desiredClaims(itf: Interface, clusterName: string): Map<string, WantedC
  * address) survives only while it is still valid: same network instance, same family. A user-set
  * spec.prefix (a chosen static address) is kept. Annotations kpt or users added are kept too.
  */
-function reconcile(existing: IPClaim, wanted: IPClaim, family: AddressFamily): IPClaim {
+function reconcile(existing: IPClaim, wanted: IPClaim, family: AddressFamily, results: Result[]): IPClaim {
   const spec: IPClaim['spec'] = { ...wanted.spec };
   const chosen = isObject(existing.spec) ? scalarText(existing.spec.prefix) : undefined;
   if (chosen !== undefined && familyOfAddress(chosen) === family) spec.prefix = chosen;
   const prefix = claimedPrefix(existing);
-  const sameNetwork = isObject(existing.spec) && isObject(existing.spec.networkInstance)
-    && scalarText(existing.spec.networkInstance.name) === wanted.spec.networkInstance.name;
+  const oldNetwork = isObject(existing.spec) && isObject(existing.spec.networkInstance)
+    ? scalarText(existing.spec.networkInstance.name)
+    : undefined;
+  const sameNetwork = oldNetwork === wanted.spec.networkInstance.name;
   const keepStatus = prefix !== undefined && sameNetwork && familyOfAddress(prefix) === family;
   const next: IPClaim = { ...existing, metadata: { ...existing.metadata, annotations: mergedAnnotations(existing, wanted) }, spec };
   if (keepStatus) next.status = existing.status;
   else delete next.status;
+  if (prefix !== undefined && !keepStatus) {
+    // The user asked for it (the Interface names another network instance), but say so.
+    const why = !sameNetwork
+      ? `its Interface now names network instance ${wanted.spec.networkInstance.name}`
+      : `it is not an ${family} address`;
+    results.push(
+      warningFor(
+        existing,
+        `IPClaim ${nameOf(existing)} gives up ${prefix} (network instance ${oldNetwork ?? '(none)'}): ${why}, ` +
+          `so ipam-fn allocates a new address from ${wanted.spec.networkInstance.name}`,
+        'spec.networkInstance.name',
+        oldNetwork,
+      ),
+    );
+  }
   return unlessUnchanged(existing, next);
+}
+
+/**
+ * A claim that is no longer generated and the one that replaces it in the same render are the
+ * same address when they come from the same Interface (namespace/name) of the same cluster, for
+ * the same network instance and family: the owner annotation was renamed (the claim name follows
+ * it) or the Interface moved to a sibling package. The address is bound to the claim's identity,
+ * so it is carried over explicitly - and said - rather than released and allocated afresh.
+ */
+const claimCarryOver: CarryOver = {
+  key(o: KubeObject): string | undefined {
+    if (!isIPClaim(o)) return undefined;
+    const itf = getAnnotation(o, FROM_INTERFACE);
+    const family = selectorFamily(o);
+    const ni = isObject(o.spec) && isObject(o.spec.networkInstance) ? scalarText(o.spec.networkInstance.name) : undefined;
+    if (itf === undefined || family === undefined || ni === undefined) return undefined;
+    return [clusterOfClaim(o), namespaceOf(o), itf, ni, family].join('|');
+  },
+  carry(previous: KubeObject, successor: KubeObject) {
+    if (!isIPClaim(previous) || !isIPClaim(successor)) return undefined;
+    const prefix = claimedPrefix(previous);
+    const chosen = isObject(previous.spec) ? scalarText(previous.spec.prefix) : undefined;
+    if (prefix === undefined && chosen === undefined) return undefined;
+    const item: IPClaim = { ...successor, spec: { ...successor.spec, ...(chosen !== undefined ? { prefix: chosen } : {}) } };
+    if (prefix !== undefined) item.status = previous.status;
+    return {
+      item,
+      message:
+        `IPClaim ${nameOf(successor)} (${fileLabel(successor)}) replaces IPClaim ${nameOf(previous)} ` +
+        `(${fileLabel(previous)}), which is no longer generated: same Interface ${getAnnotation(previous, FROM_INTERFACE)} ` +
+        `in cluster ${clusterOfClaim(previous)}, so it keeps the address ${prefix ?? chosen} (identity ` +
+        `${claimBinding(previous)} -> ${claimBinding(successor)})`,
+    };
+  },
+};
+
+function selectorFamily(o: IPClaim): string | undefined {
+  const sel = isObject(o.spec) && isObject(o.spec.selector) && isObject(o.spec.selector.matchLabels) ? o.spec.selector.matchLabels : undefined;
+  return sel ? scalarText(sel[LABELS.addressFamily]) : undefined;
 }
 
 export function interfaceFn(input: ResourceList): TransformOutput {
@@ -97,6 +160,7 @@ export function interfaceFn(input: ResourceList): TransformOutput {
   results.push(...clusters.results);
 
   const wanted = new Map<string, WantedClaim>();
+  const byBinding = new Map<string, WantedClaim>();
   const seenInterfaces = new Map<string, Interface>();
   for (const itf of items.filter(isInterface)) {
     const errors = validateResource(itf);
@@ -142,18 +206,37 @@ export function interfaceFn(input: ResourceList): TransformOutput {
         );
         continue;
       }
+      // Two packages of one cluster: the same claim (and NAD) name in one namespace of one cluster.
+      const binding = claimBinding(w.claim);
+      const twin = byBinding.get(binding);
+      if (twin) {
+        results.push(
+          errorFor(
+            itf,
+            `Interface ${nameOf(itf)} (${fileLabel(itf)}) and Interface ${nameOf(twin.itf)} (${fileLabel(twin.itf)}) ` +
+              `both need IPClaim ${binding} (cluster/namespace/name), and their NADs would collide in namespace ` +
+              `${namespaceOf(itf) || '(none)'} of that cluster: remove one, or rename one of them or its owner`,
+            'metadata.name',
+          ),
+        );
+        continue;
+      }
+      byBinding.set(binding, w);
       wanted.set(k, w);
     }
   }
 
   // A generated claim whose Interface is gone is removed here, which frees its address.
-  const out = reconcileGenerated(
+  const reconciled = reconcileGenerated(
     items,
     isIPClaim,
     wanted,
-    (existing, w) => reconcile(existing as IPClaim, w.claim, w.family),
+    (existing, w) => reconcile(existing as IPClaim, w.claim, w.family, results),
     (w) => w.claim,
+    claimCarryOver,
   );
+  results.push(...reconciled.results);
+  const out = reconciled.items;
 
   return { items: applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out)), results };
 }

@@ -1,5 +1,8 @@
 import {
   applyConditions,
+  claimBinding,
+  fileLabel,
+  warningFor,
   CLAIM_CONDITION_PREFIX,
   claimConditions,
   claimedPrefix,
@@ -30,8 +33,10 @@ import { isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cu
 
 interface ClaimWork {
   claim: IPClaim;
-  /** Unique within the render; what the ledger records as the holder. */
+  /** The claim's identity (claimBinding): what the allocator and a ledger record as the holder. */
   owner: string;
+  /** How messages name the claim: namespace/name, and its package when the render spans several. */
+  label: string;
   ni: string;
   poolIds: string[];
   /** Claims from one Interface are allocated together (dual-stack: both families or neither). */
@@ -127,17 +132,42 @@ export function ipamFn(input: ResourceList): TransformOutput {
     const ni = claim.spec.networkInstance.name;
     const poolIds = candidatePools(claim, collected.pools);
     const group = `${packagePathOf(claim)}|${getAnnotation(claim, FROM_INTERFACE) ?? `claim:${namespaceOf(claim)}/${nameOf(claim)}`}`;
-    work.push({ claim, owner: ownerLabel(claim, root), ni, poolIds, group });
+    work.push({ claim, owner: claimBinding(claim), label: ownerLabel(claim, root), ni, poolIds, group });
   }
   work.sort(byKey((w) => `${w.ni}|${w.group}|${w.owner}`));
 
+  // One identity, one claim: the same cluster/namespace/name in two packages would be two pods'
+  // claims on one name (and one NAD name in one namespace of the cluster).
+  const byOwner = new Map<string, ClaimWork[]>();
+  for (const w of work) byOwner.set(w.owner, [...(byOwner.get(w.owner) ?? []), w]);
+  const colliding = new Set<ClaimWork>();
+  for (const list of byOwner.values()) {
+    if (list.length < 2) continue;
+    for (const w of list) {
+      colliding.add(w);
+      const others = list.filter((x) => x !== w).map((x) => fileLabel(x.claim)).join(', ');
+      results.push(
+        errorFor(
+          w.claim,
+          `${w.label} (${fileLabel(w.claim)}) has the identity ${w.owner} (cluster/namespace/name) of another claim ` +
+            `(${others}): one cluster cannot have two claims, or two NADs, of one name in one namespace. Remove one, or rename it`,
+          'metadata.name',
+        ),
+      );
+    }
+  }
+  const human = (message: string): string => humanize(message, work);
+
   const allocated = new Map<IPClaim, Allocation>();
   const pending: ClaimWork[] = [];
-  // First every address already recorded (or chosen by the user), so nothing that exists moves.
-  for (const w of work) {
+  // First every address already recorded, then the ones users choose (spec.prefix), so nothing
+  // that exists moves and a claim asking for a held address is the one told.
+  const recordedFirst = work
+    .filter((w) => !colliding.has(w))
+    .map((w) => ({ w, chosen: scalarText(w.claim.spec.prefix), recorded: claimedPrefix(w.claim) }))
+    .sort((a, b) => Number(asks(a.chosen, a.recorded)) - Number(asks(b.chosen, b.recorded)));
+  for (const { w, chosen, recorded } of recordedFirst) {
     const space = spaceOf(w.ni);
-    const chosen = scalarText(w.claim.spec.prefix);
-    const recorded = claimedPrefix(w.claim);
     const address = chosen ?? recorded;
     if (address === undefined) {
       pending.push(w);
@@ -152,11 +182,25 @@ export function ipamFn(input: ResourceList): TransformOutput {
     if (!r.ok) {
       const message =
         chosen !== undefined && r.error.code === 'outside-pools'
-          ? `${w.owner}: spec.prefix ${address} is outside the pools this claim may use ` +
+          ? `${w.label}: spec.prefix ${address} is outside the pools this claim may use ` +
             `(${w.poolIds.join(', ')} of network instance ${w.ni}); choose an address inside one of them`
-          : withOwner(w.owner, r.error.message);
+          : chosen !== undefined && asks(chosen, recorded) && r.error.code === 'address-conflict'
+            ? `${w.label}: spec.prefix asks for ${address}, which ${human(`"${r.error.owners?.[0] ?? ''}"`)} already holds; ` +
+              `choose another address (or remove spec.prefix to get a free one)`
+            : withOwner(w.label, human(r.error.message));
       results.push(errorFor(w.claim, message, field, address));
       continue;
+    }
+    if (chosen !== undefined && recorded !== undefined && asks(chosen, recorded)) {
+      results.push(
+        warningFor(
+          w.claim,
+          `${w.label}: its address changes from ${recorded} (status.prefix) to ${r.value.prefix} because spec.prefix asks for ` +
+            `${chosen}; ${recorded} is released`,
+          'spec.prefix',
+          chosen,
+        ),
+      );
     }
     allocated.set(w.claim, r.value);
   }
@@ -178,7 +222,7 @@ export function ipamFn(input: ResourceList): TransformOutput {
     if (!r || !r.ok) {
       const message = r && !r.ok ? r.error.message : 'the claims of one Interface name different network instances';
       for (const w of members) {
-        results.push(errorFor(w.claim, withOwner(w.owner, message), 'spec.selector.matchLabels'));
+        results.push(errorFor(w.claim, withOwner(w.label, human(message)), 'spec.selector.matchLabels'));
       }
       continue;
     }
@@ -216,6 +260,19 @@ export function ipamFn(input: ResourceList): TransformOutput {
   return { items: applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out)), results };
 }
 
+/** True when spec.prefix asks for another address than the one recorded in status.prefix. */
+function asks(chosen: string | undefined, recorded: string | undefined): boolean {
+  if (chosen === undefined || recorded === undefined) return chosen !== undefined;
+  return chosen.split('/')[0] !== recorded.split('/')[0];
+}
+
+/** The allocator names holders by identity (`"cluster/ns/name"`); messages name claims as users see them. */
+function humanize(message: string, work: readonly ClaimWork[]): string {
+  let out = message;
+  for (const w of work) if (out.includes(`"${w.owner}"`)) out = out.split(`"${w.owner}"`).join(`"${w.label}"`);
+  return out;
+}
+
 /** Prefixes the claim unless the allocator's message names it already. */
 function withOwner(owner: string, message: string): string {
   return message.includes(owner) ? message : `${owner}: ${message}`;
@@ -226,8 +283,8 @@ function noPoolError(w: ClaimWork, pools: readonly PoolSource[]): Result {
   const selector = Object.entries(selectorOf(w.claim)).map(([k, v]) => `${k}=${v}`).join(', ');
   const message =
     inNi.length === 0
-      ? `${w.owner}: network instance ${w.ni} has no pools: add a NetworkInstance ${w.ni} with spec.prefixes, or an IPPrefix for it`
-      : `${w.owner}: no prefix of network instance ${w.ni} matches the selector (${selector}); ` +
+      ? `${w.label}: network instance ${w.ni} has no pools: add a NetworkInstance ${w.ni} with spec.prefixes, or an IPPrefix for it`
+      : `${w.label}: no prefix of network instance ${w.ni} matches the selector (${selector}); ` +
         `prefixes seen: ${inNi.map((p) => `${p.pool.id} ${JSON.stringify(p.labels)}`).join('; ')}. ` +
         `Add a prefix of that family whose labels agree, or fix the claim's selector`;
   return errorFor(w.claim, message, 'spec.selector.matchLabels');

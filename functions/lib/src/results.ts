@@ -24,7 +24,7 @@ export function refOf(o: KubeObject): ResourceRef {
 }
 
 /** Where the resource lives, relative to its package, so kpt can point the user at the file. */
-function fileOf(o: KubeObject): Result['file'] {
+export function fileOf(o: KubeObject): Result['file'] {
   const path = getAnnotation(o, ANNOTATIONS.path) ?? getAnnotation(o, ANNOTATIONS.legacyPath);
   if (path === undefined) return undefined;
   const pkg = getAnnotation(o, ANNOTATIONS.packagePath);
@@ -32,6 +32,11 @@ function fileOf(o: KubeObject): Result['file'] {
   // Render gives the package (absolute) and a path within it; the runner makes it root-relative.
   const shown = pkg && pkg !== '.' ? `${pkg}/${path}` : path;
   return Number.isInteger(index) ? { path: shown, index } : { path: shown };
+}
+
+/** The file an item lives in, for messages that must name two files; `(new)` when it has none yet. */
+export function fileLabel(o: KubeObject): string {
+  return fileOf(o)?.path ?? '(new)';
 }
 
 export function resultFor(

@@ -57,6 +57,8 @@ function locateResults(items: readonly KubeObject[], results: Result[]): void {
   const packages = items.filter(isKptfile).map((k) => getAnnotation(k, ANNOTATIONS.packagePath) ?? packagePathOf(k));
   const root = packages.reduce<string | undefined>((a, p) => (a === undefined || p.length < a.length ? p : a), undefined) ?? '';
   for (const r of results) {
+    // Messages naming a second file (collisions) carry the same absolute prefix.
+    if (root) r.message = r.message.split(`${root}/`).join('');
     if (!r.file) continue;
     if (root && r.file.path.startsWith(`${root}/`)) r.file.path = r.file.path.slice(root.length + 1);
     if (packages.length > 1 && !r.message.includes(r.file.path)) r.message = `${r.message} [${r.file.path}]`;

@@ -174,12 +174,13 @@ export function nadFn(input: ResourceList): TransformOutput {
   results.push(...mixedMasterWarnings(interfaces.interfaces, clusters));
 
   // A NAD whose Interface is gone is removed in the same render; hand-made NADs stay.
-  const out = reconcileGenerated(
+  const reconciled = reconcileGenerated(
     input.items,
     isNad,
     wanted,
     (existing, nad) => unlessUnchanged(existing, { ...existing, metadata: { ...existing.metadata, annotations: mergedAnnotations(existing, nad) }, spec: nad.spec }),
     (nad) => nad,
   );
-  return { items: out, results };
+  results.push(...reconciled.results);
+  return { items: reconciled.items, results };
 }
