@@ -1,6 +1,8 @@
 import {
   errorFor,
+  fileLabel,
   getAnnotation,
+  Interface,
   InterfaceIndex,
   isObject,
   nadRefOf,
@@ -64,6 +66,7 @@ function annotateWorkload(
   interfaces: InterfaceIndex,
   hpas: readonly KubeObject[],
   results: Result[],
+  holders: Map<Interface, KubeObject[]>,
 ): KubeObject {
   const annotationsPath = [...path, 'annotations'];
   const fieldPath = `${annotationsPath.join('.')}[${NETWORKS_ANNOTATION}]`;
@@ -109,7 +112,12 @@ function annotateWorkload(
     if (text !== entry.source) changed = true;
     texts.push(text);
     managed.push(nad.name);
-    if (att.addresses.length > 0) withIps++;
+    if (att.addresses.length > 0) {
+      withIps++;
+      const list = holders.get(itf) ?? [];
+      if (!list.includes(o)) list.push(o);
+      holders.set(itf, list);
+    }
   }
 
   if (withIps > 0) {
@@ -137,15 +145,43 @@ function annotateWorkload(
   return next;
 }
 
+/**
+ * An Interface's addresses belong to one pod: two workloads naming the same Interface would both
+ * get its `ips` - the same address twice on the wire. Every such workload gets an error naming
+ * the others, so the outcome does not depend on item order.
+ */
+function sharedAddressErrors(holders: ReadonlyMap<Interface, KubeObject[]>): Result[] {
+  const results: Result[] = [];
+  for (const [itf, list] of holders) {
+    if (list.length < 2) continue;
+    for (const o of list) {
+      const others = list.filter((x) => x !== o).map((x) => `${x.kind} ${nameOf(x)} (${fileLabel(x)})`).join(', ');
+      const path = templatePath(o) ?? ['metadata'];
+      results.push(
+        errorFor(
+          o,
+          `${o.kind} ${nameOf(o)} names Interface ${nameOf(itf)} (${fileLabel(itf)}) in ${NETWORKS_ANNOTATION}, and so does ` +
+            `${others}: their pods would carry the same address. An Interface's address belongs to one workload: give ` +
+            `each workload an Interface of its own`,
+          `${[...path, 'annotations'].join('.')}[${NETWORKS_ANNOTATION}]`,
+        ),
+      );
+    }
+  }
+  return results;
+}
+
 export function deploymentAnnotateFn(input: ResourceList): TransformOutput {
   const results: Result[] = [];
   const config = readConfig(input.functionConfig, results);
   const interfaces = new InterfaceIndex(input.items);
   const hpas = input.items.filter(isHpa);
+  const holders = new Map<Interface, KubeObject[]>();
   const items = input.items.map((o) => {
     const path = templatePath(o);
-    return path ? annotateWorkload(o, path, config, interfaces, hpas, results) : o;
+    return path ? annotateWorkload(o, path, config, interfaces, hpas, results, holders) : o;
   });
+  results.push(...sharedAddressErrors(holders));
   results.push(...interfaces.results);
   return { items, results };
 }

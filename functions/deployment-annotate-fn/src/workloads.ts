@@ -1,4 +1,4 @@
-import { isObject, KubeObject, nameOf, namespaceOf, scalarText } from '../../lib/src';
+import { isObject, KubeObject, nameOf, namespaceOf, packagePathOf, scalarText } from '../../lib/src';
 
 /** Kinds whose pods a workload creates, and where their pod template's metadata lives. */
 const TEMPLATE_PATHS: Record<string, string[]> = {
@@ -124,7 +124,8 @@ export function replicaProblems(o: KubeObject, hpas: readonly KubeObject[]): Rep
   for (const hpa of hpas) {
     const target = isObject(hpa.spec) && isObject(hpa.spec.scaleTargetRef) ? hpa.spec.scaleTargetRef : undefined;
     if (!target || scalarText(target.kind) !== o.kind || scalarText(target.name) !== nameOf(o)) continue;
-    if (namespaceOf(hpa) !== namespaceOf(o)) continue;
+    // An HPA scales a workload of its own namespace, and a package's HPA only its own workloads.
+    if (namespaceOf(hpa) !== namespaceOf(o) || packagePathOf(hpa) !== packagePathOf(o)) continue;
     const max = count(isObject(hpa.spec) ? hpa.spec.maxReplicas : undefined, 1);
     if (max > 1) {
       problems.push({

@@ -20,7 +20,9 @@ import {
   FROM_INTERFACE,
   getAnnotation,
   Interface,
+  interfaceNameProblems,
   interfaceRef,
+  labelValueProblem,
   IPClaim,
   isInterface,
   isIPClaim,
@@ -176,9 +178,27 @@ export function interfaceFn(input: ResourceList): TransformOutput {
     }
     seenInterfaces.set(key, itf);
     if (itf.spec.networkInstance.name === POD_NETWORK) continue;
+    const nameErrors = interfaceNameProblems(itf);
+    if (nameErrors.length > 0) {
+      results.push(...nameErrors);
+      continue;
+    }
     const families = familiesOf(normalizeFamilyPolicy(itf.spec.ipFamilyPolicy));
     const cluster = clusters.lookupOrError(itf, results, 'spec.networkInstance');
     if (!cluster) continue;
+    const clusterLabel = labelValueProblem(cluster.spec.clusterName);
+    if (clusterLabel) {
+      results.push(
+        errorFor(
+          cluster,
+          `WorkloadCluster ${nameOf(cluster)}: spec.clusterName ${cluster.spec.clusterName} becomes the ${LABELS.clusterName} ` +
+            `label of every IPClaim, but ${clusterLabel}`,
+          'spec.clusterName',
+          cluster.spec.clusterName,
+        ),
+      );
+      continue;
+    }
     const cnis = cluster.spec.cnis;
     if (itf.spec.cniType && cnis && !cnis.includes(itf.spec.cniType)) {
       results.push(

@@ -1,5 +1,8 @@
 import {
   applyConditions,
+  fileNameProblem,
+  isNetworkInstance,
+  resourceNameProblem,
   claimBinding,
   fileLabel,
   warningFor,
@@ -103,7 +106,23 @@ export function ipamFn(input: ResourceList): TransformOutput {
     return s;
   };
   const poolsSorted = [...collected.pools].sort(byKey((p) => `${p.networkInstance}|${p.pool.id}`));
+  const checkedNames = new Set<string>();
   for (const p of poolsSorted) {
+    if (!checkedNames.has(p.networkInstance)) {
+      checkedNames.add(p.networkInstance);
+      // The network instance names the AllocationCursor and its file.
+      const problem = resourceNameProblem(p.networkInstance) ?? fileNameProblem(`ipam-cursor-${p.networkInstance}.yaml`);
+      if (problem) {
+        results.push(
+          errorFor(
+            p.definedBy,
+            `network instance name ${p.networkInstance} cannot name its AllocationCursor: ${problem}; rename the network instance`,
+            isNetworkInstance(p.definedBy) ? 'metadata.name' : 'spec.networkInstance.name',
+            p.networkInstance,
+          ),
+        );
+      }
+    }
     const added = spaceOf(p.networkInstance).addPool(p.pool);
     if (!added.ok) results.push(errorFor(p.definedBy, added.error.message, `${p.field}.prefix`, p.pool.id));
   }

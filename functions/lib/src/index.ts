@@ -13,3 +13,4 @@ export { RawScalar } from './yaml/scalar-schema';
 export * from './pools';
 export * from './generated';
 export * from './identity';
+export * from './names';

@@ -2,6 +2,7 @@ import { API, familiesOf, Interface, IPClaim, normalizeFamilyPolicy } from './ap
 import { claimedPrefix, claimGateway, isIPClaim } from './claims';
 import { enclosingPackages, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
 import { claimName, POD_NETWORK } from './naming';
+import { interfaceNameProblems } from './names';
 import { errorFor, Result } from './results';
 import { validateResource } from './schema/validate';
 
@@ -33,8 +34,14 @@ export class InterfaceIndex {
     for (const o of items) {
       if (!isInterface(o)) continue;
       const errors = validateResource(o);
-      if (errors.length > 0) this.results.push(...errors);
-      else if (o.spec.networkInstance.name !== POD_NETWORK) this.interfaces.push(o);
+      if (errors.length > 0) {
+        this.results.push(...errors);
+        continue;
+      }
+      if (o.spec.networkInstance.name === POD_NETWORK) continue;
+      const nameErrors = interfaceNameProblems(o);
+      if (nameErrors.length > 0) this.results.push(...nameErrors);
+      else this.interfaces.push(o);
     }
   }
 

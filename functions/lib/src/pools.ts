@@ -80,7 +80,9 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
       name: `${o.kind} ${nameOf(o)}`,
     });
     if (!created.ok) {
-      const sub = created.error.field && created.error.field !== 'prefix' ? `${field}.${created.error.field}` : `${field}.prefix`;
+      // Field paths as the user wrote them: the allocator's `exclusions` are the resource's `exclude`.
+      const own = created.error.field?.replace(/^exclusions\b/, 'exclude');
+      const sub = own && own !== 'prefix' ? `${field}.${own}` : `${field}.prefix`;
       results.push(errorFor(o, created.error.message, sub, prefix));
       return;
     }

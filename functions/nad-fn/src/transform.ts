@@ -5,6 +5,7 @@ import {
   ClusterIndex,
   collectPools,
   errorFor,
+  ifNameProblem,
   FROM_INTERFACE,
   Interface,
   InterfaceIndex,
@@ -121,6 +122,7 @@ export function nadFn(input: ResourceList): TransformOutput {
   results.push(...clusters.results);
 
   const wanted = new Map<string, KubeObject>();
+  const badMasters = new Set<KubeObject>();
   for (const itf of interfaces.interfaces) {
     if (itf.spec.attachmentType === 'vlan') {
       results.push(
@@ -145,6 +147,20 @@ export function nadFn(input: ResourceList): TransformOutput {
           `WorkloadCluster ${nameOf(cluster)} has no spec.masterInterface, which ${cniType} Interface ${nameOf(itf)} ` +
             `attaches to: set it to the host NIC of the secondary network (e.g. eth1)`,
           'spec.masterInterface',
+        ),
+      );
+      continue;
+    }
+    const masterProblem = master === undefined ? undefined : ifNameProblem(master);
+    if (masterProblem) {
+      if (badMasters.has(cluster)) continue;
+      badMasters.add(cluster);
+      results.push(
+        errorFor(
+          cluster,
+          `WorkloadCluster ${nameOf(cluster)}: spec.masterInterface ${master} is not a usable Linux interface name: ${masterProblem}`,
+          'spec.masterInterface',
+          master,
         ),
       );
       continue;
