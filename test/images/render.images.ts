@@ -288,6 +288,42 @@ describe('function images', () => {
     expect(changed.length).toBeGreaterThan(0);
   });
 
+  it('netpipe-fn as one image: entry renders what the four functions render', () => {
+    const one = summary.images.find((i) => i.name === 'netpipe-fn');
+    if (!one) throw new Error('scripts/images.mjs built no netpipe-fn image');
+    const oneTree = join(work, 'one-step');
+    copyTree(oneTree);
+    const roots1 = rootPackages(oneTree);
+    let replaced = 0;
+    for (const pkg of roots1) {
+      const kptfile = join(oneTree, pkg, 'Kptfile');
+      const text = readFileSync(kptfile, 'utf8');
+      const lines = text.split('\n');
+      const at = lines.findIndex((l) => /^pipeline:\s*$/.test(l));
+      if (at < 0) continue;
+      const end = lines.findIndex((l, i) => i > at && l !== '' && !/^\s/.test(l));
+      // The configMaps of the four entries, merged: what netpipe-fn's one functionConfig carries.
+      const cms = lines.slice(at, end < 0 ? undefined : end).join('\n').match(/^ {4}configMap:\n(?: {6}.*\n?)*/gm) ?? [];
+      const merged = cms.map((c) => c.split('\n').slice(1).filter(Boolean).join('\n')).filter(Boolean);
+      const entry = ['pipeline:', '  mutators:', `  - image: ${one.image}`, ...(merged.length ? ['    configMap:', ...merged] : [])];
+      lines.splice(at, (end < 0 ? lines.length : end) - at, ...entry, ...(end < 0 ? [''] : []));
+      writeFileSync(kptfile, lines.join('\n'));
+      replaced++;
+    }
+    expect(replaced).toBeGreaterThan(0);
+    for (const pkg of roots1) {
+      const r = run('kpt', ['fn', 'render', join(oneTree, pkg), '--image-pull-policy', 'never'], { env: kptEnv, cwd: work });
+      const exec = renders.find((x) => x.pkg === pkg);
+      expect({ pkg, status: r.status }).toEqual({ pkg, status: exec?.exec.status });
+    }
+    const differing = filesUnder(oneTree).filter((f) => {
+      if (f === 'Kptfile' || roots1.some((p) => f === join(p, 'Kptfile'))) return false; // the pipeline differs by design
+      return !readFileSync(join(oneTree, f)).equals(readFileSync(join(execTree, f)));
+    });
+    expect(differing).toEqual([]);
+    expect(filesUnder(oneTree)).toEqual(filesUnder(execTree));
+  });
+
   it('the image render from scratch gives the committed example output', () => {
     if (PACKAGES) return; // a tree of the caller's own has no committed output to compare with
     const committed = join(ROOT, 'packages');

@@ -8,6 +8,9 @@ export interface AnnotateConfig {
   defaultRouteNetworks: Set<string>;
 }
 
+/** The functionConfig keys this function reads; netpipe-fn routes these keys of its combined config here. */
+export const ANNOTATE_FN_CONFIG_KEYS: readonly string[] = ['defaultRouteNetworks'];
+
 /** Reads the optional functionConfig, a ConfigMap: `data.defaultRouteNetworks: "vpc-n6, vpc-sgi"`. */
 export function readConfig(fc: KubeObject | undefined, results: Result[]): AnnotateConfig {
   const config: AnnotateConfig = { defaultRouteNetworks: new Set() };
@@ -18,8 +21,10 @@ export function readConfig(fc: KubeObject | undefined, results: Result[]): Annot
   }
   const data = isObject(fc.data) ? fc.data : {};
   for (const key of Object.keys(data)) {
-    if (key !== 'defaultRouteNetworks') {
-      results.push(errorFor(fc, `unknown key ${key} in deployment-annotate-fn's functionConfig: the only key is defaultRouteNetworks`, `data.${key}`));
+    if (!ANNOTATE_FN_CONFIG_KEYS.includes(key)) {
+      results.push(
+        errorFor(fc, `unknown key ${key} in deployment-annotate-fn's functionConfig: the keys are ${ANNOTATE_FN_CONFIG_KEYS.join(', ')}`, `data.${key}`),
+      );
     }
   }
   for (const n of (scalarText(data.defaultRouteNetworks) ?? '').split(',')) if (n.trim()) config.defaultRouteNetworks.add(n.trim());

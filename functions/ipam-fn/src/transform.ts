@@ -34,6 +34,12 @@ import {
 import { AddressLedger, Allocation, createAddressSpace } from '../../lib/src/ipam';
 import { isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cursors';
 
+/**
+ * The ConfigMap keys ipam-fn reads (none yet: its functionConfig brings pools); netpipe-fn routes
+ * these keys of its combined config here.
+ */
+export const IPAM_FN_CONFIG_KEYS: readonly string[] = [];
+
 interface ClaimWork {
   claim: IPClaim;
   /** The claim's identity (claimBinding): what the allocator and a ledger record as the holder. */

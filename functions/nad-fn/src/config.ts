@@ -10,6 +10,9 @@ export interface NadFnConfig {
 export const DEFAULT_CNI_VERSION = '0.3.1';
 const KNOWN_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
 
+/** The functionConfig keys nad-fn reads; netpipe-fn routes these keys of its combined config here. */
+export const NAD_FN_CONFIG_KEYS: readonly string[] = ['cniVersion', 'sriovResourceName'];
+
 /**
  * Reads the optional functionConfig, a ConfigMap:
  *   data.cniVersion: "0.3.1"
@@ -23,7 +26,7 @@ export function readConfig(fc: KubeObject | undefined, results: Result[]): NadFn
     return config;
   }
   const data = isObject(fc.data) ? fc.data : {};
-  const known = new Set(['cniVersion', 'sriovResourceName']);
+  const known = new Set(NAD_FN_CONFIG_KEYS);
   for (const key of Object.keys(data)) {
     if (!known.has(key)) {
       results.push(errorFor(fc, `unknown key ${key} in nad-fn's functionConfig: the keys are ${[...known].join(', ')}`, `data.${key}`));

@@ -1,0 +1,28 @@
+import { Transform } from '../../lib/src/runner';
+import { interfaceFn } from '../../interface-fn/src/transform';
+import { IPAM_FN_CONFIG_KEYS, ipamFn } from '../../ipam-fn/src/transform';
+import { nadFn } from '../../nad-fn/src/transform';
+import { NAD_FN_CONFIG_KEYS } from '../../nad-fn/src/config';
+import { deploymentAnnotateFn } from '../../deployment-annotate-fn/src/transform';
+import { ANNOTATE_FN_CONFIG_KEYS } from '../../deployment-annotate-fn/src/config';
+
+/** One function of the pipeline as netpipe-fn runs it: its own pure transform and its config keys. */
+export interface Step {
+  name: string;
+  transform: Transform;
+  /** The ConfigMap keys of the combined functionConfig that belong to this step. */
+  configKeys: readonly string[];
+  /** The step also takes pools (NetworkInstance, IPPrefix) from the functionConfig. */
+  takesPools?: boolean;
+}
+
+/**
+ * The four functions in pipeline order. Each step is the function's exported transform, so what
+ * the functions do, netpipe-fn does.
+ */
+export const STEPS: readonly Step[] = [
+  { name: 'interface-fn', transform: interfaceFn, configKeys: [] },
+  { name: 'ipam-fn', transform: ipamFn, configKeys: IPAM_FN_CONFIG_KEYS, takesPools: true },
+  { name: 'nad-fn', transform: nadFn, configKeys: NAD_FN_CONFIG_KEYS },
+  { name: 'deployment-annotate-fn', transform: deploymentAnnotateFn, configKeys: ANNOTATE_FN_CONFIG_KEYS },
+];

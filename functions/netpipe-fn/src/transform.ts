@@ -1,0 +1,36 @@
+import { hasErrors, ResourceList, Result, TransformOutput } from '../../lib/src';
+import { splitConfig } from './config';
+import { Step, STEPS } from './steps';
+
+/** A result as the step that raised it reports it, named so the one-step output says which. */
+function fromStep(step: string, r: Result): Result {
+  return { ...r, message: `${step}: ${r.message}` };
+}
+
+/**
+ * The four functions in one process: each step gets the previous step's items as they are in
+ * memory (one parse of the ResourceList, no serialisation in between) and its own part of the
+ * functionConfig. The first step with an error stops the run; the runner then returns the input
+ * items untouched, as each function alone would.
+ */
+export function runSteps(input: ResourceList, steps: readonly Step[] = STEPS): TransformOutput {
+  const split = splitConfig(input.functionConfig, steps);
+  const results = split.results.map((r) => fromStep('netpipe-fn', r));
+  if (hasErrors(results)) return { items: input.items, results };
+  let items = input.items;
+  for (const step of steps) {
+    let out: TransformOutput;
+    try {
+      out = step.transform({ items, functionConfig: split.byStep.get(step.name) });
+    } catch (e) {
+      if (e instanceof Error) e.message = `${step.name}: ${e.message}`;
+      throw e;
+    }
+    results.push(...out.results.map((r) => fromStep(step.name, r)));
+    if (hasErrors(out.results)) return { items: input.items, results };
+    items = out.items;
+  }
+  return { items, results };
+}
+
+export const netpipeFn = (input: ResourceList): TransformOutput => runSteps(input);
