@@ -10,10 +10,12 @@
  * the address's offset in the pool (a small integer for any realistic pool): with a million
  * holdings this keeps the heap small and the garbage collector and hash lookups cheap.
  */
-import { formatAddress, IpFamily, parseAddress, parseAddressWithLength } from './address';
+import { blockSize, FAMILY_BITS, formatAddress, formatCidr, IpFamily, networkOf, parseAddress, parseAddressWithLength } from './address';
+import { nextFreeAlignedBlock } from './aligned-blocks';
+import { BlockHolding, BlockHoldings } from './block-holdings';
 import { IntervalSet } from './interval-set';
 import { NumberIndex, OwnerIndex } from './row-index';
-import type { AddressLedger, Allocation, AllocationRequest, CursorState, PoolUsage } from './ledger';
+import type { AddressLedger, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from './ledger';
 import { Pool, PoolSpec } from './pool';
 import { fail, IpamError, ok, Result } from './result';
 
@@ -101,6 +103,7 @@ export class InMemoryAddressSpace implements AddressLedger {
   /** Pools sorted by family, then network address. */
   private ordered: PoolState[] = [];
   private readonly tables: Record<IpFamily, HoldingTable> = { ipv4: new HoldingTable(), ipv6: new HoldingTable() };
+  private readonly blockHoldings = new BlockHoldings();
 
   constructor(name = 'default') {
     this.name = name;
@@ -210,6 +213,8 @@ export class InMemoryAddressSpace implements AddressLedger {
         pools: [pool.id],
       });
     }
+    const block = this.blockHoldings.containing(pool.id, value);
+    if (block !== undefined) return fail(blockConflict(owner, formatAddress(family, value), block));
     const mine = table.rowOf(owner);
     if (mine !== undefined) {
       const text = formatAddress(family, value);
@@ -363,6 +368,177 @@ export class InMemoryAddressSpace implements AddressLedger {
     return ok({ ignored });
   }
 
+  allocateBlock(owner: string, poolIds: readonly string[], length: number): Result<BlockAllocation> {
+    const resolved = this.resolve(poolIds, owner);
+    if (!resolved.ok) return resolved;
+    const states = resolved.value;
+    const family = states[0]!.pool.family;
+    const bits = FAMILY_BITS[family];
+    if (!Number.isInteger(length) || length < 0 || length > bits) {
+      return fail({ code: 'invalid-block', message: `"${owner}" asks for a /${length} block; an ${family} prefix length is 0 to ${bits}`, owners: [owner] });
+    }
+    const held = this.heldBlockFor(owner, family, states, length);
+    if (held !== undefined) return held;
+    const fitting = states.filter((s) => s.pool.prefixLength <= length);
+    if (fitting.length === 0) {
+      return fail({
+        code: 'invalid-block',
+        message: `"${owner}" asks for a /${length} block, larger than every pool it may use (${states.map((s) => s.pool.id).join(', ')}); ask for a longer prefix length or add a larger pool`,
+        owners: [owner],
+        pools: states.map((s) => s.pool.id),
+      });
+    }
+    const size = blockSize(family, length);
+    for (const s of fitting) {
+      const lo = nextFreeAlignedBlock(s.taken, s.pool.network, s.pool.lastAddress, size, s.cursor);
+      if (lo === undefined) continue;
+      s.cursor = lo + size - 1n;
+      return ok(blockAllocationOf(this.holdBlock(owner, s, lo, length)));
+    }
+    const pools = fitting.map((s) => `${s.pool.describe()}: ${this.blockHoldings.inPool(s.pool.id).length} blocks and ${heldIn(s)} addresses held (${s.pool.describeReserved()})`);
+    return fail({
+      code: 'exhausted',
+      message: `no free /${length} block for "${owner}" in network instance "${this.name}" - ${pools.join('; ')}. Add or widen a pool, ask for a smaller block, or remove claims that are no longer needed`,
+      owners: [owner],
+      pools: fitting.map((s) => s.pool.id),
+    });
+  }
+
+  reserveBlock(owner: string, prefix: string, poolIds?: readonly string[]): Result<BlockAllocation> {
+    const parsed = parseAddressWithLength(prefix);
+    if (!parsed.ok) {
+      return fail({ code: 'invalid-block', message: `"${owner}": ${parsed.error.message}`, owners: [owner] });
+    }
+    const { family, value, length } = parsed.value;
+    const lo = networkOf(family, value, length);
+    if (lo !== value) {
+      return fail({
+        code: 'host-bits-set',
+        message: `"${owner}" records ${prefix}, which is not a block: its host bits are set (the block would be ${formatCidr(family, lo, length)}); correct it or clear it so a block is allocated afresh`,
+        owners: [owner],
+      });
+    }
+    const hi = lo + blockSize(family, length) - 1n;
+    let candidates: readonly PoolState[] = this.ordered;
+    if (poolIds !== undefined) {
+      const resolved = this.resolve(poolIds, owner);
+      if (!resolved.ok) return resolved;
+      candidates = resolved.value;
+    }
+    const state = candidates.find((s) => s.pool.family === family && s.pool.network <= lo && hi <= s.pool.lastAddress);
+    const text = formatCidr(family, lo, length);
+    if (state === undefined) {
+      const allowed = candidates.map((s) => s.pool.id).join(', ') || 'none';
+      return fail({
+        code: 'outside-pools',
+        message: `${text} held by "${owner}" is no longer valid: it is not inside the pools it may use (${allowed}) of network instance "${this.name}". Restore the pool, or clear the prefix from "${owner}" so a block is allocated afresh`,
+        owners: [owner],
+        address: text,
+        pools: candidates.map((s) => s.pool.id),
+      });
+    }
+    const held = this.heldBlockFor(owner, family, [state], length);
+    if (held !== undefined) {
+      if (held.ok && held.value.prefix === text) return held;
+      if (!held.ok) return held;
+      return fail({
+        code: 'owner-conflict',
+        message: `"${owner}" already holds ${held.value.prefix} and cannot also hold ${text}: an owner holds one ${family} block; release ${held.value.prefix} first`,
+        owners: [owner],
+        pools: [state.pool.id],
+      });
+    }
+    const first = state.taken.intervalAtOrAfter(lo);
+    if (first !== undefined && first.lo <= hi) {
+      const at = first.lo > lo ? first.lo : lo;
+      const block = this.blockHoldings.containing(state.pool.id, at);
+      if (block !== undefined) return fail(blockConflict(owner, text, block));
+      const row = holderRow(state, at);
+      const address = formatAddress(family, at);
+      if (row !== undefined) {
+        const holder = this.tables[family].owner[row]!;
+        return fail({
+          code: 'address-conflict',
+          message: `${text} claimed by "${owner}" contains ${address}, held by "${holder}"; remove the prefix from "${owner}" so it gets a free block`,
+          owners: [holder, owner],
+          address,
+          pools: [state.pool.id],
+        });
+      }
+      return fail({
+        code: 'reserved-address',
+        message: `${text} cannot be held by "${owner}": it contains ${address}, ${state.pool.reservedReason(at) ?? 'a reserved address'} of ${state.pool.describe()}; choose another block`,
+        owners: [owner],
+        address,
+        pools: [state.pool.id],
+      });
+    }
+    return ok(blockAllocationOf(this.holdBlock(owner, state, lo, length)));
+  }
+
+  releaseBlock(owner: string, family?: IpFamily): readonly BlockAllocation[] {
+    const freed: BlockAllocation[] = [];
+    for (const f of FAMILIES) {
+      if (family !== undefined && f !== family) continue;
+      const block = this.blockHoldings.of(owner, f);
+      if (block === undefined) continue;
+      this.blockHoldings.remove(block);
+      this.byId.get(block.poolId)?.taken.delete(block.lo, block.hi);
+      freed.push(blockAllocationOf(block));
+    }
+    return freed;
+  }
+
+  blocksOf(owner: string): readonly BlockAllocation[] {
+    const out: BlockAllocation[] = [];
+    for (const f of FAMILIES) {
+      const block = this.blockHoldings.of(owner, f);
+      if (block !== undefined) out.push(blockAllocationOf(block));
+    }
+    return out;
+  }
+
+  blocks(): readonly BlockAllocation[] {
+    return this.ordered.flatMap((s) => this.blockHoldings.inPool(s.pool.id).map(blockAllocationOf));
+  }
+
+  /**
+   * What `owner` already holds when it asks for a block: its block if that one fits the request,
+   * a conflict if it holds another block or an address of the family, else undefined.
+   */
+  private heldBlockFor(owner: string, family: IpFamily, states: readonly PoolState[], length: number): Result<BlockAllocation> | undefined {
+    const mine = this.blockHoldings.of(owner, family);
+    if (mine !== undefined) {
+      const allocation = blockAllocationOf(mine);
+      if (mine.length === length && states.some((s) => s.pool.id === mine.poolId)) return ok(allocation);
+      return fail({
+        code: 'owner-conflict',
+        message: `"${owner}" already holds ${allocation.prefix}, which is not a /${length} of the pools it now selects (${states.map((s) => s.pool.id).join(', ')}); release it first`,
+        owners: [owner],
+        address: allocation.prefix,
+        pools: [mine.poolId],
+      });
+    }
+    const row = this.tables[family].rowOf(owner);
+    if (row !== undefined) {
+      const address = formatAddress(family, this.tables[family].value[row]!);
+      return fail({
+        code: 'owner-conflict',
+        message: `"${owner}" holds the address ${address} and cannot also hold a block of the same family; release it first`,
+        owners: [owner],
+        address,
+      });
+    }
+    return undefined;
+  }
+
+  private holdBlock(owner: string, state: PoolState, lo: bigint, length: number): BlockHolding {
+    const block: BlockHolding = { owner, family: state.pool.family, poolId: state.pool.id, lo, hi: lo + blockSize(state.pool.family, length) - 1n, length };
+    state.taken.add(block.lo, block.hi);
+    this.blockHoldings.add(block);
+    return block;
+  }
+
   private lookup(poolId: string): PoolState | undefined {
     const direct = this.byId.get(poolId);
     if (direct !== undefined) return direct;
@@ -498,6 +674,21 @@ function exhausted(owner: string, states: readonly PoolState[], space: string): 
     message: `no free address for "${owner}" in network instance "${space}" - ${pools.join('; ')}. Add or widen a prefix, drop exclusions, or remove claims that are no longer needed`,
     owners: [owner],
     pools: states.map((s) => s.pool.id),
+  };
+}
+
+function blockAllocationOf(block: BlockHolding): BlockAllocation {
+  return { owner: block.owner, family: block.family, prefix: formatCidr(block.family, block.lo, block.length), poolId: block.poolId };
+}
+
+function blockConflict(owner: string, what: string, block: BlockHolding): IpamError {
+  const held = formatCidr(block.family, block.lo, block.length);
+  return {
+    code: 'address-conflict',
+    message: `${what} claimed by "${owner}" overlaps ${held}, held by "${block.owner}" (a duplicate, e.g. after a Git merge); remove it from "${owner}" so it gets a free one`,
+    owners: [block.owner, owner],
+    address: held,
+    pools: [block.poolId],
   };
 }
 

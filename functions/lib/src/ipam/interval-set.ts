@@ -69,6 +69,13 @@ export class IntervalSet {
     return undefined;
   }
 
+  /** The first interval that ends at or after x (it may start after x), if any. */
+  intervalAtOrAfter(x: bigint): Interval | undefined {
+    const p = this.find(x);
+    const ch = this.chunks[p.c]!;
+    return p.i < ch.lo.length ? { lo: ch.lo[p.i]!, hi: ch.hi[p.i]! } : undefined;
+  }
+
   /** The smallest value >= x that is not in the set. */
   firstAbsentAtOrAfter(x: bigint): bigint {
     const p = this.find(x);

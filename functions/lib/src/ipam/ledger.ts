@@ -26,6 +26,19 @@ export interface Allocation {
   readonly poolId: string;
 }
 
+/**
+ * One aligned block (a whole prefix, e.g. a UE pool) held by one owner. Blocks and addresses of
+ * a network instance never overlap.
+ */
+export interface BlockAllocation {
+  readonly owner: string;
+  readonly family: IpFamily;
+  /** The block in CIDR notation, e.g. `10.0.0.0/16` (what a pool claim's `status.prefix` records). */
+  readonly prefix: string;
+  /** Id (canonical prefix) of the pool the block was carved from. */
+  readonly poolId: string;
+}
+
 /** Ask for one address for `owner` from the first of `poolIds` (all one family) that has room. */
 export interface AllocationRequest {
   readonly owner: string;
@@ -91,6 +104,26 @@ export interface AddressLedger {
   /** Every holding, IPv4 first, in address order. */
   allocations(): readonly Allocation[];
   usage(poolId: string): PoolUsage | undefined;
+
+  /**
+   * Hands `owner` an aligned block of `length` (a /16 of a /8 pool, say) by next-fit, like
+   * `allocate`: in each pool, in the order given, the first free block starting after the pool's
+   * cursor, wrapping around once. A block never overlaps an address or another block. An owner
+   * holds at most one block per family: asking again for the same length returns it unchanged.
+   */
+  allocateBlock(owner: string, poolIds: readonly string[], length: number): Result<BlockAllocation>;
+
+  /**
+   * Records that `owner` holds the block `prefix` (CIDR, host bits zero), e.g. read back from a
+   * pool claim's status. Fails, naming the holder, when any part of it is held or reserved.
+   */
+  reserveBlock(owner: string, prefix: string, poolIds?: readonly string[]): Result<BlockAllocation>;
+
+  /** Frees the blocks `owner` holds (only the given family, if set). */
+  releaseBlock(owner: string, family?: IpFamily): readonly BlockAllocation[];
+  blocksOf(owner: string): readonly BlockAllocation[];
+  /** Every block, IPv4 first, in address order. */
+  blocks(): readonly BlockAllocation[];
 
   /** The cursor of every pool that has one, in pool order. */
   exportState(): CursorState;

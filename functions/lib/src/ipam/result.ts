@@ -24,7 +24,8 @@ export type IpamErrorCode =
   | 'owner-conflict'
   | 'duplicate-request'
   | 'exhausted'
-  | 'invalid-state';
+  | 'invalid-state'
+  | 'invalid-block';
 
 export interface IpamError {
   readonly code: IpamErrorCode;
