@@ -74,3 +74,22 @@ for (const name of FUNCTIONS) {
   });
   chmodSync(outfile, 0o755);
 }
+
+// The operator CLI (package.json `bin`), bundled the same way.
+if (!only.length || only.includes('netpipe')) {
+  const outfile = join(root, 'cli', 'dist', 'netpipe.js');
+  await build({
+    entryPoints: [join(root, 'cli', 'src', 'netpipe.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node18',
+    format: 'cjs',
+    minifySyntax: true,
+    legalComments: 'none',
+    banner: { js: '#!/usr/bin/env node' },
+    logLevel: 'warning',
+    plugins,
+  });
+  chmodSync(outfile, 0o755);
+}

@@ -10,3 +10,4 @@ if ! command -v kpt >/dev/null 2>&1 || ! kpt version >/dev/null 2>&1; then
 fi
 bash "$here/install-cni.sh"
 bash "$here/setup-podman.sh"
+bash "$here/install-etcd.sh"

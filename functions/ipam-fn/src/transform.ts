@@ -32,6 +32,7 @@ import {
   validateResource,
 } from '../../lib/src';
 import { AddressLedger, Allocation, createAddressSpace } from '../../lib/src/ipam';
+import type { IpamLedgerHooks } from '../../lib/src/ledger/edge';
 import { isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cursors';
 
 /**
@@ -97,10 +98,16 @@ function withStatus(claim: IPClaim, alloc: Allocation): IPClaim {
   return JSON.stringify(next) === JSON.stringify(claim) ? claim : next;
 }
 
-export function ipamFn(input: ResourceList): TransformOutput {
+/**
+ * With `ledger`, the address spaces are the shared ledger's (see lib/src/ledger): pools published
+ * there join the render's, and next-fit cursors live in the ledger,
+ * so the Git cursor resources are neither read nor written.
+ */
+export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): TransformOutput {
   const { items } = input;
   const results: Result[] = [];
-  const collected = collectPools(items, input.functionConfig);
+  const ownCollected = collectPools(items, input.functionConfig);
+  const collected = ledger ? { ...ownCollected, pools: [...ownCollected.pools, ...ledger.extraPools] } : ownCollected;
   results.push(...collected.results);
   const root = items.filter(isKptfile).map(packagePathOf).sort((a, b) => a.length - b.length)[0] ?? '';
 
@@ -108,7 +115,7 @@ export function ipamFn(input: ResourceList): TransformOutput {
   const spaces = new Map<string, AddressLedger>();
   const spaceOf = (ni: string): AddressLedger => {
     let s = spaces.get(ni);
-    if (!s) spaces.set(ni, (s = createAddressSpace(ni)));
+    if (!s) spaces.set(ni, (s = ledger ? ledger.space(ni) : createAddressSpace(ni)));
     return s;
   };
   const poolsSorted = [...collected.pools].sort(byKey((p) => `${p.networkInstance}|${p.pool.id}`));
@@ -132,7 +139,7 @@ export function ipamFn(input: ResourceList): TransformOutput {
     const added = spaceOf(p.networkInstance).addPool(p.pool);
     if (!added.ok) results.push(errorFor(p.definedBy, added.error.message, `${p.field}.prefix`, p.pool.id));
   }
-  const cursorItems = items.filter(isCursor).sort(byKey((o) => `${packagePathOf(o).length.toString().padStart(6, '0')}|${packagePathOf(o)}`));
+  const cursorItems = ledger ? [] : items.filter(isCursor).sort(byKey((o) => `${packagePathOf(o).length.toString().padStart(6, '0')}|${packagePathOf(o)}`));
   const cursorOf = new Map<string, KubeObject>();
   for (const c of cursorItems) {
     const ni = networkInstanceOfCursor(c);
@@ -264,7 +271,7 @@ export function ipamFn(input: ResourceList): TransformOutput {
   const rootKptfile = items.filter(isKptfile).find((k) => packagePathOf(k) === root);
   const fresh: KubeObject[] = [];
   const updatedCursor = new Map<KubeObject, KubeObject>();
-  for (const [ni, space] of [...spaces.entries()].sort(byKey(([n]) => n))) {
+  for (const [ni, space] of ledger ? [] : [...spaces.entries()].sort(byKey(([n]) => n))) {
     const state = space.exportState();
     const existing = cursorOf.get(ni);
     if (Object.keys(state).length === 0 && !existing) continue;

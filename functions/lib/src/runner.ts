@@ -23,6 +23,38 @@ export interface RunOutcome {
  * (kpt and Porch write nothing when the exit code is non-zero, and nothing half-done is offered).
  */
 export function runOnText(name: string, transform: Transform, text: string): RunOutcome {
+  const parsed = readInput(name, text);
+  if ('outcome' in parsed) return parsed.outcome;
+  let output: TransformOutput;
+  try {
+    output = transform(parsed.input);
+  } catch (e) {
+    return internalError(name, parsed, e);
+  }
+  return finish(parsed, output);
+}
+
+/** A transform with I/O at its edge (a shared ledger): the same contract, asynchronously. */
+export type AsyncTransform = (input: ResourceList) => Promise<TransformOutput>;
+
+export async function runOnTextAsync(name: string, transform: AsyncTransform, text: string): Promise<RunOutcome> {
+  const parsed = readInput(name, text);
+  if ('outcome' in parsed) return parsed.outcome;
+  let output: TransformOutput;
+  try {
+    output = await transform(parsed.input);
+  } catch (e) {
+    return internalError(name, parsed, e);
+  }
+  return finish(parsed, output);
+}
+
+interface ParsedInput {
+  reader: ResourceListReader;
+  input: ResourceList;
+}
+
+function readInput(name: string, text: string): ParsedInput | { outcome: RunOutcome } {
   const reader = new ResourceListReader();
   let input: ResourceList;
   try {
@@ -30,17 +62,19 @@ export function runOnText(name: string, transform: Transform, text: string): Run
   } catch (e) {
     const message = e instanceof ResourceListError ? e.message : String(e);
     const results = [generalError(`${name}: cannot read the ResourceList: ${message}`)];
-    return { stdout: writeResourceList(reader, [], results), exitCode: 1, results };
+    return { outcome: { stdout: writeResourceList(reader, [], results), exitCode: 1, results } };
   }
-  let output: TransformOutput;
-  try {
-    output = transform(input);
-  } catch (e) {
-    const err = e as Error;
-    const results = [generalError(`${name}: internal error: ${err.message}. Please report it with the input package.`)];
-    process.stderr.write(`${err.stack ?? err.message}\n`);
-    return { stdout: writeResourceList(reader, input.items, results), exitCode: 1, results };
-  }
+  return { reader, input };
+}
+
+function internalError(name: string, { reader, input }: ParsedInput, e: unknown): RunOutcome {
+  const err = e as Error;
+  const results = [generalError(`${name}: internal error: ${err.message}. Please report it with the input package.`)];
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  return { stdout: writeResourceList(reader, input.items, results), exitCode: 1, results };
+}
+
+function finish({ reader, input }: ParsedInput, output: TransformOutput): RunOutcome {
   locateResults(input.items, output.results);
   const failed = hasErrors(output.results);
   const items = failed ? input.items : output.items;
@@ -90,7 +124,26 @@ export function main(name: string, usage: string, transform: Transform): void {
     process.stdout.write(usage);
     return;
   }
-  const outcome = runOnText(name, transform, readStdin());
+  emit(name, runOnText(name, transform, readStdin()));
+}
+
+/** `main` for a transform with an asynchronous edge. */
+export function mainAsync(name: string, usage: string, transform: AsyncTransform): void {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(usage);
+    return;
+  }
+  runOnTextAsync(name, transform, readStdin()).then(
+    (outcome) => emit(name, outcome),
+    (e: Error) => {
+      process.stderr.write(`${name}: ${e.stack ?? e.message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+function emit(name: string, outcome: RunOutcome): void {
   process.stdout.write(outcome.stdout, () => {
     for (const r of outcome.results) {
       if (r.severity !== 'error') continue;

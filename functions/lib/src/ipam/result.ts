@@ -25,7 +25,9 @@ export type IpamErrorCode =
   | 'duplicate-request'
   | 'exhausted'
   | 'invalid-state'
-  | 'invalid-block';
+  | 'invalid-block'
+  /** A shared ledger must load more of itself before it can answer; the edge retries the transform. */
+  | 'ledger-pending';
 
 export interface IpamError {
   readonly code: IpamErrorCode;

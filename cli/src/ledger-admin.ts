@@ -1,0 +1,373 @@
+/**
+ * Operator views and repairs of the shared ledger: status, who-has, release, verify against the
+ * Git packages, rebuild from them. Unlike a render these read whole network instances - they are
+ * run by hand, not on every render.
+ */
+import { IPClaim } from '../../functions/lib/src/api/types';
+import { claimedPrefix, isIPClaim } from '../../functions/lib/src/claims';
+import { claimBinding } from '../../functions/lib/src/identity';
+import { KubeObject, scalarText } from '../../functions/lib/src/kube/object';
+import { collectPools } from '../../functions/lib/src/pools';
+import { formatAddress, parseAddress } from '../../functions/lib/src/ipam/address';
+import { Pool } from '../../functions/lib/src/ipam/pool';
+import { EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/src/ledger/etcd';
+import { renderFacts } from '../../functions/lib/src/ledger/edge';
+import {
+  blockBits,
+  blockCount,
+  blockIndexOf,
+  BlockRecord,
+  definitionOf,
+  LedgerKeys,
+  OwnerRecord,
+  PackageRecord,
+  PoolDefinition,
+  PoolsRecord,
+} from '../../functions/lib/src/ledger/keys';
+import { clusterOfBinding } from '../../functions/lib/src/ledger/space';
+
+/** Everything under the prefix, decoded. */
+export interface LedgerDump {
+  readonly pools: Map<string, PoolsRecord>;
+  /** ni -> binding -> record */
+  readonly owners: Map<string, Map<string, OwnerRecord & { key: string; mod: string }>>;
+  /** ni -> block key -> block */
+  readonly blocks: Map<string, Map<string, { pool: string; index: bigint; rec: BlockRecord; mod: string }>>;
+  readonly affinity: Map<string, Map<string, Record<string, string>>>;
+  readonly packages: Map<string, PackageRecord & { key: string; mod: string }>;
+  readonly keyCount: number;
+}
+
+export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<LedgerDump> {
+  const all: KeyValue[] = [];
+  let start = keys.root();
+  const end = prefixEnd(keys.root());
+  for (;;) {
+    const page = await client.range(start, end, 5000);
+    all.push(...page);
+    if (page.length < 5000) break;
+    start = `${page[page.length - 1].key}\0`;
+  }
+  const out: LedgerDump = { pools: new Map(), owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), keyCount: all.length };
+  const pkgPrefix = keys.packagePrefix();
+  for (const kv of all) {
+    if (kv.key.startsWith(pkgPrefix)) {
+      out.packages.set(decodeURIComponent(kv.key.slice(pkgPrefix.length)), { ...(JSON.parse(kv.value) as PackageRecord), key: kv.key, mod: kv.modRevision });
+      continue;
+    }
+    const parsed = keys.parseNi(kv.key);
+    if (!parsed) continue;
+    const { ni, rest } = parsed;
+    const value = JSON.parse(kv.value) as unknown;
+    if (rest === 'pools') out.pools.set(ni, value as PoolsRecord);
+    else if (rest.startsWith('owner/')) {
+      const m = out.owners.get(ni) ?? new Map();
+      out.owners.set(ni, m);
+      m.set(decodeURIComponent(rest.slice(6)), { ...(value as OwnerRecord), key: kv.key, mod: kv.modRevision });
+    } else if (rest.startsWith('block/')) {
+      const [pool, hex] = rest.slice(6).split('/');
+      const m = out.blocks.get(ni) ?? new Map();
+      out.blocks.set(ni, m);
+      m.set(kv.key, { pool: decodeURIComponent(pool), index: BigInt(`0x${hex}`), rec: value as BlockRecord, mod: kv.modRevision });
+    } else if (rest.startsWith('affinity/')) {
+      const m = out.affinity.get(ni) ?? new Map();
+      out.affinity.set(ni, m);
+      m.set(decodeURIComponent(rest.slice(9)), value as Record<string, string>);
+    }
+  }
+  return out;
+}
+
+function poolOf(def: PoolDefinition): Pool {
+  const r = Pool.create({ prefix: def.prefix, gateway: def.gateway, exclusions: def.exclusions });
+  if (!r.ok) throw new Error(`published pool ${def.prefix} is invalid: ${r.error.message}`);
+  return r.value;
+}
+
+const addressAt = (pool: Pool, index: bigint, offset: number): string =>
+  formatAddress(pool.family, pool.network + (index << BigInt(blockBits(pool))) + BigInt(offset));
+
+export interface PoolStatus {
+  ni: string;
+  pool: string;
+  size: string;
+  used: number;
+  free: string;
+  blocks: string;
+  /** cluster -> last address handed out in its current block */
+  cursors: Record<string, string>;
+}
+
+export function status(d: LedgerDump): PoolStatus[] {
+  const rows: PoolStatus[] = [];
+  for (const [ni, rec] of [...d.pools].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    for (const def of rec.pools) {
+      const pool = poolOf(def);
+      const blocks = [...(d.blocks.get(ni)?.values() ?? [])].filter((b) => b.pool === pool.id);
+      const used = blocks.reduce((n, b) => n + Object.keys(b.rec.held).length, 0);
+      const cursors: Record<string, string> = {};
+      for (const [cluster, aff] of d.affinity.get(ni) ?? []) {
+        const idx = aff[pool.id];
+        if (idx === undefined) continue;
+        const b = blocks.find((x) => x.index === BigInt(`0x${idx}`));
+        if (b && b.rec.cursor !== null) cursors[cluster] = addressAt(pool, b.index, b.rec.cursor);
+      }
+      rows.push({
+        ni,
+        pool: pool.id,
+        size: pool.usableSize.toString(),
+        used,
+        free: (pool.usableSize - BigInt(used)).toString(),
+        blocks: `${blocks.length}/${blockCount(pool)}`,
+        cursors,
+      });
+    }
+  }
+  return rows;
+}
+
+export interface Holding {
+  ni: string;
+  address: string;
+  owner: string;
+  package: string;
+}
+
+export function whoHas(d: LedgerDump, address: string): Holding[] {
+  const parsed = parseAddress(address.split('/')[0]);
+  if (!parsed.ok) throw new Error(`${address} is not an IP address`);
+  const out: Holding[] = [];
+  for (const [ni, rec] of d.pools) {
+    for (const def of rec.pools) {
+      const pool = poolOf(def);
+      if (pool.family !== parsed.value.family || !pool.contains(parsed.value.value)) continue;
+      const index = blockIndexOf(pool, parsed.value.value);
+      for (const b of d.blocks.get(ni)?.values() ?? []) {
+        if (b.pool !== pool.id || b.index !== index) continue;
+        const offset = Number(parsed.value.value - (pool.network + (index << BigInt(blockBits(pool)))));
+        const h = b.rec.held[String(offset)];
+        if (h) out.push({ ni, address: formatAddress(pool.family, parsed.value.value), owner: h[0], package: h[1] });
+      }
+    }
+  }
+  return out;
+}
+
+/** Releases by package or owner, in one guarded transaction. Returns what was released. */
+export async function release(client: EtcdClient, keys: LedgerKeys, by: { package?: string; owner?: string; ni?: string }): Promise<Holding[]> {
+  const d = await dump(client, keys);
+  const targets: Holding[] = [];
+  for (const [ni, owners] of d.owners) {
+    if (by.ni && ni !== by.ni) continue;
+    for (const [owner, rec] of owners) {
+      if ((by.package !== undefined && rec.package === by.package) || (by.owner !== undefined && owner === by.owner)) {
+        targets.push({ ni, address: rec.address, owner, package: rec.package });
+      }
+    }
+  }
+  if (targets.length === 0) return [];
+  const compares: { key: string; modRevision: string }[] = [];
+  const ops: ({ put: string; value: string } | { del: string })[] = [];
+  const changedBlocks = new Map<string, { rec: BlockRecord; mod: string }>();
+  for (const t of targets) {
+    const rec = d.owners.get(t.ni)!.get(t.owner)!;
+    compares.push({ key: rec.key, modRevision: rec.mod });
+    ops.push({ del: rec.key });
+    const def = d.pools.get(t.ni)?.pools.find((p) => p.prefix === rec.pool);
+    const parsed = parseAddress(rec.address);
+    if (!def || !parsed.ok) continue;
+    const pool = poolOf(def);
+    const key = keys.block(t.ni, pool.id, blockIndexOf(pool, parsed.value.value));
+    const b = d.blocks.get(t.ni)?.get(key);
+    if (!b) continue;
+    const cur = changedBlocks.get(key) ?? { rec: { ...b.rec, held: { ...b.rec.held } }, mod: b.mod };
+    const offset = String(Number(parsed.value.value - (pool.network + (blockIndexOf(pool, parsed.value.value) << BigInt(blockBits(pool))))));
+    if (cur.rec.held[offset]?.[0] === t.owner) {
+      const held = { ...cur.rec.held };
+      delete held[offset];
+      cur.rec = { ...cur.rec, held };
+    }
+    changedBlocks.set(key, cur);
+  }
+  for (const [key, b] of changedBlocks) {
+    compares.push({ key, modRevision: b.mod });
+    ops.push({ put: key, value: JSON.stringify(b.rec) });
+  }
+  for (const [pkg, rec] of d.packages) {
+    const keep = rec.holdings.filter((h) => !targets.some((t) => t.ni === h.ni && t.owner === h.owner));
+    if (keep.length === rec.holdings.length) continue;
+    compares.push({ key: rec.key, modRevision: rec.mod });
+    ops.push(keep.length ? { put: rec.key, value: JSON.stringify({ holdings: keep }) } : { del: rec.key });
+    void pkg;
+  }
+  const r = await client.txn(compares, ops);
+  if (!r.succeeded) throw new Error('the ledger changed while releasing (a render ran); run the command again');
+  return targets;
+}
+
+/** A claim as Git records it. */
+interface GitClaim {
+  ni: string;
+  binding: string;
+  address: string;
+  prefix: string;
+  package: string;
+  file: string;
+}
+
+function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools: Map<string, PoolsRecord>; problems: string[] } {
+  const claims: GitClaim[] = [];
+  const pools = new Map<string, PoolsRecord>();
+  const problems: string[] = [];
+  for (const items of trees) {
+    const facts = renderFacts({ items, results: [] } as never);
+    for (const o of items) {
+      if (!isIPClaim(o)) continue;
+      const c = o as IPClaim;
+      const prefix = claimedPrefix(c);
+      const ni = scalarText(c.spec?.networkInstance?.name);
+      if (!prefix || !ni) continue;
+      const parsed = parseAddress(prefix.split('/')[0]);
+      if (!parsed.ok) continue;
+      claims.push({
+        ni,
+        binding: claimBinding(c),
+        address: formatAddress(parsed.value.family, parsed.value.value),
+        prefix,
+        package: facts.packageOf(c),
+        file: o.metadata.annotations?.['internal.config.kubernetes.io/path'] ?? '',
+      });
+    }
+    const collected = collectPools(items);
+    problems.push(...collected.results.map((r) => r.message));
+    for (const p of collected.pools) {
+      const rec = pools.get(p.networkInstance) ?? { pools: [], package: facts.packageOf(p.definedBy) };
+      if (rec.pools.some((d) => d.prefix === p.pool.id)) continue;
+      pools.set(p.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(p.pool, p.labels)].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)) });
+    }
+  }
+  return { claims, pools, problems };
+}
+
+export interface VerifyReport {
+  duplicates: string[];
+  drift: string[];
+  orphans: string[];
+  inconsistent: string[];
+}
+
+export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyReport {
+  const { claims } = gitClaims(trees);
+  const report: VerifyReport = { duplicates: [], drift: [], orphans: [], inconsistent: [] };
+  const byAddress = new Map<string, GitClaim[]>();
+  for (const c of claims) {
+    const k = `${c.ni}|${c.address}`;
+    byAddress.set(k, [...(byAddress.get(k) ?? []), c]);
+  }
+  for (const [k, list] of byAddress) {
+    const owners = new Set(list.map((c) => c.binding));
+    if (owners.size > 1) report.duplicates.push(`${k.replace('|', ' ')} is held in Git by ${list.map((c) => `${c.binding} (package ${c.package})`).join(' and ')}`);
+  }
+  const inGit = new Set(claims.map((c) => `${c.ni}|${c.binding}`));
+  for (const c of claims) {
+    const rec = d.owners.get(c.ni)?.get(c.binding);
+    if (!rec) report.drift.push(`${c.ni} ${c.binding} (package ${c.package}) holds ${c.address} in Git, the ledger has nothing for it`);
+    else if (rec.address !== c.address) report.drift.push(`${c.ni} ${c.binding} holds ${c.address} in Git, ${rec.address} in the ledger`);
+  }
+  for (const [ni, owners] of d.owners) {
+    for (const [binding, rec] of owners) {
+      if (!inGit.has(`${ni}|${binding}`)) report.orphans.push(`${ni} ${binding} (package ${rec.package}) holds ${rec.address} in the ledger, no claim in these packages`);
+    }
+  }
+  // Blocks and owner records must tell the same story.
+  for (const [ni, blocks] of d.blocks) {
+    const def = d.pools.get(ni);
+    for (const b of blocks.values()) {
+      const pd = def?.pools.find((p) => p.prefix === b.pool);
+      if (!pd) {
+        report.inconsistent.push(`${ni} block ${b.index} of ${b.pool}: pool not published`);
+        continue;
+      }
+      const pool = poolOf(pd);
+      for (const [offset, [owner]] of Object.entries(b.rec.held)) {
+        const address = addressAt(pool, b.index, Number(offset));
+        const rec = d.owners.get(ni)?.get(owner);
+        if (!rec || rec.address !== address) report.inconsistent.push(`${ni} ${address}: block says ${owner}, owner record says ${rec ? rec.address : 'nothing'}`);
+      }
+    }
+  }
+  for (const [ni, owners] of d.owners) {
+    for (const [binding, rec] of owners) {
+      const who = whoHas(d, rec.address).filter((h) => h.ni === ni);
+      if (!who.some((h) => h.owner === binding)) report.inconsistent.push(`${ni} ${binding}: owner record says ${rec.address}, its block does not`);
+    }
+  }
+  for (const k of Object.keys(report) as (keyof VerifyReport)[]) report[k].sort();
+  return report;
+}
+
+/** Recreates the ledger from Git packages. Refuses when the prefix is not empty or Git conflicts. */
+export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: readonly KubeObject[][]): Promise<{ owners: number; pools: number }> {
+  const existing = await client.range(keys.root(), prefixEnd(keys.root()), 1);
+  if (existing.length > 0) throw new Error(`the ledger under ${keys.prefix} is not empty; rebuild recreates a lost or wiped ledger only (delete the prefix first, or use another prefix)`);
+  const { claims, pools, problems } = gitClaims(trees);
+  if (problems.length) throw new Error(`the packages' pools are invalid: ${problems.join('; ')}`);
+  const empty: LedgerDump = { pools, owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), keyCount: 0 };
+  const dups = verify(empty, trees).duplicates;
+  if (dups.length) throw new Error(`refusing to rebuild: ${dups.join('; ')}`);
+  const puts = new Map<string, string>();
+  const blocks = new Map<string, { ni: string; pool: Pool; index: bigint; rec: { cluster: string; cursor: number | null; held: Record<string, [string, string]> } }>();
+  const packages = new Map<string, { ni: string; owner: string }[]>();
+  for (const c of claims) {
+    const rec = pools.get(c.ni);
+    const def = rec?.pools.find((p) => {
+      const pool = poolOf(p);
+      const parsed = parseAddress(c.address);
+      return parsed.ok && pool.family === parsed.value.family && pool.contains(parsed.value.value);
+    });
+    if (!def) throw new Error(`refusing to rebuild: ${c.binding} (package ${c.package}) holds ${c.address}, outside every pool of ${c.ni} in these packages`);
+    const pool = poolOf(def);
+    const value = (parseAddress(c.address) as { ok: true; value: { value: bigint } }).value.value;
+    const index = blockIndexOf(pool, value);
+    const key = keys.block(c.ni, pool.id, index);
+    const b = blocks.get(key) ?? { ni: c.ni, pool, index, rec: { cluster: clusterOfBinding(c.binding), cursor: null, held: {} } };
+    const offset = Number(value - (pool.network + (index << BigInt(blockBits(pool)))));
+    b.rec.held[String(offset)] = [c.binding, c.package];
+    b.rec.cursor = Math.max(b.rec.cursor ?? -1, offset);
+    blocks.set(key, b);
+    const owner: OwnerRecord = { address: c.address, prefix: c.prefix, pool: pool.id, cluster: clusterOfBinding(c.binding), package: c.package };
+    puts.set(keys.owner(c.ni, c.binding), JSON.stringify(owner));
+    packages.set(c.package, [...(packages.get(c.package) ?? []), { ni: c.ni, owner: c.binding }]);
+  }
+  const affinity = new Map<string, Record<string, string>>();
+  const carve = new Map<string, Record<string, string>>();
+  for (const [key, b] of blocks) {
+    const held: Record<string, [string, string]> = {};
+    for (const o of Object.keys(b.rec.held).map(Number).sort((x, y) => x - y)) held[String(o)] = b.rec.held[String(o)];
+    puts.set(key, JSON.stringify({ cluster: b.rec.cluster, cursor: b.rec.cursor, held }));
+    const ak = keys.affinity(b.ni, b.rec.cluster);
+    const aff = affinity.get(ak) ?? {};
+    if (aff[b.pool.id] === undefined || BigInt(`0x${aff[b.pool.id]}`) < b.index) aff[b.pool.id] = b.index.toString(16);
+    affinity.set(ak, aff);
+    const ck = keys.carve(b.ni);
+    const cv = carve.get(ck) ?? {};
+    if (cv[b.pool.id] === undefined || BigInt(`0x${cv[b.pool.id]}`) <= b.index) cv[b.pool.id] = (b.index + 1n).toString(16);
+    carve.set(ck, cv);
+  }
+  for (const [k, v] of [...affinity, ...carve]) puts.set(k, JSON.stringify(Object.fromEntries(Object.entries(v).sort())));
+  for (const [pkg, holdings] of packages) {
+    holdings.sort((a, b) => (`${a.ni}|${a.owner}` < `${b.ni}|${b.owner}` ? -1 : 1));
+    puts.set(keys.package(pkg), JSON.stringify({ holdings }));
+  }
+  for (const [ni, rec] of pools) puts.set(keys.pools(ni), JSON.stringify(rec));
+  // The pools go last, in a transaction that checks the prefix stayed empty of them: renders
+  // wait for published pools, so none allocates from a half-written ledger.
+  const entries = [...puts].filter(([k]) => !k.endsWith('/pools'));
+  for (let i = 0; i < entries.length; i += 100) {
+    await client.txn([], entries.slice(i, i + 100).map(([k, v]) => ({ put: k, value: v })));
+  }
+  const poolPuts = [...puts].filter(([k]) => k.endsWith('/pools'));
+  const r = await client.txn(poolPuts.map(([k]) => ({ key: k, absent: true as const })), poolPuts.map(([k, v]) => ({ put: k, value: v })));
+  if (!r.succeeded) throw new Error('a render published pools while the ledger was being rebuilt; wipe the prefix and rebuild again');
+  return { owners: claims.length, pools: pools.size };
+}

@@ -1,0 +1,143 @@
+/**
+ * `netpipe`: the operator's command line for the shared address ledger.
+ *
+ *   netpipe ledger status                      per network instance and pool: size, used, free, blocks, cursors
+ *   netpipe ledger who-has ADDRESS             the claim identity (and package) holding an address
+ *   netpipe ledger release --package PKG | --owner CLUSTER/NAMESPACE/CLAIM [--ni NI]
+ *   netpipe ledger verify DIR...               Git packages vs ledger: duplicates, drift, orphans; exit 1 on any
+ *   netpipe ledger rebuild DIR...              recreate a lost or wiped ledger from the Git packages
+ *
+ * Options: --endpoints URL[,URL...] (or NETPIPE_LEDGER_ENDPOINTS), --prefix P (or
+ * NETPIPE_LEDGER_PREFIX, default /netpipe), --json. TLS and auth from the NETPIPE_LEDGER_*
+ * variables (see README).
+ */
+import { ENV, EtcdClient, EtcdError, ledgerConfig, LedgerKeys } from '../../functions/lib/src/ledger';
+import { readPackageTree } from './git-packages';
+import { dump, rebuild, release, status, verify, whoHas } from './ledger-admin';
+
+const USAGE = `usage: netpipe ledger <status|who-has ADDRESS|release (--package PKG|--owner ID) [--ni NI]|verify DIR...|rebuild DIR...>
+       [--endpoints URL,...] [--prefix /netpipe] [--json]
+Environment: ${Object.values(ENV).join(', ')}
+`;
+
+interface Args {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    if (eq !== -1) flags.set(a.slice(2, eq), a.slice(eq + 1));
+    else if (['json', 'help'].includes(a.slice(2))) flags.set(a.slice(2), true);
+    else flags.set(a.slice(2), argv[++i] ?? '');
+  }
+  return { positional, flags };
+}
+
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: readonly string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  const { positional, flags } = parseArgs(argv);
+  if (flags.has('help') || positional[0] !== 'ledger' || positional.length < 2) {
+    process.stdout.write(USAGE);
+    return flags.has('help') ? 0 : 2;
+  }
+  const data: Record<string, string | undefined> = {};
+  const ep = flags.get('endpoints');
+  const px = flags.get('prefix');
+  if (typeof ep === 'string') data.ledgerEndpoints = ep;
+  if (typeof px === 'string') data.ledgerPrefix = px;
+  const cfg = ledgerConfig(data, process.env, true);
+  if (!cfg.ok) throw new Error(cfg.error);
+  if (!cfg.config) throw new Error(`no ledger: give --endpoints or set ${ENV.endpoints}`);
+  const json = flags.has('json');
+  const client = new EtcdClient(cfg.config.etcd);
+  const keys = new LedgerKeys(cfg.config.prefix);
+  const out = (value: unknown, text: string): void => {
+    process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);
+  };
+  try {
+    const [, command, ...rest] = positional;
+    switch (command) {
+      case 'status': {
+        const rows = status(await dump(client, keys));
+        out(
+          rows,
+          rows.length === 0
+            ? `the ledger under ${keys.prefix} holds no network instance\n`
+            : table(
+                ['NETWORK INSTANCE', 'POOL', 'SIZE', 'USED', 'FREE', 'BLOCKS', 'CURSORS'],
+                rows.map((r) => [r.ni, r.pool, r.size, String(r.used), r.free, r.blocks, Object.entries(r.cursors).map(([c, a]) => `${c}=${a}`).join(' ')]),
+              ),
+        );
+        return 0;
+      }
+      case 'who-has': {
+        if (rest.length !== 1) throw new Error('who-has takes one address');
+        const h = whoHas(await dump(client, keys), rest[0]);
+        out(h, h.length === 0 ? `${rest[0]} is free in every network instance of ${keys.prefix}\n` : table(['NETWORK INSTANCE', 'ADDRESS', 'OWNER', 'PACKAGE'], h.map((x) => [x.ni, x.address, x.owner, x.package])));
+        return h.length === 0 ? 1 : 0;
+      }
+      case 'release': {
+        const pkg = flags.get('package');
+        const owner = flags.get('owner');
+        const ni = flags.get('ni');
+        if ((typeof pkg === 'string') === (typeof owner === 'string')) throw new Error('release takes --package PKG or --owner CLUSTER/NAMESPACE/CLAIM');
+        const released = await release(client, keys, {
+          package: typeof pkg === 'string' ? pkg : undefined,
+          owner: typeof owner === 'string' ? owner : undefined,
+          ni: typeof ni === 'string' ? ni : undefined,
+        });
+        out(released, released.length === 0 ? 'nothing to release\n' : `released:\n${table(['NETWORK INSTANCE', 'ADDRESS', 'OWNER', 'PACKAGE'], released.map((x) => [x.ni, x.address, x.owner, x.package]))}`);
+        return 0;
+      }
+      case 'verify': {
+        if (rest.length === 0) throw new Error('verify takes the package directories (each as you render it)');
+        const report = verify(await dump(client, keys), rest.map(readPackageTree));
+        const total = report.duplicates.length + report.drift.length + report.orphans.length + report.inconsistent.length;
+        const text =
+          total === 0
+            ? `clean: the ledger under ${keys.prefix} and the packages agree\n`
+            : (Object.entries(report) as [string, string[]][])
+                .filter(([, v]) => v.length > 0)
+                .map(([k, v]) => `${k} (${v.length}):\n${v.map((x) => `  ${x}`).join('\n')}\n`)
+                .join('');
+        out(report, text);
+        return total === 0 ? 0 : 1;
+      }
+      case 'rebuild': {
+        if (rest.length === 0) throw new Error('rebuild takes the package directories (each as you render it)');
+        const r = await rebuild(client, keys, rest.map(readPackageTree));
+        out(r, `rebuilt ${keys.prefix}: ${r.owners} holdings, pools of ${r.pools} network instances\n`);
+        return 0;
+      }
+      default:
+        throw new Error(`unknown command ledger ${command}\n${USAGE}`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error) => {
+    const where = e instanceof EtcdError ? ` (etcd ${process.env[ENV.endpoints] ?? ''} ${e.failure})` : '';
+    process.stderr.write(`netpipe: ${e.message}${where}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,581 @@
+/**
+ * The I/O edge of allocation against the shared ledger, usable by any function that runs the
+ * ipam step (ipam-fn, netpipe-fn):
+ *
+ *   snapshot (only the keys this render needs) -> pure step -> more of the ledger if the step
+ *   asked for it -> step again -> ONE etcd transaction guarded by the revision of every key read
+ *   -> on a lost race, the same from a fresh snapshot (bounded, with jitter).
+ *
+ * The step is the unchanged synchronous transform; it sees the ledger only as `AddressLedger`s
+ * (LedgerSpace) and a few hooks. Nothing is written when the step reports an error, and any
+ * ledger failure becomes an error result naming the ledger and what to check.
+ */
+import { API } from '../api/types';
+import { claimBinding, clusterOfClaim } from '../identity';
+import { isClaimLike } from './render-facts';
+import { isKptfile } from '../conditions';
+import { isObject, KubeObject, nameOf, packagePathOf, scalarText } from '../kube/object';
+import type { PoolSource } from '../pools';
+import { collectPools } from '../pools';
+import type { ResourceList } from '../resource-list';
+import { generalError, hasErrors, errorFor, Result } from '../results';
+import type { TransformOutput } from '../runner';
+import { Pool } from '../ipam/pool';
+import { parseAddress } from '../ipam/address';
+import type { AddressLedger } from '../ipam/ledger';
+import { LedgerConfig } from './config';
+import { Compare, EtcdClient, EtcdError, KeyValue, prefixEnd, TxnOp } from './etcd';
+import {
+  AffinityRecord,
+  blockBits,
+  blockCount,
+  blockIndexOf,
+  BlockRecord,
+  CarveRecord,
+  definitionDifference,
+  definitionOf,
+  LedgerKeys,
+  OwnerRecord,
+  PackageRecord,
+  PoolDefinition,
+  PoolsRecord,
+} from './keys';
+import { BlockState, clusterOfBinding, LedgerSpace, NiSnapshot, Want } from './space';
+
+/** What the ipam step needs from the edge. */
+export interface IpamLedgerHooks {
+  /** The address space of a network instance, backed by the ledger snapshot. */
+  space(ni: string): AddressLedger;
+  /** Pools published in the ledger that this render does not define itself. */
+  readonly extraPools: readonly PoolSource[];
+}
+
+export interface LedgerEdgeOptions {
+  /** Commit attempts before giving up on contention; default 25. */
+  readonly maxAttempts?: number;
+  /** A client to reuse (tests, netpipe-fn); otherwise one is made from the config and closed. */
+  readonly client?: EtcdClient;
+  /** Name used in messages, e.g. `ipam-fn`. */
+  readonly fnName?: string;
+}
+
+const MAX_ROUNDS = 64;
+/** Borrowing loads every block of a pool; beyond this many blocks missing ones are not offered. */
+const MAX_VIRTUAL_BLOCKS = 4096n;
+
+/** One claim the render contains, as the ledger sees it. */
+interface ClaimFact {
+  readonly ni: string;
+  readonly binding: string;
+  readonly cluster: string;
+  readonly pkg: string;
+}
+
+interface RenderFacts {
+  readonly claims: readonly ClaimFact[];
+  readonly bindingPackage: ReadonlyMap<string, string>;
+  /** Package identities of every package the render contains. */
+  readonly packages: readonly string[];
+  /** Clusters the render speaks for: its claims' and its WorkloadClusters'. */
+  readonly clusters: ReadonlySet<string>;
+  readonly nis: readonly string[];
+  readonly pools: readonly PoolSource[];
+  readonly poolResults: readonly Result[];
+  readonly packageOf: (o: KubeObject) => string;
+}
+
+/**
+ * A package's identity in the ledger: the root Kptfile's name, then the path below the root.
+ * Porch renders each package alone, so there it is the package name. (Absolute paths, which kpt
+ * reports, differ between machines and clones.)
+ */
+function packageNamer(items: readonly KubeObject[]): (o: KubeObject) => string {
+  const kptfiles = items.filter(isKptfile).sort((a, b) => packagePathOf(a).length - packagePathOf(b).length);
+  const root = kptfiles[0];
+  const rootPath = root ? packagePathOf(root) : '';
+  const rootName = root ? nameOf(root) || 'root' : 'root';
+  return (o) => {
+    const p = packagePathOf(o);
+    const rel = p === rootPath ? '' : p.startsWith(`${rootPath}/`) ? p.slice(rootPath.length + 1) : rootPath === '' || rootPath === '.' ? p : p;
+    return rel && rel !== '.' ? `${rootName}/${rel}` : rootName;
+  };
+}
+
+export function renderFacts(input: ResourceList): RenderFacts {
+  const packageOf = packageNamer(input.items);
+  const claims: ClaimFact[] = [];
+  const clusters = new Set<string>();
+  const nis = new Set<string>();
+  for (const o of input.items) {
+    if (o.kind === API.workloadCluster.kind && isObject(o.spec)) {
+      const c = scalarText(o.spec.clusterName);
+      if (c) clusters.add(c);
+    }
+    if (!isClaimLike(o)) continue;
+    const ni = scalarText(o.spec.networkInstance.name);
+    if (!ni) continue;
+    const cluster = clusterOfClaim(o);
+    claims.push({ ni, binding: claimBinding(o), cluster, pkg: packageOf(o) });
+    clusters.add(cluster);
+    nis.add(ni);
+  }
+  const collected = collectPools(input.items, input.functionConfig);
+  for (const p of collected.pools) nis.add(p.networkInstance);
+  const packages = [...new Set(input.items.filter(isKptfile).map(packageOf))].sort();
+  return {
+    claims,
+    bindingPackage: new Map(claims.map((c) => [`${c.ni}|${c.binding}`, c.pkg])),
+    packages,
+    clusters,
+    nis: [...nis].sort(),
+    pools: collected.pools,
+    poolResults: collected.results,
+    packageOf,
+  };
+}
+
+/** Everything read from etcd during one attempt, with revisions for the commit's guard. */
+class Snapshot {
+  readonly kv = new Map<string, KeyValue | null>();
+  /** Keys read one by one: every one of them is compared at commit. */
+  readonly guarded = new Set<string>();
+  readonly carved = new Map<string, Map<string, bigint[]>>();
+  readonly carveNext = new Map<string, bigint>();
+  readonly borrow = new Map<string, Set<string>>();
+
+  constructor(
+    readonly client: EtcdClient,
+    readonly keys: LedgerKeys,
+  ) {}
+
+  async fetch(keys: readonly string[]): Promise<void> {
+    const missing = [...new Set(keys)].filter((k) => !this.kv.has(k));
+    for (let i = 0; i < missing.length; i += 100) {
+      const chunk = missing.slice(i, i + 100);
+      const r = await this.client.txn([], chunk.map((k) => ({ range: k })));
+      chunk.forEach((k, j) => {
+        this.kv.set(k, r.ranges[j][0] ?? null);
+        this.guarded.add(k);
+      });
+    }
+  }
+
+  async fetchPrefix(prefix: string): Promise<void> {
+    for (const kv of await this.client.range(prefix, prefixEnd(prefix))) if (!this.kv.has(kv.key)) this.kv.set(kv.key, kv);
+  }
+
+  json<T>(key: string): T | undefined {
+    const kv = this.kv.get(key);
+    if (!kv) return undefined;
+    try {
+      return JSON.parse(kv.value) as T;
+    } catch {
+      throw new EtcdError('server', `key ${key} does not hold JSON; is ledgerPrefix shared with something else?`);
+    }
+  }
+
+  blockState(key: string, poolId: string, index: bigint): BlockState | undefined {
+    if (!this.kv.has(key)) return undefined;
+    const rec = this.json<BlockRecord>(key);
+    return {
+      key,
+      poolId,
+      index,
+      exists: rec !== undefined,
+      cluster: rec?.cluster ?? '',
+      cursor: rec?.cursor ?? null,
+      held: new Map(Object.entries(rec?.held ?? {}).map(([o, h]) => [Number(o), h])),
+    };
+  }
+}
+
+
+function jitter(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6));
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The message for a ledger that cannot be used: which ledger, what happened, what to check. */
+export function ledgerFailure(fnName: string, config: LedgerConfig, e: unknown): Result {
+  const where = `the shared address ledger (etcd ${config.etcd.endpoints.join(',')}, prefix ${config.prefix})`;
+  if (!(e instanceof EtcdError)) return generalError(`${fnName}: ${where}: ${(e as Error).message ?? String(e)}`);
+  const advice: Record<EtcdError['failure'], string> = {
+    unreachable:
+      'check that etcd runs with quorum and that ledgerEndpoints lists its client URLs, reachable from the function (images need `kpt fn render --allow-network`)',
+    auth: 'check the etcd user and password (NETPIPE_LEDGER_USERNAME / NETPIPE_LEDGER_PASSWORD or the variables the config names) and that the user may read and write the ledger prefix',
+    tls: 'check the CA, client certificate and key files (ledgerCAFile, ledgerCertFile, ledgerKeyFile or NETPIPE_LEDGER_*_FILE) and that the endpoints use https',
+    server: 'check the etcd server log and the ledger prefix (a txn larger than etcd --max-txn-ops needs a higher limit)',
+    protocol: 'check that ledgerEndpoints are etcd v3 client URLs',
+  };
+  return generalError(`${fnName}: ${where} cannot be used: ${e.message}. Nothing was allocated and no file changed; ${advice[e.failure]}`);
+}
+
+/**
+ * Runs `step` (the ipam transform) against the ledger and commits what it allocated and released.
+ * Returns the step's output, or the input items with error results.
+ */
+export async function withAddressLedger(
+  config: LedgerConfig,
+  input: ResourceList,
+  step: (hooks: IpamLedgerHooks) => TransformOutput,
+  options: LedgerEdgeOptions = {},
+): Promise<TransformOutput> {
+  const fnName = options.fnName ?? 'ipam-fn';
+  const client = options.client ?? new EtcdClient(config.etcd);
+  const keys = new LedgerKeys(config.prefix);
+  const facts = renderFacts(input);
+  const maxAttempts = options.maxAttempts ?? 25;
+  try {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const r = await attemptOnce(config, client, keys, facts, input, step);
+      if (r !== 'lost-race') return r;
+      await jitter(attempt);
+    }
+    return {
+      items: input.items,
+      results: [
+        generalError(
+          `${fnName}: the shared address ledger (etcd ${client.describe()}, prefix ${config.prefix}) changed under this render ${maxAttempts} times in a row ` +
+            `(other renders of the same clusters and network instances); nothing was allocated and no file changed - render again`,
+        ),
+      ],
+    };
+  } catch (e) {
+    return { items: input.items, results: [ledgerFailure(fnName, config, e)] };
+  } finally {
+    if (!options.client) client.close();
+  }
+}
+
+interface PoolPlan {
+  readonly errors: Result[];
+  readonly extra: PoolSource[];
+  /** Network instance -> pools (the render's and the published ones). */
+  readonly effective: Map<string, Pool[]>;
+  readonly publish: Map<string, PoolsRecord>;
+}
+
+function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerName: string): PoolPlan {
+  const errors: Result[] = [];
+  const extra: PoolSource[] = [];
+  const effective = new Map<string, Pool[]>();
+  const publish = new Map<string, PoolsRecord>();
+  for (const ni of facts.nis) {
+    const published = snap.json<PoolsRecord>(keys.pools(ni));
+    const publishedById = new Map((published?.pools ?? []).map((d) => [d.prefix, d]));
+    const mine = facts.pools.filter((p) => p.networkInstance === ni);
+    const mineIds = new Set<string>();
+    const added: PoolDefinition[] = [];
+    const pools: Pool[] = [];
+    for (const p of mine) {
+      const def = definitionOf(p.pool, p.labels);
+      if (mineIds.has(def.prefix)) continue;
+      mineIds.add(def.prefix);
+      pools.push(p.pool);
+      const pub = publishedById.get(def.prefix);
+      if (!pub) {
+        added.push(def);
+        continue;
+      }
+      const diff = definitionDifference(pub, def);
+      if (diff) {
+        errors.push(
+          errorFor(
+            p.definedBy,
+            `${p.pool.describe()} of network instance ${ni} differs from the definition published in ${ledgerName} by package ${published?.package ?? '?'}: ${diff}. ` +
+              `Every render of a network instance must allocate from one definition: make this pool equal to the published one, or change the networks package and re-render it first`,
+            `${p.field}.prefix`,
+            p.pool.id,
+          ),
+        );
+      }
+    }
+    for (const def of published?.pools ?? []) {
+      if (mineIds.has(def.prefix)) continue;
+      const created = Pool.create({ prefix: def.prefix, gateway: def.gateway, exclusions: def.exclusions, name: `published in the ledger` });
+      if (!created.ok) {
+        errors.push(generalError(`the pools of network instance ${ni} published in ${ledgerName} are invalid: ${created.error.message}`));
+        continue;
+      }
+      pools.push(created.value);
+      extra.push({
+        networkInstance: ni,
+        pool: created.value,
+        labels: { ...def.labels },
+        definedBy: { apiVersion: API.networkInstance.apiVersion, kind: API.networkInstance.kind, metadata: { name: ni } } as KubeObject,
+        field: 'spec.prefixes',
+      });
+    }
+    effective.set(ni, pools);
+    if (added.length > 0) {
+      const definingPkg = mine.map((p) => facts.packageOf(p.definedBy)).sort()[0] ?? '';
+      const all = [...(published?.pools ?? []), ...added].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+      publish.set(ni, { pools: all, package: definingPkg });
+    }
+  }
+  return { errors, extra, effective, publish };
+}
+
+type Attempt = TransformOutput | 'lost-race';
+
+async function attemptOnce(
+  config: LedgerConfig,
+  client: EtcdClient,
+  keys: LedgerKeys,
+  facts: RenderFacts,
+  input: ResourceList,
+  step: (hooks: IpamLedgerHooks) => TransformOutput,
+): Promise<Attempt> {
+  const ledgerName = `etcd ${client.describe()} prefix ${config.prefix}`;
+  const snap = new Snapshot(client, keys);
+  const pairs = [...new Set(facts.claims.map((c) => `${c.ni}\u0000${c.cluster}`))].map((s) => s.split('\u0000') as [string, string]);
+  await snap.fetch([
+    ...facts.nis.map((ni) => keys.pools(ni)),
+    ...facts.nis.map((ni) => keys.carve(ni)),
+    ...facts.claims.map((c) => keys.owner(c.ni, c.binding)),
+    ...pairs.map(([ni, cluster]) => keys.affinity(ni, cluster)),
+    ...facts.packages.map((p) => keys.package(p)),
+  ]);
+  const plan = planPools(facts, snap, keys, ledgerName);
+  if (plan.errors.length > 0) return { items: input.items, results: [...facts.poolResults, ...plan.errors] };
+
+  // Holdings this render may release (its packages' holdings of its clusters that it no longer
+  // contains) and the clusters' current blocks.
+  const present = new Set(facts.claims.map((c) => `${c.ni}|${c.binding}`));
+  const releasable: { ni: string; owner: string; pkg: string }[] = [];
+  for (const pkg of facts.packages) {
+    for (const h of snap.json<PackageRecord>(keys.package(pkg))?.holdings ?? []) {
+      if (!present.has(`${h.ni}|${h.owner}`) && facts.clusters.has(clusterOfBinding(h.owner))) releasable.push({ ...h, pkg });
+    }
+  }
+  const currentBlocks: string[] = [];
+  for (const [ni, cluster] of pairs) {
+    const aff = snap.json<AffinityRecord>(keys.affinity(ni, cluster)) ?? {};
+    for (const [poolId, idx] of Object.entries(aff)) currentBlocks.push(keys.block(ni, poolId, BigInt(`0x${idx}`)));
+  }
+  await snap.fetch([...releasable.map((h) => keys.owner(h.ni, h.owner)), ...currentBlocks]);
+
+  const packageOfOwner = (ni: string) => (owner: string) => facts.bindingPackage.get(`${ni}|${owner}`) ?? '';
+  let spaces = new Map<string, LedgerSpace>();
+  let out: TransformOutput | undefined;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    spaces = new Map();
+    const hooks: IpamLedgerHooks = {
+      space: (ni) => {
+        let s = spaces.get(ni);
+        if (!s) spaces.set(ni, (s = new LedgerSpace(niSnapshot(snap, keys, ni, plan.effective.get(ni) ?? []), keys, packageOfOwner(ni), ledgerName)));
+        return s;
+      },
+      extraPools: plan.extra,
+    };
+    out = step(hooks);
+    const wants = [...spaces.values()].flatMap((s) => s.wants);
+    if (wants.length === 0) break;
+    await satisfy(snap, keys, wants, plan.effective);
+    out = undefined;
+  }
+  if (!out) throw new EtcdError('server', `the render still needed more of the ledger after ${MAX_ROUNDS} rounds`);
+  if (hasErrors(out.results)) return out;
+
+  // Blocks of addresses to free: released holdings and bindings whose address changed.
+  const frees: { ni: string; owner: string; record: OwnerRecord }[] = [];
+  for (const h of releasable) {
+    const record = snap.json<OwnerRecord>(keys.owner(h.ni, h.owner));
+    if (record && record.package === h.pkg) frees.push({ ni: h.ni, owner: h.owner, record });
+  }
+  for (const c of facts.claims) {
+    const record = snap.json<OwnerRecord>(keys.owner(c.ni, c.binding));
+    const now = spaces.get(c.ni)?.allocationsOf(c.binding)[0];
+    if (record && now && record.address !== now.address) frees.push({ ni: c.ni, owner: c.binding, record });
+  }
+  const freeAt = frees.flatMap((f) => {
+    const pool = plan.effective.get(f.ni)?.find((p) => p.id === f.record.pool);
+    const value = pool ? addressValue(f.record.address) : undefined;
+    if (!pool || value === undefined) return [];
+    const index = blockIndexOf(pool, value);
+    const offset = Number(value - (pool.network + (index << BigInt(blockBits(pool)))));
+    return [{ owner: f.owner, key: keys.block(f.ni, pool.id, index), pool, index, offset }];
+  });
+  await snap.fetch(freeAt.map((b) => b.key));
+
+  const compares: Compare[] = [];
+  const ops: TxnOp[] = [];
+  const blocks = new Map<string, BlockState>();
+  for (const s of spaces.values()) for (const [k, b] of s.touched) blocks.set(k, b);
+  for (const f of freeAt) {
+    const b = blocks.get(f.key) ?? snap.blockState(f.key, f.pool.id, f.index);
+    if (!b || b.held.get(f.offset)?.[0] !== f.owner) continue;
+    const copy = blocks.get(f.key) ?? { ...b, held: new Map(b.held) };
+    copy.held.delete(f.offset);
+    blocks.set(f.key, copy);
+  }
+  for (const b of blocks.values()) {
+    const held: Record<string, readonly [string, string]> = {};
+    for (const [o, h] of [...b.held].sort((x, y) => x[0] - y[0])) held[String(o)] = h;
+    const rec: BlockRecord = { cluster: b.cluster, cursor: b.cursor, held };
+    put(ops, snap, b.key, rec);
+  }
+  // Owners: what each claim identity now holds.
+  for (const c of facts.claims) {
+    const now = spaces.get(c.ni)?.allocationsOf(c.binding)[0];
+    if (!now) continue;
+    const rec: OwnerRecord = { address: now.address, prefix: now.prefix, pool: now.poolId, cluster: c.cluster, package: c.pkg };
+    put(ops, snap, keys.owner(c.ni, c.binding), rec);
+  }
+  for (const f of frees) {
+    if (present.has(`${f.ni}|${f.owner}`)) continue;
+    ops.push({ del: keys.owner(f.ni, f.owner) });
+  }
+  // Affinity and carving: a fresh block becomes the cluster's current one once used.
+  for (const [ni, byPool] of snap.carved) {
+    const carve: Record<string, string> = { ...(snap.json<CarveRecord>(keys.carve(ni)) ?? {}) };
+    const affinity = new Map<string, Record<string, string>>();
+    for (const [poolCluster, indexes] of byPool) {
+      const [poolId, cluster] = splitOnce(poolCluster, '|');
+      const used = indexes.filter((i) => blocks.has(keys.block(ni, poolId, i)));
+      if (used.length === 0) continue;
+      const last = used[used.length - 1];
+      const aff = affinity.get(cluster) ?? { ...(snap.json<AffinityRecord>(keys.affinity(ni, cluster)) ?? {}) };
+      aff[poolId] = last.toString(16);
+      affinity.set(cluster, aff);
+      const next = BigInt(`0x${carve[poolId] ?? '0'}`);
+      const maxUsed = used.reduce((a, b) => (a > b ? a : b));
+      if (maxUsed + 1n > next) carve[poolId] = (maxUsed + 1n).toString(16);
+    }
+    for (const [cluster, aff] of affinity) put(ops, snap, keys.affinity(ni, cluster), sortedRecord(aff));
+    put(ops, snap, keys.carve(ni), sortedRecord(carve));
+  }
+  // Package records: the holdings each package made.
+  const freed = new Set(frees.filter((f) => !present.has(`${f.ni}|${f.owner}`)).map((f) => `${f.ni}|${f.owner}`));
+  for (const pkg of facts.packages) {
+    const before = snap.json<PackageRecord>(keys.package(pkg))?.holdings ?? [];
+    const entries = new Map<string, { ni: string; owner: string }>();
+    for (const h of before) {
+      const id = `${h.ni}|${h.owner}`;
+      if (freed.has(id)) continue;
+      // Stale entries (the identity moved to another package or was released) go too.
+      if (!present.has(id) && facts.clusters.has(clusterOfBinding(h.owner))) {
+        const rec = snap.json<OwnerRecord>(keys.owner(h.ni, h.owner));
+        if (!rec || rec.package !== pkg) continue;
+      }
+      if (present.has(id) && facts.bindingPackage.get(id) !== pkg) continue;
+      entries.set(id, h);
+    }
+    for (const c of facts.claims) if (c.pkg === pkg) entries.set(`${c.ni}|${c.binding}`, { ni: c.ni, owner: c.binding });
+    const holdings = [...entries.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, h]) => h);
+    if (holdings.length === 0 && !snap.kv.get(keys.package(pkg))) continue;
+    put(ops, snap, keys.package(pkg), { holdings } satisfies PackageRecord);
+  }
+  for (const [ni, rec] of plan.publish) put(ops, snap, keys.pools(ni), rec);
+
+  for (const k of new Set([...snap.guarded, ...ops.map((o) => ('put' in o ? o.put : 'del' in o ? o.del : o.range))])) {
+    const kv = snap.kv.get(k);
+    compares.push(kv ? { key: k, modRevision: kv.modRevision } : { key: k, absent: true });
+  }
+  const r = await client.txn(compares, ops);
+  return r.succeeded ? out : 'lost-race';
+}
+
+function splitOnce(s: string, sep: string): [string, string] {
+  const i = s.indexOf(sep);
+  return [s.slice(0, i), s.slice(i + 1)];
+}
+
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(r).sort()) out[k] = r[k];
+  return out;
+}
+
+/** Adds a put unless the key already holds exactly this value. */
+function put(ops: TxnOp[], snap: Snapshot, key: string, value: unknown): void {
+  const text = JSON.stringify(value);
+  if (snap.kv.get(key)?.value === text) return;
+  ops.push({ put: key, value: text });
+}
+
+function addressValue(address: string): bigint | undefined {
+  const r = parseAddress(address);
+  return r.ok ? r.value.value : undefined;
+}
+
+function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string, pools: readonly Pool[]): NiSnapshot {
+  const owners = new Map<string, OwnerRecord>();
+  const blocks = new Map<string, BlockState>();
+  const affinity = new Map<string, Map<string, bigint>>();
+  const ownerPrefix = keys.ownerPrefix(ni);
+  const affPrefix = `${keys.ni(ni)}affinity/`;
+  const poolByEnc = new Map(pools.map((p) => [encodeURIComponent(p.id), p]));
+  const blockPrefix = `${keys.ni(ni)}block/`;
+  for (const [k, kv] of snap.kv) {
+    if (k.startsWith(ownerPrefix)) {
+      if (kv) owners.set(decodeURIComponent(k.slice(ownerPrefix.length)), JSON.parse(kv.value) as OwnerRecord);
+    } else if (k.startsWith(affPrefix)) {
+      if (!kv) continue;
+      const rec = JSON.parse(kv.value) as AffinityRecord;
+      affinity.set(decodeURIComponent(k.slice(affPrefix.length)), new Map(Object.entries(rec).map(([p, i]) => [p, BigInt(`0x${i}`)])));
+    } else if (k.startsWith(blockPrefix)) {
+      const [enc, hex] = k.slice(blockPrefix.length).split('/');
+      const pool = poolByEnc.get(enc);
+      if (!pool) continue;
+      const b = snap.blockState(k, pool.id, BigInt(`0x${hex}`));
+      if (b) blocks.set(k, b);
+    }
+  }
+  return {
+    ni,
+    owners,
+    blocks,
+    affinity,
+    carved: snap.carved.get(ni) ?? new Map(),
+    borrow: snap.borrow.get(ni) ?? new Set(),
+  };
+}
+
+async function satisfy(snap: Snapshot, keys: LedgerKeys, wants: readonly Want[], pools: ReadonlyMap<string, Pool[]>): Promise<void> {
+  const blockKeys = wants.filter((w): w is Extract<Want, { kind: 'block' }> => w.kind === 'block').map((w) => keys.block(w.ni, w.poolId, w.index));
+  await snap.fetch(blockKeys);
+  const seen = new Set<string>();
+  for (const w of wants) {
+    if (w.kind !== 'carve') continue;
+    const id = `${w.ni}|${w.poolId}|${w.cluster}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const pool = pools.get(w.ni)?.find((p) => p.id === w.poolId);
+    if (!pool) continue;
+    const count = blockCount(pool);
+    const nextKey = `${w.ni}|${w.poolId}`;
+    let next = snap.carveNext.get(nextKey) ?? BigInt(`0x${snap.json<CarveRecord>(keys.carve(w.ni))?.[w.poolId] ?? '0'}`);
+    let carvedOne = false;
+    // Skip blocks that exist although never carved (adopted addresses, a rebuilt ledger).
+    for (let tries = 0; next < count && tries < 256; tries++, next++) {
+      const key = keys.block(w.ni, w.poolId, next);
+      await snap.fetch([key]);
+      if (snap.kv.get(key)) continue;
+      const byPool = snap.carved.get(w.ni) ?? new Map<string, bigint[]>();
+      snap.carved.set(w.ni, byPool);
+      const list = byPool.get(`${w.poolId}|${w.cluster}`) ?? [];
+      list.push(next);
+      byPool.set(`${w.poolId}|${w.cluster}`, list);
+      next++;
+      carvedOne = true;
+      break;
+    }
+    snap.carveNext.set(nextKey, next);
+    if (carvedOne) continue;
+    if (next < count) continue; // skipped 256 existing blocks; the next round continues
+    // Every block carved: borrow from any block with room, freed addresses included.
+    await snap.fetchPrefix(keys.blockPrefix(w.ni, w.poolId));
+    if (count <= MAX_VIRTUAL_BLOCKS) {
+      const missing: string[] = [];
+      for (let i = 0n; i < count; i++) {
+        const key = keys.block(w.ni, w.poolId, i);
+        if (!snap.kv.has(key)) missing.push(key);
+      }
+      for (const k of missing) snap.kv.set(k, null);
+    }
+    const set = snap.borrow.get(w.ni) ?? new Set<string>();
+    set.add(w.poolId);
+    snap.borrow.set(w.ni, set);
+  }
+}

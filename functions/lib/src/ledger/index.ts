@@ -1,0 +1,12 @@
+/**
+ * The shared address ledger on etcd: configuration, client, key layout, the snapshot-backed
+ * address space and the edge that runs the ipam step against it (see edge.ts).
+ */
+export { CONFIG_KEYS, DEFAULT_PREFIX, ENV, ledgerConfig } from './config';
+export type { LedgerConfig, LedgerConfigResult } from './config';
+export { EtcdClient, EtcdError, prefixEnd } from './etcd';
+export type { EtcdOptions, KeyValue } from './etcd';
+export { LedgerKeys } from './keys';
+export { ledgerFailure, renderFacts, withAddressLedger } from './edge';
+export type { IpamLedgerHooks, LedgerEdgeOptions } from './edge';
+export { functionLedgerConfig } from './function-config';

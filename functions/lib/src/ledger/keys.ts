@@ -1,0 +1,151 @@
+/**
+ * The ledger's key layout in etcd. Everything of one network instance lives under
+ * `<prefix>/v1/ni/<ni>/`, split so that a render reads and writes only what concerns it:
+ *
+ * | key | value (JSON) | written by |
+ * |---|---|---|
+ * | `ni/<ni>/pools` | the published pool definitions | the render that contains the pools |
+ * | `ni/<ni>/owner/<binding>` | the address a claim identity holds, its pool, package | renders of that claim |
+ * | `ni/<ni>/block/<pool>/<index>` | one block of a pool: affinity cluster, cursor, holdings | renders of the affine cluster (or borrowers) |
+ * | `ni/<ni>/affinity/<cluster>` | per pool, the cluster's current block | renders of that cluster |
+ * | `ni/<ni>/carve` | per pool, the next block never handed to a cluster | renders that need a new block |
+ * | `package/<package>` | the holdings each package made, for releases | renders of that package |
+ *
+ * A block is an aligned run of at most 64 addresses of one pool (Calico's design): each cluster
+ * allocates from its own blocks, so concurrent renders of different clusters touch different keys
+ * and a render's cost does not depend on how many addresses the network instance holds.
+ * `<prefix>/v1/vlan/...` is kept free for VLAN indexes, which follow the same layout.
+ *
+ * Every variable segment is URI-encoded, so no segment contains `/` and a range over
+ * `package/<a>/` never catches `package/<a>/<b>`.
+ */
+import type { Pool } from '../ipam';
+
+const seg = encodeURIComponent;
+
+export const LAYOUT_VERSION = 'v1';
+
+export class LedgerKeys {
+  constructor(readonly prefix: string) {}
+
+  root(): string {
+    return `${this.prefix}/${LAYOUT_VERSION}/`;
+  }
+  ni(ni: string): string {
+    return `${this.prefix}/${LAYOUT_VERSION}/ni/${seg(ni)}/`;
+  }
+  niPrefix(): string {
+    return `${this.prefix}/${LAYOUT_VERSION}/ni/`;
+  }
+  pools(ni: string): string {
+    return `${this.ni(ni)}pools`;
+  }
+  owner(ni: string, binding: string): string {
+    return `${this.ni(ni)}owner/${seg(binding)}`;
+  }
+  ownerPrefix(ni: string): string {
+    return `${this.ni(ni)}owner/`;
+  }
+  block(ni: string, poolId: string, index: bigint): string {
+    return `${this.blockPrefix(ni, poolId)}${index.toString(16).padStart(32, '0')}`;
+  }
+  blockPrefix(ni: string, poolId: string): string {
+    return `${this.ni(ni)}block/${seg(poolId)}/`;
+  }
+  affinity(ni: string, cluster: string): string {
+    return `${this.ni(ni)}affinity/${seg(cluster)}`;
+  }
+  carve(ni: string): string {
+    return `${this.ni(ni)}carve`;
+  }
+  package(pkg: string): string {
+    return `${this.prefix}/${LAYOUT_VERSION}/package/${seg(pkg)}`;
+  }
+  packagePrefix(): string {
+    return `${this.prefix}/${LAYOUT_VERSION}/package/`;
+  }
+  /** The network instance and the rest of a key under `ni/`, or undefined. */
+  parseNi(key: string): { ni: string; rest: string } | undefined {
+    const p = this.niPrefix();
+    if (!key.startsWith(p)) return undefined;
+    const tail = key.slice(p.length);
+    const slash = tail.indexOf('/');
+    return slash === -1 ? undefined : { ni: decodeURIComponent(tail.slice(0, slash)), rest: tail.slice(slash + 1) };
+  }
+}
+
+/** A pool definition as published: what must agree between every render of a network instance. */
+export interface PoolDefinition {
+  readonly prefix: string;
+  readonly gateway: string | null;
+  readonly exclusions: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface PoolsRecord {
+  readonly pools: readonly PoolDefinition[];
+  /** The package that published them last (messages only). */
+  readonly package: string;
+}
+
+export interface OwnerRecord {
+  readonly address: string;
+  /** `address/length`, as `status.prefix` records it. */
+  readonly prefix: string;
+  readonly pool: string;
+  readonly cluster: string;
+  readonly package: string;
+}
+
+export interface BlockRecord {
+  /** The cluster the block is affine to. */
+  readonly cluster: string;
+  /** Offset in the block of the last address handed out, null before the first. */
+  readonly cursor: number | null;
+  /** Offset -> [claim identity, package]. */
+  readonly held: Readonly<Record<string, readonly [string, string]>>;
+}
+
+/** Pool id -> block index (hex). */
+export type AffinityRecord = Readonly<Record<string, string>>;
+/** Pool id -> index (hex) of the next block never handed out. */
+export type CarveRecord = Readonly<Record<string, string>>;
+
+export interface PackageRecord {
+  /** Sorted by network instance, then owner. */
+  readonly holdings: readonly { readonly ni: string; readonly owner: string }[];
+}
+
+/** Block geometry: at most 64 addresses, and at least four blocks per pool. */
+export function blockBits(pool: Pool): number {
+  const hostBits = (pool.family === 'ipv4' ? 32 : 128) - pool.prefixLength;
+  return Math.min(6, Math.max(0, hostBits - 2));
+}
+
+export function blockCount(pool: Pool): bigint {
+  const hostBits = (pool.family === 'ipv4' ? 32 : 128) - pool.prefixLength;
+  return 1n << BigInt(hostBits - blockBits(pool));
+}
+
+export function blockIndexOf(pool: Pool, value: bigint): bigint {
+  return (value - pool.network) >> BigInt(blockBits(pool));
+}
+
+export function definitionOf(pool: Pool, labels: Readonly<Record<string, string>>): PoolDefinition {
+  const sorted: Record<string, string> = {};
+  for (const k of Object.keys(labels).sort()) sorted[k] = labels[k];
+  return { prefix: pool.id, gateway: pool.gatewayAddress ?? null, exclusions: [...pool.exclusions], labels: sorted };
+}
+
+/** What differs between two definitions of one pool, or undefined when they agree. */
+export function definitionDifference(published: PoolDefinition, mine: PoolDefinition): string | undefined {
+  const diffs: string[] = [];
+  if (published.gateway !== mine.gateway) diffs.push(`gateway ${published.gateway ?? 'none'} in the ledger, ${mine.gateway ?? 'none'} here`);
+  if (published.exclusions.join(',') !== mine.exclusions.join(',')) {
+    diffs.push(`exclusions [${published.exclusions.join(', ')}] in the ledger, [${mine.exclusions.join(', ')}] here`);
+  }
+  const a = JSON.stringify(published.labels);
+  const b = JSON.stringify(mine.labels);
+  if (a !== b) diffs.push(`labels ${a} in the ledger, ${b} here`);
+  return diffs.length ? diffs.join('; ') : undefined;
+}

@@ -1,0 +1,271 @@
+/**
+ * An `AddressLedger` over a snapshot of the shared ledger: the allocator's own address space
+ * (same pools, same reserved addresses, same checks) seeded with what the snapshot loaded, plus the
+ * block rules that keep a render local (a cluster allocates in its own blocks).
+ *
+ * It never does I/O. When it needs a part of the ledger the snapshot lacks (the block of an
+ * address a claim records, a new block for a cluster), it notes a `Want` and answers
+ * `ledger-pending`; the edge loads what was wanted and runs the transform again from scratch.
+ *
+ * Next-fit, per cluster and pool: allocation continues after the cursor of the cluster's current
+ * block; when that block has no never-used address left, the cluster gets a fresh block carved
+ * from the pool. Freed addresses are reused only once every block of the pool has been carved,
+ * and then (borrowing, as Calico does) from any block with room.
+ */
+import { formatAddress, parseAddress, parseAddressWithLength } from '../ipam/address';
+import { InMemoryAddressSpace } from '../ipam/allocator';
+import type { AddressLedger, Allocation, AllocationRequest, CursorState, PoolUsage } from '../ipam/ledger';
+import { Pool, PoolSpec } from '../ipam/pool';
+import { fail, ok, Result } from '../ipam/result';
+import type { IpFamily } from '../ipam/address';
+import { blockBits, blockIndexOf, LedgerKeys, OwnerRecord } from './keys';
+
+export interface BlockState {
+  readonly key: string;
+  readonly poolId: string;
+  readonly index: bigint;
+  /** Whether the key exists in etcd (a fresh block is created by the commit). */
+  readonly exists: boolean;
+  cluster: string;
+  cursor: number | null;
+  /** Offset -> [claim identity, package]. */
+  held: Map<number, readonly [string, string]>;
+}
+
+export type Want =
+  | { readonly kind: 'block'; readonly ni: string; readonly poolId: string; readonly index: bigint }
+  | { readonly kind: 'carve'; readonly ni: string; readonly poolId: string; readonly cluster: string };
+
+/** What the snapshot knows about one network instance; the space only reads it. */
+export interface NiSnapshot {
+  readonly ni: string;
+  /** Claim identity -> its record; identities the snapshot looked up and found absent are absent. */
+  readonly owners: ReadonlyMap<string, OwnerRecord>;
+  /** Loaded blocks by key. */
+  readonly blocks: ReadonlyMap<string, BlockState>;
+  /** Cluster -> pool id -> index of its current block. */
+  readonly affinity: ReadonlyMap<string, ReadonlyMap<string, bigint>>;
+  /** `pool|cluster` -> fresh blocks carved for this render, in order. */
+  readonly carved: ReadonlyMap<string, readonly bigint[]>;
+  /** Pools with every block carved and loaded: allocation may borrow and wrap. */
+  readonly borrow: ReadonlySet<string>;
+}
+
+export const clusterOfBinding = (binding: string): string => binding.slice(0, Math.max(0, binding.indexOf('/')));
+
+export function cloneBlock(b: BlockState): BlockState {
+  return { ...b, held: new Map(b.held) };
+}
+
+export class LedgerSpace implements AddressLedger {
+  readonly name: string;
+  readonly wants: Want[] = [];
+  private readonly inner: InMemoryAddressSpace;
+  /** Blocks this render changed (copies of the snapshot's). */
+  readonly touched = new Map<string, BlockState>();
+
+  constructor(
+    private readonly snap: NiSnapshot,
+    private readonly keys: LedgerKeys,
+    private readonly packageOf: (owner: string) => string,
+    /** `etcd <endpoints> <prefix>`, for messages. */
+    private readonly ledgerName: string,
+  ) {
+    this.name = snap.ni;
+    this.inner = new InMemoryAddressSpace(snap.ni);
+  }
+
+  addPool(pool: Pool | PoolSpec): Result<Pool> {
+    return this.inner.addPool(pool);
+  }
+  pools(): readonly Pool[] {
+    return this.inner.pools();
+  }
+
+  private poolById(id: string): Pool | undefined {
+    return this.inner.pools().find((p) => p.id === id);
+  }
+
+  private block(pool: Pool, index: bigint): BlockState | undefined {
+    const key = this.keys.block(this.snap.ni, pool.id, index);
+    return this.touched.get(key) ?? this.snap.blocks.get(key);
+  }
+
+  private touch(b: BlockState): BlockState {
+    let t = this.touched.get(b.key);
+    if (!t) this.touched.set(b.key, (t = cloneBlock(b)));
+    return t;
+  }
+
+  private pending(want: Want, what: string): Result<never> {
+    this.wants.push(want);
+    return fail({ code: 'ledger-pending', message: `waiting for the ledger: ${what}` });
+  }
+
+  reserve(owner: string, address: string, poolIds?: readonly string[]): Result<Allocation> {
+    const slash = address.indexOf('/');
+    const parsed = slash === -1 ? parseAddress(address) : parseAddressWithLength(address);
+    if (!parsed.ok) return this.inner.reserve(owner, address, poolIds);
+    const { family, value } = parsed.value;
+    const text = formatAddress(family, value);
+    const record = this.snap.owners.get(owner);
+    const pool = this.inner
+      .pools()
+      .find((p) => p.family === family && p.contains(value) && (poolIds === undefined || poolIds.includes(p.id)));
+    if (!pool || pool.reservedReason(value) !== undefined) return this.inner.reserve(owner, address, poolIds);
+    // The ledger already records this binding: no need to look at its block.
+    if (record && record.address === text && record.pool === pool.id) return this.inner.reserve(owner, address, poolIds);
+    const index = blockIndexOf(pool, value);
+    const b = this.block(pool, index);
+    if (!b) return this.pending({ kind: 'block', ni: this.snap.ni, poolId: pool.id, index }, `block ${index} of ${pool.id}`);
+    const offset = Number(value - (pool.network + (index << BigInt(blockBits(pool)))));
+    const holder = b.held.get(offset);
+    if (holder && holder[0] !== owner) {
+      return fail({
+        code: 'address-conflict',
+        message:
+          `${text} in ${pool.describe()} is held in the shared ledger (${this.ledgerName}) by "${holder[0]}" of package ${holder[1] || '(unknown)'} ` +
+          `and also claimed by "${owner}" of package ${this.packageOf(owner)} (a duplicate, e.g. after a Git merge); remove the address from one of the two claims so it gets a new one`,
+        owners: [holder[0], owner],
+        address: text,
+        pools: [pool.id],
+      });
+    }
+    const r = this.inner.reserve(owner, address, poolIds);
+    if (!r.ok) return r;
+    const t = this.touch(b);
+    t.held.set(offset, [owner, this.packageOf(owner)]);
+    if (t.cluster === '') t.cluster = clusterOfBinding(owner);
+    return r;
+  }
+
+  allocate(owner: string, poolIds: readonly string[]): Result<Allocation> {
+    const pools = poolIds.map((id) => this.poolById(id));
+    if (pools.some((p) => p === undefined) || pools.length === 0) return this.inner.allocate(owner, poolIds);
+    const family = pools[0]!.family;
+    const held = this.inner.allocationsOf(owner).find((a) => a.family === family);
+    if (held && poolIds.includes(held.poolId)) return ok(held);
+    // Idempotent per owner: what the ledger already gave this identity (e.g. to a render killed
+    // before kpt wrote the files) comes back.
+    const record = this.snap.owners.get(owner);
+    if (record && poolIds.includes(record.pool) && !held) {
+      const r = this.inner.reserve(owner, record.address, [record.pool]);
+      if (r.ok) return r;
+    }
+    const cluster = clusterOfBinding(owner);
+    for (const pool of pools as Pool[]) {
+      const current = this.snap.affinity.get(cluster)?.get(pool.id);
+      if (current !== undefined) {
+        const b = this.block(pool, current);
+        if (!b) return this.pending({ kind: 'block', ni: this.snap.ni, poolId: pool.id, index: current }, `block ${current} of ${pool.id}`);
+        const r = this.tryBlock(owner, pool, b, false);
+        if (r) return r;
+      }
+      for (const index of this.snap.carved.get(`${pool.id}|${cluster}`) ?? []) {
+        const b = this.block(pool, index);
+        const r = b && this.tryBlock(owner, pool, b, false);
+        if (r) return r;
+      }
+      if (!this.snap.borrow.has(pool.id)) {
+        return this.pending({ kind: 'carve', ni: this.snap.ni, poolId: pool.id, cluster }, `a new block of ${pool.id} for cluster ${cluster}`);
+      }
+      const all = [...this.snap.blocks.values()]
+        .filter((b) => b.poolId === pool.id)
+        .map((b) => this.touched.get(b.key) ?? b)
+        .sort((a, b) => (a.cluster === cluster) !== (b.cluster === cluster) ? (a.cluster === cluster ? -1 : 1) : a.index < b.index ? -1 : a.index > b.index ? 1 : 0);
+      for (const b of all) {
+        const r = this.tryBlock(owner, pool, b, true);
+        if (r) return r;
+      }
+    }
+    const usage = pools.map((p) => `${p!.describe()}: ${p!.usableSize} usable; ${p!.describeReserved()}`).join('; ');
+    return fail({
+      code: 'exhausted',
+      message: `no free ${family} address for "${owner}" in the shared ledger (${this.ledgerName}): every address of ${usage} is held; add a prefix or release addresses (netpipe ledger status)`,
+      owners: [owner],
+      pools: [...poolIds],
+    });
+  }
+
+  /** Next-fit inside one block: after its cursor; `wrap` also before it (reuse). */
+  private tryBlock(owner: string, pool: Pool, b: BlockState, wrap: boolean): Result<Allocation> | undefined {
+    const size = 1 << blockBits(pool);
+    const base = pool.network + (b.index << BigInt(blockBits(pool)));
+    const start = b.cursor === null ? 0 : b.cursor + 1;
+    const order: number[] = [];
+    for (let o = start; o < size; o++) order.push(o);
+    if (wrap) for (let o = 0; o < Math.min(start, size); o++) order.push(o);
+    for (const offset of order) {
+      const value = base + BigInt(offset);
+      if (!pool.contains(value) || pool.reservedReason(value) !== undefined || b.held.has(offset)) continue;
+      const address = formatAddress(pool.family, value);
+      if (this.inner.holderOf(address) !== undefined) continue;
+      const r = this.inner.reserve(owner, address, [pool.id]);
+      if (!r.ok) return r;
+      const t = this.touch(b);
+      t.held.set(offset, [owner, this.packageOf(owner)]);
+      t.cursor = offset;
+      if (t.cluster === '') t.cluster = clusterOfBinding(owner);
+      return r;
+    }
+    return undefined;
+  }
+
+  allocateMany(requests: readonly AllocationRequest[]): Result<readonly Allocation[]> {
+    const saved = new Map([...this.touched].map(([k, b]) => [k, cloneBlock(b)]));
+    const before = new Set(requests.flatMap((r) => this.inner.allocationsOf(r.owner).map((a) => `${a.owner}|${a.family}`)));
+    const out: Allocation[] = [];
+    for (const request of requests) {
+      const r = this.allocate(request.owner, request.poolIds);
+      if (!r.ok) {
+        for (const a of out) if (!before.has(`${a.owner}|${a.family}`)) this.inner.release(a.owner, a.family);
+        this.touched.clear();
+        for (const [k, b] of saved) this.touched.set(k, b);
+        if (r.error.code === 'ledger-pending') return r;
+        const owners = [...new Set(requests.map((q) => q.owner))];
+        return fail({
+          ...r.error,
+          message: `nothing was allocated for ${owners.map((o) => `"${o}"`).join(', ')} (all families or none): ${r.error.message}`,
+          owners,
+        });
+      }
+      out.push(r.value);
+    }
+    return ok(out);
+  }
+
+  release(owner: string, family?: IpFamily): readonly Allocation[] {
+    const freed = this.inner.release(owner, family);
+    for (const a of freed) {
+      const pool = this.poolById(a.poolId);
+      const parsed = parseAddress(a.address);
+      if (!pool || !parsed.ok) continue;
+      const b = this.block(pool, blockIndexOf(pool, parsed.value.value));
+      if (!b) continue;
+      const offset = Number(parsed.value.value - (pool.network + (b.index << BigInt(blockBits(pool)))));
+      if (b.held.get(offset)?.[0] === owner) this.touch(b).held.delete(offset);
+    }
+    return freed;
+  }
+
+  holderOf(address: string): string | undefined {
+    return this.inner.holderOf(address);
+  }
+  allocationsOf(owner: string): readonly Allocation[] {
+    return this.inner.allocationsOf(owner);
+  }
+  allocations(): readonly Allocation[] {
+    return this.inner.allocations();
+  }
+  /** Usage of what this render loaded; `netpipe ledger status` reports the whole ledger. */
+  usage(poolId: string): PoolUsage | undefined {
+    return this.inner.usage(poolId);
+  }
+  /** Cursors live in the ledger's blocks, not in Git. */
+  exportState(): CursorState {
+    return {};
+  }
+  importState(): Result<{ readonly ignored: readonly string[] }> {
+    return ok({ ignored: [] });
+  }
+}
