@@ -182,7 +182,7 @@ describe('separate renders against one etcd', () => {
     const r = await render(b);
     expect(r.status).not.toBe(0);
     expect(r.output).toContain('edge1/nf0/nf0-n3-ipv4');
-    expect(r.output).toContain('edge2/nf1/nf1-n3-ipv4');
+    expect(r.output).toContain('IPClaim nf1/nf1-n3-ipv4');
     expect(r.output).toContain('edge1-nf0');
     expect(r.output).toContain('edge2-nf1');
     expect(treeHash(b)).toBe(before);
