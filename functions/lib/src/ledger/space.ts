@@ -14,7 +14,7 @@
  */
 import { formatAddress, parseAddress, parseAddressWithLength } from '../ipam/address';
 import { InMemoryAddressSpace } from '../ipam/allocator';
-import type { AddressLedger, Allocation, AllocationRequest, CursorState, PoolUsage } from '../ipam/ledger';
+import type { AddressLedger, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from '../ipam/ledger';
 import { Pool, PoolSpec } from '../ipam/pool';
 import { fail, ok, Result } from '../ipam/result';
 import type { IpFamily } from '../ipam/address';
@@ -260,6 +260,33 @@ export class LedgerSpace implements AddressLedger {
   /** Usage of what this render loaded; `netpipe ledger status` reports the whole ledger. */
   usage(poolId: string): PoolUsage | undefined {
     return this.inner.usage(poolId);
+  }
+  /**
+   * Aligned prefixes (pool and loopback claims) are not kept in the ledger yet: refusing them is
+   * safer than handing out a prefix only this render knows about.
+   */
+  allocateBlock(owner: string, poolIds: readonly string[]): Result<BlockAllocation> {
+    return this.noPrefixes(owner, poolIds);
+  }
+  reserveBlock(owner: string, prefix: string, poolIds?: readonly string[]): Result<BlockAllocation> {
+    return this.noPrefixes(owner, poolIds ?? [], prefix);
+  }
+  private noPrefixes(owner: string, poolIds: readonly string[], prefix?: string): Result<BlockAllocation> {
+    return fail({
+      code: 'invalid-state',
+      message: `"${owner}" asks for a prefix${prefix ? ` (${prefix})` : ''} of network instance ${this.name}, but prefix claims are not shared through the ledger (${this.ledgerName}) yet; allocate them in a render without ledgerEndpoints`,
+      owners: [owner],
+      pools: [...poolIds],
+    });
+  }
+  releaseBlock(owner: string, family?: IpFamily): readonly BlockAllocation[] {
+    return this.inner.releaseBlock(owner, family);
+  }
+  blocksOf(owner: string): readonly BlockAllocation[] {
+    return this.inner.blocksOf(owner);
+  }
+  blocks(): readonly BlockAllocation[] {
+    return this.inner.blocks();
   }
   /** Cursors live in the ledger's blocks, not in Git. */
   exportState(): CursorState {
