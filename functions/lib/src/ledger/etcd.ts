@@ -144,6 +144,11 @@ export class EtcdClient {
     };
   }
 
+  /** Any other gateway call (`/v3/auth/...`, `/v3/maintenance/status`), for tools and tests. */
+  request(path: string, body: unknown): Promise<unknown> {
+    return this.call(path, body);
+  }
+
   close(): void {
     for (const a of this.agents.values()) a.destroy();
     this.agents.clear();
@@ -220,6 +225,16 @@ export class EtcdClient {
         res.on('error', (e) => reject(new EtcdError('unreachable', e.message)));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
+          if (/CommonName of client/.test(text)) {
+            reject(
+              new EtcdError(
+                'tls',
+                'etcd refuses, on its JSON gateway with auth enabled, client certificates that carry a CommonName (CVE-2018-16886): ' +
+                  'issue the client certificate without a CN - the etcd user comes from the username and password',
+              ),
+            );
+            return;
+          }
           let parsed: RawResponse;
           try {
             parsed = JSON.parse(text) as RawResponse;
