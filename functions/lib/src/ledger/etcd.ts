@@ -154,7 +154,27 @@ export class EtcdClient {
     this.agents.clear();
   }
 
+  /**
+   * Every endpoint in turn; when all fail for transient reasons (a member down, an election in
+   * progress) the round is repeated twice after a pause, which covers a leader election.
+   * Repeating a transaction is safe: ledger transactions compare revisions, so one that did
+   * commit before its answer was lost fails its compare the second time.
+   */
   private async call(path: string, body: unknown): Promise<RawResponse> {
+    let error: EtcdError | undefined;
+    for (let round = 0; round < 3; round++) {
+      if (round > 0) await new Promise((r) => setTimeout(r, 250 * round));
+      try {
+        return await this.callRound(path, body);
+      } catch (e) {
+        error = e as EtcdError;
+        if (!(e instanceof EtcdError) || e.failure !== 'unreachable') throw e;
+      }
+    }
+    throw error;
+  }
+
+  private async callRound(path: string, body: unknown): Promise<RawResponse> {
     const n = this.options.endpoints.length;
     const errors: string[] = [];
     let last: EtcdError | undefined;
