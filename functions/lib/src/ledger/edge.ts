@@ -345,7 +345,7 @@ async function attemptOnce(
   const releasable: { ni: string; owner: string; pkg: string }[] = [];
   for (const pkg of facts.packages) {
     for (const h of snap.json<PackageRecord>(keys.package(pkg))?.holdings ?? []) {
-      if (!present.has(`${h.ni}|${h.owner}`) && facts.clusters.has(clusterOfBinding(h.owner))) releasable.push({ ...h, pkg });
+      if (!present.has(`${h.ni}|${h.owner}`) && inScope(facts, h.owner)) releasable.push({ ...h, pkg });
     }
   }
   const currentBlocks: string[] = [];
@@ -454,7 +454,7 @@ async function attemptOnce(
       const id = `${h.ni}|${h.owner}`;
       if (freed.has(id)) continue;
       // Stale entries (the identity moved to another package or was released) go too.
-      if (!present.has(id) && facts.clusters.has(clusterOfBinding(h.owner))) {
+      if (!present.has(id) && inScope(facts, h.owner)) {
         const rec = snap.json<OwnerRecord>(keys.owner(h.ni, h.owner));
         if (!rec || rec.package !== pkg) continue;
       }
@@ -474,6 +474,16 @@ async function attemptOnce(
   }
   const r = await client.txn(compares, ops);
   return r.succeeded ? out : 'lost-race';
+}
+
+/**
+ * Whether this render speaks for a holding of one of its packages: same-named packages of
+ * different clusters (Nephio's per-cluster repositories) share a package identity, so a render
+ * releases only holdings of the clusters it names (its claims' and WorkloadClusters'). A render
+ * that names no cluster at all speaks for the whole package.
+ */
+function inScope(facts: RenderFacts, owner: string): boolean {
+  return facts.clusters.size === 0 || facts.clusters.has(clusterOfBinding(owner));
 }
 
 function splitOnce(s: string, sep: string): [string, string] {

@@ -1,0 +1,139 @@
+/**
+ * Random interleavings against a real etcd, checked against a model: packages of several
+ * clusters add and remove Interfaces (single and dual-stack) and re-render, several renders at a
+ * time concurrently (in one process: the edge and the unchanged transform, as ipam-fn runs them).
+ * After every step: all allocated, unique per network instance, persistent, dual-stack whole,
+ * freed addresses never handed out again while the pool has never-used blocks (next-fit), and
+ * the ledger's owner records equal the packages' claims.
+ */
+import fc from 'fast-check';
+import { ipamFn } from '../../functions/ipam-fn/src/transform';
+import { KubeObject } from '../../functions/lib/src';
+import { EtcdClient, LedgerConfig, withAddressLedger } from '../../functions/lib/src/ledger';
+import { dump } from '../../cli/src/ledger-admin';
+import { LedgerKeys } from '../../functions/lib/src/ledger/keys';
+import { EtcdCluster, etcdAvailable, startCluster } from './etcd';
+
+jest.setTimeout(300000);
+
+let etcd: EtcdCluster;
+let client: EtcdClient;
+
+beforeAll(async () => {
+  if (!etcdAvailable()) throw new Error('etcd is not installed: `apt-get install -y etcd-server` (scripts/setup.sh does)');
+  etcd = await startCluster(1);
+  client = new EtcdClient({ endpoints: etcd.endpoints });
+  await etcd.ready(15000, async () => (await client.range('/', '0'), true));
+});
+
+afterAll(async () => {
+  client?.close();
+  await etcd?.stop();
+});
+
+const PACKAGES = 5;
+const clusterOf = (pkg: number): string => `c${pkg % 3}`;
+const NI = 'vpc-x';
+
+const annotated = (path: string): Record<string, string> => ({ 'internal.config.kubernetes.io/path': path, 'config.kubernetes.io/local-config': 'true' });
+
+function kptfile(name: string): KubeObject {
+  return { apiVersion: 'kpt.dev/v1', kind: 'Kptfile', metadata: { name, annotations: annotated('Kptfile') } } as KubeObject;
+}
+
+function claim(pkg: number, iface: string, family: 'ipv4' | 'ipv6'): KubeObject {
+  const name = `nf${pkg}-${iface}-${family}`;
+  return {
+    apiVersion: 'ipam.resource.nephio.org/v1alpha1',
+    kind: 'IPClaim',
+    metadata: { name, namespace: 'ns', annotations: { ...annotated(`ipclaim-${name}.yaml`), 'netpipe.dev/interface': `ns/${iface}` } },
+    spec: { kind: 'network', networkInstance: { name: NI }, selector: { matchLabels: { 'nephio.org/address-family': family, 'nephio.org/cluster-name': clusterOf(pkg) } } },
+  } as KubeObject;
+}
+
+const networks = (): KubeObject[] => [
+  kptfile('networks'),
+  {
+    apiVersion: 'ipam.resource.nephio.org/v1alpha1',
+    kind: 'NetworkInstance',
+    metadata: { name: NI, annotations: annotated('ni.yaml') },
+    spec: { prefixes: [{ prefix: '10.20.0.0/22' }, { prefix: '2001:db8:20::/64' }] },
+  } as KubeObject,
+];
+
+type Command = { kind: 'add'; pkg: number; iface: string; dual: boolean } | { kind: 'remove'; pkg: number; slot: number } | { kind: 'render'; pkg: number };
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({ kind: fc.constant('add' as const), pkg: fc.nat(PACKAGES - 1), iface: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), dual: fc.boolean() }),
+  fc.record({ kind: fc.constant('remove' as const), pkg: fc.nat(PACKAGES - 1), slot: fc.nat(5) }),
+  fc.record({ kind: fc.constant('render' as const), pkg: fc.nat(PACKAGES - 1) }),
+);
+
+const statusOf = (o: KubeObject): string | undefined => (o.status as { prefix?: string } | undefined)?.prefix;
+
+it('random add/remove/re-render interleavings with concurrent renderers match the model', async () => {
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.array(command, { minLength: 1, maxLength: 4 }), { minLength: 3, maxLength: 8 }), async (steps) => {
+      const config: LedgerConfig = { prefix: `/prop${run++}`, etcd: { endpoints: etcd.endpoints } };
+      const render = async (items: KubeObject[]): Promise<KubeObject[]> => {
+        const input = { items };
+        const out = await withAddressLedger(config, input, (hooks) => ipamFn(input, hooks), { client });
+        const errors = out.results.filter((r) => r.severity === 'error');
+        if (errors.length) throw new Error(errors.map((e) => e.message).join('\n'));
+        return out.items;
+      };
+      await render(networks());
+      // Git: each package's items; the model: which Interfaces each package has.
+      const git = Array.from({ length: PACKAGES }, (_, p) => [kptfile(`pkg${p}`)]);
+      const held = new Map<string, string>(); // claim name -> address it has held
+      const freed = new Set<string>();
+      for (const step of steps) {
+        const touched = new Set<number>();
+        for (const c of step) {
+          const items = git[c.pkg];
+          if (c.kind === 'add') {
+            if (items.some((o) => o.metadata.name?.startsWith(`nf${c.pkg}-${c.iface}-`))) continue;
+            items.push(claim(c.pkg, c.iface, 'ipv4'));
+            if (c.dual) items.push(claim(c.pkg, c.iface, 'ipv6'));
+          } else if (c.kind === 'remove') {
+            const ifaces = [...new Set(items.filter((o) => o.kind === 'IPClaim').map((o) => o.metadata.name!.split('-')[1]))];
+            if (ifaces.length === 0) continue;
+            const gone = ifaces[c.slot % ifaces.length];
+            git[c.pkg] = items.filter((o) => !(o.kind === 'IPClaim' && o.metadata.name!.split('-')[1] === gone));
+          }
+          touched.add(c.pkg);
+        }
+        // The step's packages render concurrently.
+        const outs = await Promise.all([...touched].map(async (p) => [p, await render(git[p])] as const));
+        for (const [p, items] of outs) {
+          const before = new Map(git[p].filter((o) => o.kind === 'IPClaim').map((o) => [o.metadata.name!, statusOf(o)]));
+          for (const o of items) {
+            if (o.kind !== 'IPClaim') continue;
+            const addr = statusOf(o);
+            expect(addr).toBeDefined(); // allocated (dual-stack: both families, checked per claim)
+            const was = before.get(o.metadata.name!);
+            if (was !== undefined) expect(addr).toBe(was); // persistent
+            if (was === undefined) expect(freed.has(addr!)).toBe(false); // freed addresses come last
+          }
+          // What the package no longer has is freed.
+          const names = new Set(items.filter((o) => o.kind === 'IPClaim').map((o) => o.metadata.name!));
+          for (const [name, addr] of held) if (name.startsWith(`nf${p}-`) && !names.has(name)) {
+            freed.add(addr);
+            held.delete(name);
+          }
+          for (const o of items) if (o.kind === 'IPClaim') held.set(o.metadata.name!, statusOf(o)!);
+          git[p] = items;
+        }
+        // Unique across all packages.
+        const addresses = [...held.values()];
+        expect(new Set(addresses).size).toBe(addresses.length);
+        // The ledger's owners are exactly the packages' claims.
+        const d = await dump(client, new LedgerKeys(config.prefix));
+        const ledger = [...(d.owners.get(NI) ?? new Map()).entries()].map(([binding, r]) => `${binding.split('/').pop()} ${r.prefix}`).sort();
+        expect(ledger).toEqual([...held.entries()].map(([n, a]) => `${n} ${a}`).sort());
+      }
+    }),
+    { numRuns: 15 },
+  );
+});
