@@ -25,15 +25,19 @@ import {
   placementFrom,
   poolMatches,
   PoolSource,
+  PrefixKind,
   ResourceList,
   Result,
   scalarText,
   TransformOutput,
   validateResource,
 } from '../../lib/src';
-import { AddressLedger, Allocation, createAddressSpace } from '../../lib/src/ipam';
+import { AddressLedger, createAddressSpace } from '../../lib/src/ipam';
 import type { IpamLedgerHooks } from '../../lib/src/ledger/edge';
 import { isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cursors';
+import { isGetClaim, resolveGetClaims } from './get-claims';
+import { carveNetworkSubnets } from './network-aggregates';
+import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, prefixClaimWork, reservePrefixClaims } from './prefix-claims';
 
 /**
  * The ConfigMap keys ipam-fn reads (none yet: its functionConfig brings pools); netpipe-fn routes
@@ -79,17 +83,17 @@ function selectorOf(claim: IPClaim): Record<string, string> {
 }
 
 /** The candidate pools of a claim, most specific first (a cluster's own subnet before a shared one). */
-function candidatePools(claim: IPClaim, pools: readonly PoolSource[]): string[] {
+function candidatePools(claim: IPClaim, pools: readonly PoolSource[], kind: PrefixKind = 'network'): string[] {
   const selector = selectorOf(claim);
   return pools
-    .filter((p) => p.networkInstance === claim.spec.networkInstance.name)
+    .filter((p) => p.networkInstance === claim.spec.networkInstance.name && p.kind === kind)
     .map((p) => ({ p, score: poolMatches(p, selector) }))
     .filter((x): x is { p: PoolSource; score: number } => x.score !== undefined)
     .sort((a, b) => b.score - a.score || (a.p.pool.id < b.p.pool.id ? -1 : a.p.pool.id > b.p.pool.id ? 1 : 0))
     .map((x) => x.p.pool.id);
 }
 
-function withStatus(claim: IPClaim, alloc: Allocation): IPClaim {
+function withStatus(claim: IPClaim, alloc: ClaimStatus): IPClaim {
   const status: Record<string, unknown> = isObject(claim.status) ? { ...claim.status } : {};
   status.prefix = alloc.prefix;
   if (alloc.gateway) status.gateway = alloc.gateway;
@@ -110,6 +114,8 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   const collected = ledger ? { ...ownCollected, pools: [...ownCollected.pools, ...ledger.extraPools] } : ownCollected;
   results.push(...collected.results);
   const root = items.filter(isKptfile).map(packagePathOf).sort((a, b) => a.length - b.length)[0] ?? '';
+  // Per-cluster subnets carved from Network aggregates join the pools like any recorded subnet.
+  const carving = carveNetworkSubnets(items, input.functionConfig, collected.pools, results, ledger !== undefined);
 
   // One address space per network instance, over every package the render sees.
   const spaces = new Map<string, AddressLedger>();
@@ -150,15 +156,29 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   }
 
   const work: ClaimWork[] = [];
-  for (const claim of items.filter(isIPClaim)) {
+  const prefixWork: PrefixClaimWork[] = [];
+  const getClaims: IPClaim[] = [];
+  const claims = items.filter(isIPClaim);
+  for (const claim of claims) {
     const errors = validateResource(claim);
     if (errors.length > 0) {
       results.push(...errors);
       continue;
     }
+    // A get claim reads the address of the claim it names and never holds one itself.
+    if (isGetClaim(claim)) {
+      getClaims.push(claim);
+      continue;
+    }
+    const prefixKind = prefixClaimKind(claim);
+    if (prefixKind !== undefined) {
+      const pw = prefixClaimWork(claim, prefixKind, claimBinding(claim), ownerLabel(claim, root), candidatePools(claim, collected.pools, prefixKind), results);
+      if (pw) prefixWork.push(pw);
+      continue;
+    }
     const kind = scalarText(claim.spec.kind) ?? 'network';
     if (kind !== 'network') {
-      results.push(errorFor(claim, `IPClaim ${nameOf(claim)}: spec.kind ${kind} is not supported; only network claims are`, 'spec.kind', kind));
+      results.push(errorFor(claim, `IPClaim ${nameOf(claim)}: spec.kind ${kind} is not supported; the kinds are network, pool and loopback`, 'spec.kind', kind));
       continue;
     }
     const ni = claim.spec.networkInstance.name;
@@ -167,6 +187,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     work.push({ claim, owner: claimBinding(claim), label: ownerLabel(claim, root), ni, poolIds, group });
   }
   work.sort(byKey((w) => `${w.ni}|${w.group}|${w.owner}`));
+  prefixWork.sort(byKey((w) => `${w.ni}|${w.owner}`));
 
   // One identity, one claim: the same cluster/namespace/name in two packages would be two pods'
   // claims on one name (and one NAD name in one namespace of the cluster).
@@ -190,7 +211,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   }
   const human = (message: string): string => humanize(message, work);
 
-  const allocated = new Map<IPClaim, Allocation>();
+  const allocated = new Map<IPClaim, ClaimStatus>();
   const pending: ClaimWork[] = [];
   // First every address already recorded, then the ones users choose (spec.prefix), so nothing
   // that exists moves and a claim asking for a held address is the one told.
@@ -237,6 +258,8 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     allocated.set(w.claim, r.value);
   }
 
+  const pendingPrefixes = reservePrefixClaims(prefixWork, spaceOf, results, allocated);
+
   // Then the new ones, an Interface's claims together.
   const groups = new Map<string, ClaimWork[]>();
   for (const w of pending) groups.set(w.group, [...(groups.get(w.group) ?? []), w]);
@@ -260,6 +283,8 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     }
     r.value.forEach((alloc, i) => allocated.set(members[i].claim, alloc));
   }
+  allocatePrefixClaims(pendingPrefixes, spaceOf, results, allocated);
+  resolveGetClaims(getClaims, claims, allocated, results);
 
   let out = items.map((o) => {
     if (!isIPClaim(o)) return o;
@@ -272,7 +297,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   const fresh: KubeObject[] = [];
   const updatedCursor = new Map<KubeObject, KubeObject>();
   for (const [ni, space] of ledger ? [] : [...spaces.entries()].sort(byKey(([n]) => n))) {
-    const state = space.exportState();
+    const state = { ...space.exportState(), ...carving.cursors.get(ni) };
     const existing = cursorOf.get(ni);
     if (Object.keys(state).length === 0 && !existing) continue;
     // The cursor lives beside the pools it describes (the outermost resource defining one);
@@ -287,7 +312,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     else fresh.push(next);
   }
   out = out.map((o) => updatedCursor.get(o) ?? o);
-  out.push(...fresh);
+  out.push(...carving.items, ...fresh);
 
   return { items: applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out)), results };
 }
@@ -311,7 +336,7 @@ function withOwner(owner: string, message: string): string {
 }
 
 function noPoolError(w: ClaimWork, pools: readonly PoolSource[]): Result {
-  const inNi = pools.filter((p) => p.networkInstance === w.ni);
+  const inNi = pools.filter((p) => p.networkInstance === w.ni && p.kind === 'network');
   const selector = Object.entries(selectorOf(w.claim)).map(([k, v]) => `${k}=${v}`).join(', ');
   const message =
     inNi.length === 0

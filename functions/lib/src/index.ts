@@ -14,3 +14,4 @@ export * from './pools';
 export * from './generated';
 export * from './identity';
 export * from './names';
+export * from './networks';

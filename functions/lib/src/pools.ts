@@ -3,10 +3,22 @@ import { createPool, Pool } from './ipam';
 import { isKind, isObject, KubeObject, nameOf, scalarText } from './kube/object';
 import { errorFor, Result } from './results';
 import { validateResource } from './schema/validate';
+import { collectNetworkPrefixes } from './networks';
+
+/**
+ * What a prefix is for (Nephio's prefix kinds): `network` subnets hand out interface addresses,
+ * `pool` prefixes hand out whole blocks (a UE pool of `kind: pool` claims), `loopback` prefixes
+ * hand out host addresses (/32, /128) to `kind: loopback` claims.
+ */
+export type PrefixKind = 'network' | 'pool' | 'loopback';
+
+/** Where a NetworkInstance or Network prefix says its kind; without it a prefix is a network. */
+export const PREFIX_KIND_LABEL = 'nephio.org/prefix-kind';
 
 /** A pool as found in the render: where it came from, which network instance, which labels. */
 export interface PoolSource {
   networkInstance: string;
+  kind: PrefixKind;
   pool: Pool;
   labels: Record<string, string>;
   /** The resource that defines it, and the field, for error messages. */
@@ -70,12 +82,13 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
     }
   }
 
-  const add = (o: KubeObject, ni: string, entry: Record<string, unknown>, field: string): void => {
+  const add = (o: KubeObject, ni: string, entry: Record<string, unknown>, field: string, kind: PrefixKind): void => {
     const labels = stringMap(entry.labels);
     const prefix = scalarText(entry.prefix) ?? '';
     const created = createPool({
       prefix,
-      gateway: gatewayOf(entry, labels),
+      // Blocks and loopbacks have no subnet of their own, hence no gateway.
+      gateway: kind === 'network' ? gatewayOf(entry, labels) : null,
       exclusions: stringList(entry.exclude),
       name: `${o.kind} ${nameOf(o)}`,
     });
@@ -86,7 +99,7 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
       results.push(errorFor(o, created.error.message, sub, prefix));
       return;
     }
-    pools.push({ networkInstance: ni, pool: created.value, labels, definedBy: o, field });
+    pools.push({ networkInstance: ni, kind, pool: created.value, labels, definedBy: o, field });
   };
 
   for (const o of sources) {
@@ -98,15 +111,29 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
     const spec = isObject(o.spec) ? o.spec : {};
     if (isNetworkInstance(o)) {
       const entries = Array.isArray(spec.prefixes) ? spec.prefixes : [];
-      entries.forEach((e, i) => isObject(e) && add(o, nameOf(o), e, `spec.prefixes[${i}]`));
+      entries.forEach((e, i) => {
+        if (!isObject(e)) return;
+        const kind = prefixKindOf(stringMap(e.labels)[PREFIX_KIND_LABEL]);
+        if (kind !== undefined) add(o, nameOf(o), e, `spec.prefixes[${i}]`, kind);
+      });
     } else {
       const ni = isObject(spec.networkInstance) ? scalarText(spec.networkInstance.name) ?? '' : '';
-      const kind = scalarText(spec.kind) ?? 'network';
-      if (kind !== 'network') continue; // loopback and pool prefixes do not serve network claims
-      add(o, ni, spec, 'spec');
+      const kind = prefixKindOf(scalarText(spec.kind));
+      if (kind !== undefined) add(o, ni, spec, 'spec', kind);
     }
   }
+  // A Network's pool and loopback prefixes serve claims as they are; its other prefixes are
+  // aggregates, carved per cluster by ipam-fn (which also reports malformed Networks).
+  for (const p of collectNetworkPrefixes(items).prefixes) {
+    if (p.kind !== 'network') pools.push({ networkInstance: p.networkInstance, kind: p.kind, pool: p.pool, labels: p.labels, definedBy: p.definedBy, field: p.field });
+  }
   return { pools, results };
+}
+
+/** The kind of a prefix; undefined for kinds that hand nothing out themselves (aggregates). */
+export function prefixKindOf(text: string | undefined): PrefixKind | undefined {
+  if (text === undefined || text === 'network') return 'network';
+  return text === 'pool' || text === 'loopback' ? text : undefined;
 }
 
 /**

@@ -57,6 +57,10 @@ export interface IPClaimSpec {
   /** A user-chosen address (`10.0.0.5` or `10.0.0.5/24`). */
   prefix?: string;
   selector?: { matchLabels?: Record<string, string> };
+  /** `kind: pool` claims: the length of the block asked for. */
+  prefixLength?: unknown;
+  /** Nephio's dnn-fn sets it on pool claims; a pool claim always gets a block of its own. */
+  createPrefix?: unknown;
 }
 export interface IPClaimStatus {
   prefix?: string;

@@ -300,6 +300,7 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
       pools.push(created.value);
       extra.push({
         networkInstance: ni,
+        kind: 'network',
         pool: created.value,
         labels: { ...def.labels },
         definedBy: { apiVersion: API.networkInstance.apiVersion, kind: API.networkInstance.kind, metadata: { name: ni } } as KubeObject,

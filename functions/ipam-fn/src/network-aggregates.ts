@@ -1,0 +1,373 @@
+/**
+ * Per-cluster subnets carved out of the aggregates of Nephio `Network` routing tables.
+ *
+ * Nephio's network controller gives every cluster attached to a routing table a subnet of each of
+ * its aggregates (and the claims of that cluster draw from it); without the controller and its
+ * topology nothing is carved and claims fail with "no available routes" (Nephio issue 737). Here
+ * the carving happens at package time: each cluster that has network claims on a routing table
+ * gets an aligned subnet (default /24 for IPv4, /64 for IPv6) of the aggregate its claims select.
+ * The subnet is recorded in Git as an `IPPrefix` beside the Network, marked as ours, and from
+ * then on it is an ordinary pool: it is never moved, and carving avoids it and every other prefix
+ * inside the aggregate. Carving is a pure function of the aggregates, the recorded subnets, the
+ * clusters that want one and the carving cursors - the same inputs give the same subnets, in any
+ * item order - so a shared ledger can run it against its own snapshot.
+ */
+import {
+  ANNOTATIONS,
+  API,
+  claimedPrefix,
+  clusterOfClaim,
+  collectNetworkPrefixes,
+  errorFor,
+  fileNameProblem,
+  isIPClaim,
+  packagePathOf,
+  resourceNameProblem,
+  getAnnotation,
+  isObject,
+  KubeObject,
+  LABELS,
+  nameOf,
+  namespaceOf,
+  NetworkPrefix,
+  placementFrom,
+  PoolSource,
+  PREFIX_KIND_LABEL,
+  Result,
+  scalarText,
+} from '../../lib/src';
+import { createAddressSpace, createPool, formatCidr, networkOf, parseAddressWithLength } from '../../lib/src/ipam';
+import type { CursorState, IpFamily } from '../../lib/src/ipam';
+import { isCursor, networkInstanceOfCursor, readCursor } from './cursors';
+import { isGetClaim } from './get-claims';
+
+/** Marks an IPPrefix ipam-fn carved: `<Network>/<routing table>/<aggregate>`. */
+export const CARVED_FROM = 'netpipe.dev/carved-from';
+
+/** Default per-cluster subnet lengths, as Nephio's network controller carves them. */
+export const DEFAULT_SUBNET_LENGTHS: Readonly<Record<IpFamily, number>> = { ipv4: 24, ipv6: 64 };
+const CONFIG_KEYS: Readonly<Record<IpFamily, string>> = { ipv4: 'networkSubnetLengthIPv4', ipv6: 'networkSubnetLengthIPv6' };
+
+/** One cluster's network claim on a routing table: what decides which aggregate it carves from. */
+export interface SubnetWant {
+  readonly ni: string;
+  readonly cluster: string;
+  readonly family: IpFamily;
+  readonly selector: Readonly<Record<string, string>>;
+  /** The address the claim records (`10.1.3.3/24`), if any: carving prefers the subnet it lies in. */
+  readonly recorded?: string;
+}
+
+export interface CarvedSubnet {
+  readonly aggregate: NetworkPrefix;
+  readonly cluster: string;
+  /** The subnet, canonical CIDR. */
+  readonly prefix: string;
+}
+
+export interface CarveResult {
+  readonly carved: readonly CarvedSubnet[];
+  /** Per network instance, the carving cursors (aggregate -> last address carved). */
+  readonly cursors: ReadonlyMap<string, CursorState>;
+  readonly results: readonly Result[];
+}
+
+/** The holder of a carved subnet in its aggregate (and, later, in a shared ledger). */
+export function carvedSubnetBinding(cluster: string, ni: string, aggregate: string): string {
+  return `subnet:${cluster}/${ni}/${aggregate}`;
+}
+
+/** Per-cluster subnet lengths from ipam-fn's ConfigMap functionConfig (`data.networkSubnetLengthIPv4|IPv6`). */
+export function readSubnetLengths(functionConfig: KubeObject | undefined, results: Result[]): Record<IpFamily, number> {
+  const lengths = { ...DEFAULT_SUBNET_LENGTHS };
+  if (!functionConfig || functionConfig.kind !== 'ConfigMap' || !isObject(functionConfig.data)) return lengths;
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const key = CONFIG_KEYS[family];
+    const text = scalarText(functionConfig.data[key]);
+    if (text === undefined) continue;
+    const bits = family === 'ipv4' ? 32 : 128;
+    const n = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
+    if (!(n >= 1 && n <= bits)) {
+      results.push(errorFor(functionConfig, `${key} ${JSON.stringify(text)} is not an ${family} prefix length (1-${bits})`, `data.${key}`, text));
+      continue;
+    }
+    lengths[family] = n;
+  }
+  return lengths;
+}
+
+/** Selector agreement as for pools: a label both carry must match; returns how many do, or -1. */
+function agreement(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>, family: IpFamily): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(selector)) {
+    if (k === LABELS.addressFamily) {
+      if (v !== family) return -1;
+      continue;
+    }
+    const have = labels[k];
+    if (have === undefined) continue;
+    if (have !== v) return -1;
+    n++;
+  }
+  return n;
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function carveSubnets(
+  aggregates: readonly NetworkPrefix[],
+  pools: readonly PoolSource[],
+  wants: readonly SubnetWant[],
+  cursors: ReadonlyMap<string, CursorState>,
+  lengths: Readonly<Record<IpFamily, number>>,
+): CarveResult {
+  const results: Result[] = [];
+  const carved: CarvedSubnet[] = [];
+  const outCursors = new Map<string, CursorState>();
+  const byNi = new Map<string, NetworkPrefix[]>();
+  for (const a of aggregates) byNi.set(a.networkInstance, [...(byNi.get(a.networkInstance) ?? []), a]);
+
+  for (const ni of [...byNi.keys()].sort(compare)) {
+    const space = createAddressSpace(`${ni} (aggregates)`);
+    const usable: NetworkPrefix[] = [];
+    for (const a of byNi.get(ni)!.sort((x, y) => compare(x.pool.id, y.pool.id))) {
+      const added = space.addPool(a.pool);
+      if (!added.ok) results.push(errorFor(a.definedBy, added.error.message, `${a.field}.prefix`, a.pool.id));
+      else if (added.value === a.pool) usable.push(a);
+    }
+    const state = cursors.get(ni);
+    if (state) space.importState(state);
+    const containing = (lo: bigint, family: IpFamily) =>
+      usable.find((a) => a.pool.family === family && a.pool.network <= lo && lo <= a.pool.lastAddress);
+
+    // Everything already inside an aggregate stays where it is and is carved around.
+    for (const p of [...pools].filter((x) => x.networkInstance === ni).sort((x, y) => compare(x.pool.id, y.pool.id))) {
+      const ours = getAnnotation(p.definedBy, CARVED_FROM) !== undefined;
+      const a = containing(p.pool.network, p.pool.family);
+      if (a === undefined) {
+        if (ours) {
+          results.push(
+            errorFor(
+              p.definedBy,
+              `${p.pool.describe()} was carved for cluster ${p.labels[LABELS.clusterName] ?? '?'} out of an aggregate of routing table ${ni} that no Network has any more; ` +
+                `restore the aggregate, or delete this IPPrefix (the claims in it then get new addresses)`,
+              'spec.prefix',
+              p.pool.id,
+            ),
+          );
+        }
+        continue;
+      }
+      const cluster = p.labels[LABELS.clusterName];
+      const owner = ours && cluster ? carvedSubnetBinding(cluster, ni, a.pool.id) : `${p.pool.describe()}`;
+      const r = space.reserveBlock(owner, p.pool.id, [a.pool.id]);
+      if (!r.ok) {
+        const straddles = p.pool.lastAddress > a.pool.lastAddress;
+        results.push(
+          errorFor(
+            p.definedBy,
+            straddles
+              ? `${p.pool.describe()} straddles the end of aggregate ${a.pool.id} of routing table ${ni}; a prefix must lie inside an aggregate or outside all of them`
+              : r.error.message,
+            `${p.field}.prefix`,
+            p.pool.id,
+          ),
+        );
+      }
+    }
+
+    // Which cluster needs a subnet of which aggregate.
+    const needs = new Map<string, { aggregate: NetworkPrefix; cluster: string; recorded: string[] }>();
+    for (const w of wants.filter((x) => x.ni === ni && x.cluster !== '')) {
+      const own = pools.some(
+        (p) => p.networkInstance === ni && p.kind === 'network' && p.pool.family === w.family && p.labels[LABELS.clusterName] === w.cluster && agreement(p.labels, w.selector, w.family) >= 0,
+      );
+      if (own) continue;
+      const best = usable
+        .filter((a) => a.pool.family === w.family)
+        .map((a) => ({ a, score: agreement(a.labels, w.selector, w.family) }))
+        .filter((x) => x.score >= 0)
+        .sort((x, y) => y.score - x.score || compare(x.a.pool.id, y.a.pool.id))[0];
+      if (best === undefined) continue;
+      const key = `${best.a.pool.id}|${w.cluster}`;
+      const need = needs.get(key) ?? { aggregate: best.a, cluster: w.cluster, recorded: [] };
+      if (w.recorded !== undefined) need.recorded.push(w.recorded);
+      needs.set(key, need);
+    }
+
+    const tooShort = new Set<NetworkPrefix>();
+    for (const key of [...needs.keys()].sort(compare)) {
+      const { aggregate: a, cluster, recorded } = needs.get(key)!;
+      const length = lengths[a.pool.family];
+      if (length <= a.pool.prefixLength) {
+        if (!tooShort.has(a)) {
+          tooShort.add(a);
+          results.push(
+            errorFor(
+              a.definedBy,
+              `aggregate ${a.pool.id} of routing table ${ni} cannot be carved into /${length} per-cluster subnets: it is no larger than one; ` +
+                `widen the aggregate or set a longer ${CONFIG_KEYS[a.pool.family]} in ipam-fn's functionConfig`,
+              `${a.field}.prefix`,
+              a.pool.id,
+            ),
+          );
+        }
+        continue;
+      }
+      const owner = carvedSubnetBinding(cluster, ni, a.pool.id);
+      // A claim that already holds an address (made by Nephio's controller, say) keeps it when
+      // the subnet it lies in is still free.
+      let prefix: string | undefined;
+      for (const text of [...recorded].sort(compare)) {
+        const parsed = parseAddressWithLength(text);
+        if (!parsed.ok || parsed.value.length <= a.pool.prefixLength) continue;
+        const { family, value, length: len } = parsed.value;
+        const r = space.reserveBlock(owner, formatCidr(family, networkOf(family, value, len), len), [a.pool.id]);
+        if (r.ok) {
+          prefix = r.value.prefix;
+          break;
+        }
+      }
+      if (prefix === undefined) {
+        const r = space.allocateBlock(owner, [a.pool.id], length);
+        if (!r.ok) {
+          results.push(
+            errorFor(
+              a.definedBy,
+              `no free /${length} subnet for cluster ${cluster} in aggregate ${a.pool.id} of routing table ${ni}: ${r.error.message.split(' - ').slice(1).join(' - ') || r.error.message}`,
+              `${a.field}.prefix`,
+              a.pool.id,
+            ),
+          );
+          continue;
+        }
+        prefix = r.value.prefix;
+      }
+      carved.push({ aggregate: a, cluster, prefix });
+    }
+    outCursors.set(ni, space.exportState());
+  }
+  return { carved, cursors: outCursors, results };
+}
+
+/** A DNS-1123 name for the carved subnet: `<routing table>-<cluster>-<prefix with - for . : />`. */
+function carvedName(c: CarvedSubnet): string {
+  return `${c.aggregate.networkInstance}-${c.cluster}-${c.prefix.replace(/[.:/]/g, '-')}`.toLowerCase();
+}
+
+/** The IPPrefix that records a carved subnet in Git, beside its Network, and its pool. */
+export function carvedPrefixItem(c: CarvedSubnet): { item: KubeObject; source: PoolSource } {
+  const network = c.aggregate.definedBy;
+  const name = carvedName(c);
+  const ns = namespaceOf(network);
+  const labels: Record<string, string> = { ...c.aggregate.labels };
+  delete labels[PREFIX_KIND_LABEL];
+  labels[LABELS.clusterName] = c.cluster;
+  const item: KubeObject = {
+    apiVersion: API.ipPrefix.apiVersion,
+    kind: API.ipPrefix.kind,
+    metadata: {
+      name,
+      ...(ns ? { namespace: ns } : {}),
+      annotations: {
+        [ANNOTATIONS.localConfig]: 'true',
+        [CARVED_FROM]: `${nameOf(network)}/${c.aggregate.networkInstance}/${c.aggregate.pool.id}`,
+        ...placementFrom(network, `ipprefix-${name}.yaml`),
+      },
+    },
+    spec: { kind: 'network', networkInstance: { name: c.aggregate.networkInstance }, prefix: c.prefix, labels },
+  };
+  const pool = createPool({ prefix: c.prefix, name: `IPPrefix ${name}` });
+  if (!pool.ok) throw new Error(`carved subnet ${c.prefix} is not a valid pool: ${pool.error.message}`);
+  return { item, source: { networkInstance: c.aggregate.networkInstance, kind: 'network', pool: pool.value, labels, definedBy: item, field: 'spec' } };
+}
+
+/**
+ * The edge of carving inside ipam-fn: reads Networks, the network claims that want subnets and
+ * the saved cursors from the render, carves, and returns the new IPPrefix items. Their pools are
+ * appended to `pools`, so the rest of ipam-fn sees them like any recorded subnet.
+ */
+export function carveNetworkSubnets(
+  items: readonly KubeObject[],
+  functionConfig: KubeObject | undefined,
+  pools: PoolSource[],
+  results: Result[],
+  sharedLedger = false,
+): { items: KubeObject[]; cursors: ReadonlyMap<string, CursorState> } {
+  const network = collectNetworkPrefixes(items);
+  results.push(...network.results);
+  const aggregates = network.prefixes.filter((p) => p.kind === 'network');
+  if (aggregates.length === 0) return { items: [], cursors: new Map() };
+  const lengths = readSubnetLengths(functionConfig, results);
+
+  const wants: SubnetWant[] = [];
+  for (const claim of items.filter(isIPClaim)) {
+    if (isGetClaim(claim) || (scalarText(claim.spec.kind) ?? 'network') !== 'network') continue;
+    const selector: Record<string, string> = {};
+    const matchLabels = isObject(claim.spec.selector) && isObject(claim.spec.selector.matchLabels) ? claim.spec.selector.matchLabels : {};
+    for (const [k, v] of Object.entries(matchLabels)) {
+      const t = scalarText(v);
+      if (t !== undefined) selector[k] = t;
+    }
+    const recorded = claimedPrefix(claim);
+    const family = selector[LABELS.addressFamily] ?? (recorded === undefined ? undefined : recorded.includes(':') ? 'ipv6' : 'ipv4');
+    if (family !== 'ipv4' && family !== 'ipv6') continue;
+    const ni = isObject(claim.spec.networkInstance) ? scalarText(claim.spec.networkInstance.name) : undefined;
+    if (!ni) continue;
+    wants.push({ ni, cluster: clusterOfClaim(claim), family, selector, ...(recorded !== undefined ? { recorded } : {}) });
+  }
+
+  // The saved cursors, as ipam-fn reads them: the outermost AllocationCursor of each instance.
+  const cursors = new Map<string, CursorState>();
+  const cursorItems = items.filter(isCursor).sort((a, b) => compare(depthKey(a), depthKey(b)));
+  for (const c of cursorItems) {
+    const ni = networkInstanceOfCursor(c);
+    if (!cursors.has(ni)) cursors.set(ni, readCursor(c));
+  }
+
+  const result = carveSubnets(aggregates, pools, wants, cursors, lengths);
+  results.push(...result.results);
+  const taken = new Set(items.map((o) => `${o.kind}|${namespaceOf(o)}|${nameOf(o)}`));
+  const out: KubeObject[] = [];
+  for (const c of result.carved) {
+    if (sharedLedger) {
+      // Renders of other packages would not see this subnet: two clusters could get the same one.
+      results.push(
+        errorFor(
+          c.aggregate.definedBy,
+          `cluster ${c.cluster} needs a subnet of aggregate ${c.aggregate.pool.id} (routing table ${c.aggregate.networkInstance}), but carving is not shared through the ledger yet; ` +
+            `render the package holding the Network once without the ledger (its carved IPPrefixes are then ordinary pools), or add an IPPrefix for the cluster`,
+          `${c.aggregate.field}.prefix`,
+        ),
+      );
+      continue;
+    }
+    const { item, source } = carvedPrefixItem(c);
+    const name = nameOf(item);
+    const problem = resourceNameProblem(name) ?? fileNameProblem(`ipprefix-${name}.yaml`);
+    if (problem) {
+      results.push(
+        errorFor(c.aggregate.definedBy, `the subnet carved for cluster ${c.cluster} (${c.prefix}) cannot be named ${name}: ${problem}; shorten the routing table or cluster name`, `${c.aggregate.field}.prefix`),
+      );
+      continue;
+    }
+    if (taken.has(`${item.kind}|${namespaceOf(item)}|${name}`)) {
+      results.push(
+        errorFor(
+          c.aggregate.definedBy,
+          `the subnet carved for cluster ${c.cluster} (${c.prefix}) would be IPPrefix ${name}, but an IPPrefix of that name that ipam-fn did not carve exists; rename or remove it`,
+          `${c.aggregate.field}.prefix`,
+        ),
+      );
+      continue;
+    }
+    out.push(item);
+    pools.push(source);
+  }
+  return { items: out, cursors: result.cursors };
+}
+
+function depthKey(o: KubeObject): string {
+  const pkg = packagePathOf(o);
+  return `${pkg.length.toString().padStart(6, '0')}|${pkg}`;
+}

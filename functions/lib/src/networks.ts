@@ -1,0 +1,90 @@
+/**
+ * Nephio's `infra.nephio.org/v1alpha1` `Network`: each routing table is a network instance (the
+ * name claims and Interfaces use) and its `prefixes` are what the network hands out. A prefix
+ * labelled `nephio.org/prefix-kind: pool` or `loopback` serves those claims directly; any other
+ * prefix is an aggregate that Nephio's network controller carves into one subnet per cluster -
+ * which ipam-fn does at package time instead (see its network-aggregates module).
+ */
+import { createPool, Pool } from './ipam';
+import { isKind, isObject, KubeObject, nameOf, scalarText } from './kube/object';
+import { PREFIX_KIND_LABEL, prefixKindOf, PrefixKind } from './pools';
+import { errorFor, Result } from './results';
+
+export const NETWORK_API = { apiVersion: 'infra.nephio.org/v1alpha1', kind: 'Network' } as const;
+
+export const isNetwork = (o: KubeObject): boolean => isKind(o, NETWORK_API.apiVersion, NETWORK_API.kind);
+
+/** One prefix of one routing table of a Network. */
+export interface NetworkPrefix {
+  /** The routing table's name: the network instance. */
+  readonly networkInstance: string;
+  /** `network` for aggregates (carved per cluster); `pool` and `loopback` serve claims directly. */
+  readonly kind: PrefixKind;
+  /** The prefix as a pool without gateway (aggregates hand out blocks, never addresses). */
+  readonly pool: Pool;
+  readonly labels: Record<string, string>;
+  readonly definedBy: KubeObject;
+  /** e.g. `spec.routingTables[0].prefixes[1]`. */
+  readonly field: string;
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isObject(v)) return out;
+  for (const [k, val] of Object.entries(v)) {
+    const t = scalarText(val);
+    if (t !== undefined) out[k] = t;
+  }
+  return out;
+}
+
+/** Every routing-table prefix of the Networks among `items`; malformed entries become errors. */
+export function collectNetworkPrefixes(items: readonly KubeObject[]): { prefixes: NetworkPrefix[]; results: Result[] } {
+  const prefixes: NetworkPrefix[] = [];
+  const results: Result[] = [];
+  for (const o of items.filter(isNetwork)) {
+    const spec = isObject(o.spec) ? o.spec : {};
+    const tables = spec.routingTables;
+    if (tables === undefined) continue;
+    if (!Array.isArray(tables)) {
+      results.push(errorFor(o, `Network ${nameOf(o)}: spec.routingTables must be a list of routing tables`, 'spec.routingTables'));
+      continue;
+    }
+    tables.forEach((table, i) => {
+      const at = `spec.routingTables[${i}]`;
+      const name = isObject(table) ? scalarText(table.name) : undefined;
+      if (!isObject(table) || !name) {
+        results.push(errorFor(o, `Network ${nameOf(o)}: ${at} needs a name (the network instance its prefixes belong to)`, `${at}.name`));
+        return;
+      }
+      const list = table.prefixes ?? [];
+      if (!Array.isArray(list)) {
+        results.push(errorFor(o, `Network ${nameOf(o)}: ${at}.prefixes must be a list of {prefix, labels}`, `${at}.prefixes`));
+        return;
+      }
+      list.forEach((entry, j) => {
+        const field = `${at}.prefixes[${j}]`;
+        const text = isObject(entry) ? scalarText(entry.prefix) : undefined;
+        if (!isObject(entry) || !text) {
+          results.push(errorFor(o, `Network ${nameOf(o)}: ${field}.prefix is required`, `${field}.prefix`));
+          return;
+        }
+        const labels = stringMap(entry.labels);
+        const kind = prefixKindOf(labels[PREFIX_KIND_LABEL] === 'aggregate' ? undefined : labels[PREFIX_KIND_LABEL]);
+        if (kind === undefined) {
+          results.push(
+            errorFor(o, `Network ${nameOf(o)}: ${field} has ${PREFIX_KIND_LABEL} ${JSON.stringify(labels[PREFIX_KIND_LABEL])}; the kinds are network, aggregate, pool and loopback`, `${field}.labels`),
+          );
+          return;
+        }
+        const created = createPool({ prefix: text, gateway: null, name: `Network ${nameOf(o)} routing table ${name}` });
+        if (!created.ok) {
+          results.push(errorFor(o, created.error.message, `${field}.prefix`, text));
+          return;
+        }
+        prefixes.push({ networkInstance: name, kind, pool: created.value, labels, definedBy: o, field });
+      });
+    });
+  }
+  return { prefixes, results };
+}
