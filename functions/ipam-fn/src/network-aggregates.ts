@@ -47,6 +47,8 @@ export const CARVED_FROM = 'netpipe.dev/carved-from';
 /** Default per-cluster subnet lengths, as Nephio's network controller carves them. */
 export const DEFAULT_SUBNET_LENGTHS: Readonly<Record<IpFamily, number>> = { ipv4: 24, ipv6: 64 };
 const CONFIG_KEYS: Readonly<Record<IpFamily, string>> = { ipv4: 'networkSubnetLengthIPv4', ipv6: 'networkSubnetLengthIPv6' };
+/** The ConfigMap keys carving reads from ipam-fn's functionConfig. */
+export const SUBNET_LENGTH_KEYS: readonly string[] = Object.values(CONFIG_KEYS);
 
 /** One cluster's network claim on a routing table: what decides which aggregate it carves from. */
 export interface SubnetWant {
@@ -78,9 +80,11 @@ export function carvedSubnetBinding(cluster: string, ni: string, aggregate: stri
 }
 
 /** Per-cluster subnet lengths from ipam-fn's ConfigMap functionConfig (`data.networkSubnetLengthIPv4|IPv6`). */
-export function readSubnetLengths(functionConfig: KubeObject | undefined, results: Result[]): Record<IpFamily, number> {
+export function readSubnetLengths(fc: KubeObject | undefined, results: Result[]): Record<IpFamily, number> {
   const lengths = { ...DEFAULT_SUBNET_LENGTHS };
-  if (!functionConfig || functionConfig.kind !== 'ConfigMap' || !isObject(functionConfig.data)) return lengths;
+  const listed = fc?.kind === 'List' && Array.isArray(fc.items) ? fc.items.find((o) => isObject(o) && o.kind === 'ConfigMap') : undefined;
+  const functionConfig = fc?.kind === 'ConfigMap' ? fc : (listed as KubeObject | undefined);
+  if (!functionConfig || !isObject(functionConfig.data)) return lengths;
   for (const family of ['ipv4', 'ipv6'] as const) {
     const key = CONFIG_KEYS[family];
     const text = scalarText(functionConfig.data[key]);

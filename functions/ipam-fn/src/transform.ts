@@ -36,14 +36,14 @@ import { AddressLedger, createAddressSpace } from '../../lib/src/ipam';
 import type { IpamLedgerHooks } from '../../lib/src/ledger/edge';
 import { isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cursors';
 import { isGetClaim, resolveGetClaims } from './get-claims';
-import { carveNetworkSubnets } from './network-aggregates';
+import { carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';
 import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, prefixClaimWork, reservePrefixClaims } from './prefix-claims';
 
 /**
- * The ConfigMap keys ipam-fn reads (none yet: its functionConfig brings pools); netpipe-fn routes
- * these keys of its combined config here.
+ * The ConfigMap keys ipam-fn reads (besides pools, its functionConfig may carry them); netpipe-fn
+ * routes these keys of its combined config here.
  */
-export const IPAM_FN_CONFIG_KEYS: readonly string[] = [];
+export const IPAM_FN_CONFIG_KEYS: readonly string[] = [...SUBNET_LENGTH_KEYS];
 
 interface ClaimWork {
   claim: IPClaim;

@@ -67,7 +67,13 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
   const sources: KubeObject[] = items.filter((o) => isNetworkInstance(o) || isIPPrefix(o));
   if (functionConfig) {
     if (functionConfig.kind === 'List' && Array.isArray(functionConfig.items)) {
-      for (const o of functionConfig.items) if (isObject(o)) sources.push(o as KubeObject);
+      // A ConfigMap in the List carries ipam-fn's keys (netpipe-fn passes pools and keys that way).
+      for (const o of functionConfig.items) {
+        if (isObject(o) && (isNetworkInstance(o as KubeObject) || isIPPrefix(o as KubeObject))) sources.push(o as KubeObject);
+        else if (!isObject(o) || o.kind !== 'ConfigMap') {
+          results.push(errorFor(functionConfig, `ipam-fn's functionConfig List holds NetworkInstances, IPPrefixes and a ConfigMap, not ${isObject(o) ? `a ${String(o.kind)}` : 'a non-object'}`, 'items'));
+        }
+      }
     } else if (isNetworkInstance(functionConfig) || isIPPrefix(functionConfig)) {
       sources.push(functionConfig);
     } else if (functionConfig.kind !== 'ConfigMap') {

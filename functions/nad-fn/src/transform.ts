@@ -3,6 +3,7 @@ import {
   Attachment,
   childAnnotations,
   ClusterIndex,
+  collectNetworkPrefixes,
   collectPools,
   errorFor,
   ifNameProblem,
@@ -18,6 +19,7 @@ import {
   nameOf,
   nadRefOf,
   placementFrom,
+  NetworkPrefix,
   PoolSource,
   resourceKey,
   ResourceList,
@@ -37,26 +39,42 @@ const isNad = (o: KubeObject): boolean => isKind(o, API.nad.apiVersion, API.nad.
  * Routes to the network instance's other subnets of the same family via this subnet's gateway:
  * with per-cluster subnets on one network (a RAN subnet and a core subnet for N3), each side
  * reaches the other through its gateway. The own subnet needs none (it comes with the address).
- * A default route is not set here: the pod's default route belongs to its cluster network, and a
- * second one would fail the attachment; deployment-annotate-fn asks Multus for it instead.
+ * A Network's routing table is routed as Nephio's NADs route it: every prefix of the family,
+ * aggregates included - the own aggregate too, since the other clusters' subnets carved from it
+ * need not be in this render, and the own subnet is the more specific route. A destination
+ * inside another one is left out. A default route is not set here: the pod's default route
+ * belongs to its cluster network, and a second one would fail the attachment;
+ * deployment-annotate-fn asks Multus for it instead.
  */
-function routesFor(att: Attachment, pools: readonly PoolSource[]): Route[] {
+function routesFor(att: Attachment, pools: readonly PoolSource[], aggregates: readonly NetworkPrefix[]): Route[] {
   const routes: Route[] = [];
+  const ni = att.itf.spec.networkInstance.name;
   for (const [i, address] of att.addresses.entries()) {
     const gw = att.gateways[i];
     const parsed = parseAddressWithLength(address);
     if (!gw || !parsed.ok) continue;
-    for (const p of pools) {
-      if (p.networkInstance !== att.itf.spec.networkInstance.name) continue;
-      if (p.pool.family !== parsed.value.family || p.pool.contains(parsed.value.value)) continue;
-      routes.push({ dst: p.pool.id, gw });
+    const { family, value } = parsed.value;
+    const dsts = [
+      ...pools.filter((p) => p.networkInstance === ni && p.pool.family === family && !p.pool.contains(value)).map((p) => p.pool),
+      ...aggregates.filter((a) => a.networkInstance === ni && a.pool.family === family).map((a) => a.pool),
+    ];
+    for (const d of dsts) {
+      const covered = dsts.some((o) => o.id !== d.id && o.network <= d.network && d.lastAddress <= o.lastAddress);
+      if (!covered) routes.push({ dst: d.id, gw });
     }
   }
   const seen = new Set<string>();
   return routes.filter((r) => !seen.has(r.dst) && seen.add(r.dst)).sort((a, b) => (a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
 }
 
-function buildNad(itf: Interface, att: Attachment, master: string | undefined, config: NadFnConfig, pools: readonly PoolSource[]): KubeObject {
+function buildNad(
+  itf: Interface,
+  att: Attachment,
+  master: string | undefined,
+  config: NadFnConfig,
+  pools: readonly PoolSource[],
+  aggregates: readonly NetworkPrefix[],
+): KubeObject {
   const { name, namespace } = nadRefOf(itf);
   const annotations: Record<string, string> = childAnnotations(itf);
   annotations[FROM_INTERFACE] = interfaceRef(itf);
@@ -69,7 +87,7 @@ function buildNad(itf: Interface, att: Attachment, master: string | undefined, c
     master,
     cniVersion: config.cniVersion,
     withIpam: att.addresses.length > 0,
-    routes: routesFor(att, pools),
+    routes: routesFor(att, pools, aggregates),
   });
   return {
     apiVersion: API.nad.apiVersion,
@@ -119,6 +137,7 @@ export function nadFn(input: ResourceList): TransformOutput {
   const interfaces = new InterfaceIndex(input.items);
   // Pools only inform routes here; ipam-fn reports what is wrong with them.
   const pools = collectPools(input.items);
+  const aggregates = collectNetworkPrefixes(input.items).prefixes.filter((p) => p.kind === 'network');
   results.push(...clusters.results);
 
   const wanted = new Map<string, KubeObject>();
@@ -178,7 +197,7 @@ export function nadFn(input: ResourceList): TransformOutput {
         ),
       );
     }
-    const nad = buildNad(itf, att, master, config, pools.pools);
+    const nad = buildNad(itf, att, master, config, pools.pools, aggregates);
     const key = resourceKey(nad);
     if (wanted.has(key)) {
       results.push(errorFor(itf, `two Interfaces would generate NAD ${nameOf(nad)} in one namespace: rename one`, 'metadata.name'));
