@@ -11,6 +11,7 @@
  */
 import { createAddressSpace, formatAddress, parseAddressWithLength } from '../functions/lib/src/ipam';
 import type { AddressLedger } from '../functions/lib/src/ipam';
+import { runBlockCases } from './bench-blocks';
 
 const TARGET = 200_000;
 const ALLOCATIONS_PER_CASE = 200_000;
@@ -179,6 +180,7 @@ function main(): void {
   );
   console.log(`target: ${TARGET} allocations/s per case: ${min >= TARGET ? 'met' : 'MISSED'}`);
   console.log(`min allocations/s: ${min}`);
+  runBlockCases(only);
 }
 
 main();

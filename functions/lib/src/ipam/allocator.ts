@@ -395,7 +395,7 @@ export class InMemoryAddressSpace implements AddressLedger {
       s.cursor = lo + size - 1n;
       return ok(blockAllocationOf(this.holdBlock(owner, s, lo, length)));
     }
-    const pools = fitting.map((s) => `${s.pool.describe()}: ${this.blockHoldings.inPool(s.pool.id).length} blocks and ${heldIn(s)} addresses held (${s.pool.describeReserved()})`);
+    const pools = fitting.map((s) => `${s.pool.describe()}: ${this.blockHoldings.count(s.pool.id)} blocks and ${heldIn(s)} addresses held (${s.pool.describeReserved()})`);
     return fail({
       code: 'exhausted',
       message: `no free /${length} block for "${owner}" in network instance "${this.name}" - ${pools.join('; ')}. Add or widen a pool, ask for a smaller block, or remove claims that are no longer needed`,
