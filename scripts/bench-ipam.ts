@@ -8,6 +8,13 @@
  * the window holds 1,000,000 addresses in every case and the percentage is the density inside
  * it. Then allocations run in batches, and after each batch as many random holders are released
  * (untimed), so occupancy stays where it was and fragments keep changing.
+ *
+ * Owners are shaped like the claim bindings ipam-fn uses (`<cluster>/<namespace>/<claim>`,
+ * e.g. `edge00042/ran/du07-edge00042-n3-ipv6`: 100 claims per cluster), unique per holding.
+ * Bytes per holding: live heap plus array buffers after a full GC with the space loaded, minus
+ * the same just before loading, over the holdings. The benchmark keeps no owner string of its
+ * own (it names holders by number and spells the name again to release one), so everything
+ * counted - owner names included - is what the allocator keeps.
  */
 import { createAddressSpace, formatAddress, parseAddressWithLength } from '../functions/lib/src/ipam';
 import type { AddressLedger } from '../functions/lib/src/ipam';
@@ -59,8 +66,33 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: stri
 
 interface Loaded {
   space: AddressLedger;
-  holders: string[];
+  /** Holders by number: window index i for loaded ones, -1 - n for the n-th allocated one. */
+  holders: number[];
   reserveMs: number;
+  /** Live bytes the loaded space occupies per holding (after a full GC), if the GC is exposed. */
+  bytesPerHolding: number | undefined;
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** A claim binding, unique per holder number; 100 claims per cluster. */
+function ownerName(holder: number): string {
+  if (holder >= 0) {
+    const cluster = `edge${pad(Math.floor(holder / 100), 5)}`;
+    return `${cluster}/ran/du${pad(holder % 100, 2)}-${cluster}-n3-ipv6`;
+  }
+  const n = -1 - holder;
+  const cluster = `core${pad(Math.floor(n / 100), 5)}`;
+  return `${cluster}/core/upf${pad(n % 100, 2)}-${cluster}-n6-ipv6`;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Live heap plus array buffers (typed arrays keep their contents outside the heap). */
+function liveBytes(): number {
+  gc!();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 /** Reserves a window of `window` addresses from the first usable one, leaving `free` of them out. */
@@ -80,19 +112,20 @@ function load(c: Case, rand: () => number): Loaded {
       freed++;
     }
   }
-  const holders: string[] = [];
   // The gateway takes the first usable address; the window starts after it.
   const first = (pool.gateway ?? pool.network) + 1n;
+  const before = gc && held > 0 ? liveBytes() : 0;
   const start = process.hrtime.bigint();
   for (let i = 0; i < window; i++) {
     if (left[i] === 1) continue;
-    const owner = `preload-${i}`;
-    must(space.reserve(owner, formatAddress(family, first + BigInt(i)), [pool.id]));
-    holders.push(owner);
+    must(space.reserve(ownerName(i), formatAddress(family, first + BigInt(i)), [pool.id]));
   }
   const reserveMs = Number(process.hrtime.bigint() - start) / 1e6;
   sampleMemory();
-  return { space, holders, reserveMs };
+  const bytesPerHolding = gc && held > 0 ? (liveBytes() - before) / held : undefined;
+  const holders: number[] = [];
+  for (let i = 0; i < window; i++) if (left[i] === 0) holders.push(i);
+  return { space, holders, reserveMs, bytesPerHolding };
 }
 
 /** Holes between holdings: consecutive holdings whose addresses are not adjacent. */
@@ -107,9 +140,18 @@ function holesOf(space: AddressLedger): number {
   return holes;
 }
 
-function runCase(c: Case, seed: number): { allocPerSec: number; ms: number; line: string; loadLine?: string } {
+interface CaseResult {
+  allocPerSec: number;
+  ms: number;
+  line: string;
+  loadLine?: string;
+  loaded: number;
+  bytesPerHolding: number | undefined;
+}
+
+function runCase(c: Case, seed: number): CaseResult {
   const rand = random(seed);
-  const { space, holders, reserveMs } = load(c, rand);
+  const { space, holders, reserveMs, bytesPerHolding } = load(c, rand);
   const poolId = space.pools()[0]!.id;
   const usable = space.pools()[0]!.usableSize;
   const free = Number(usable > 1n << 40n ? 1n << 40n : usable) - holders.length;
@@ -117,7 +159,7 @@ function runCase(c: Case, seed: number): { allocPerSec: number; ms: number; line
   const loaded = holders.length;
   // Loading leaves garbage behind; collecting it here keeps it from being billed to allocation,
   // and shows what the loaded space itself occupies.
-  (globalThis as { gc?: () => void }).gc?.();
+  gc?.();
   peakLiveHeap = Math.max(peakLiveHeap, process.memoryUsage().heapUsed);
   const holes = loaded > 0 ? holesOf(space) : 0;
   const pools = [poolId];
@@ -127,7 +169,7 @@ function runCase(c: Case, seed: number): { allocPerSec: number; ms: number; line
   while (allocated < ALLOCATIONS_PER_CASE) {
     const n = Math.min(batch, ALLOCATIONS_PER_CASE - allocated);
     const owners: string[] = new Array(n);
-    for (let i = 0; i < n; i++) owners[i] = `new-${next++}`;
+    for (let i = 0; i < n; i++) owners[i] = ownerName(-1 - next++);
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
       const r = space.allocate(owners[i]!, pools);
@@ -135,10 +177,10 @@ function runCase(c: Case, seed: number): { allocPerSec: number; ms: number; line
     }
     elapsed += process.hrtime.bigint() - t0;
     allocated += n;
-    for (const o of owners) holders.push(o);
+    for (let i = 0; i < n; i++) holders.push(-1 - (next - n + i));
     for (let i = 0; i < n; i++) {
       const k = Math.floor(rand() * holders.length);
-      const owner = holders[k]!;
+      const owner = ownerName(holders[k]!);
       holders[k] = holders[holders.length - 1]!;
       holders.pop();
       if (space.release(owner).length !== 1) throw new Error(`${c.name}: release of ${owner} freed nothing`);
@@ -154,14 +196,15 @@ function runCase(c: Case, seed: number): { allocPerSec: number; ms: number; line
     loaded > 0
       ? `load ${c.name}: ${String(loaded).padStart(7)} reserve calls, ${Math.round(loaded / (reserveMs / 1000))} reserves/s, ${reserveMs.toFixed(0)} ms`
       : undefined;
-  return { allocPerSec, ms, line, loadLine };
+  return { allocPerSec, ms, line, loadLine, loaded, bytesPerHolding };
 }
 
 function main(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
   console.log(`${'case'.padEnd(16)}${'allocations/s'.padStart(14)}${'ms'.padStart(10)}${'held'.padStart(10)}${'holes'.padStart(9)}`);
   const loads: string[] = [];
   let min = Infinity;
+  const memory: string[] = [];
+  let worstBytes = 0;
   // An optional argument picks cases by name, e.g. `ipv6` or `/16  99`.
   const only = process.argv[2];
   CASES.forEach((c, i) => {
@@ -170,9 +213,15 @@ function main(): void {
     const r = runCase(c, 1000 + i);
     console.log(r.line);
     if (r.loadLine) loads.push(r.loadLine);
+    if (r.bytesPerHolding !== undefined && r.loaded >= IPV6_HELD) {
+      memory.push(`bytes per holding, ${c.name.trim()}: ${r.bytesPerHolding.toFixed(1)}`);
+      worstBytes = Math.max(worstBytes, r.bytesPerHolding);
+    }
     min = Math.min(min, r.allocPerSec);
   });
   for (const l of loads) console.log(l);
+  for (const l of memory) console.log(l);
+  if (memory.length > 0) console.log(`bytes per holding at ${IPV6_HELD}: ${Math.round(worstBytes)}`);
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   console.log(
     `peak memory: rss ${mib(process.resourceUsage().maxRSS * 1024)}, heapUsed ${mib(peakHeap)} (sampled), ` +

@@ -14,61 +14,35 @@ import { blockSize, FAMILY_BITS, formatAddress, formatCidr, IpFamily, networkOf,
 import { nextFreeAlignedBlock } from './aligned-blocks';
 import { BlockHolding, BlockHoldings } from './block-holdings';
 import { IntervalSet } from './interval-set';
-import { NumberIndex, OwnerIndex } from './row-index';
+import { HoldingTable, MAX_NUMBER_OFFSET, OffsetIndex } from './holdings';
+import { OwnerTable } from './owner-table';
+import { hashNumber } from './row-index';
 import type { AddressLedger, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from './ledger';
 import { Pool, PoolSpec } from './pool';
 import { fail, IpamError, ok, Result } from './result';
 
-/** Offsets up to here are kept as numbers, which hash and compare without touching the heap. */
-const MAX_NUMBER_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
-
 interface PoolState {
   readonly pool: Pool;
+  /** Position in `InMemoryAddressSpace.states` plus one: what the holding table records. */
+  readonly ref: number;
   /** Gateway, exclusions and held addresses, within [firstUsable, lastUsable]. */
   readonly taken: IntervalSet;
-  /** Row in the family's holding table, by offset of the address in the pool. */
-  readonly holders: NumberIndex;
+  /** Owner id by offset of the held address in the pool. */
+  readonly holders: OffsetIndex;
   /** The same for addresses more than 2^53 past the start of the pool (possible in an IPv6 /64). */
   readonly farHolders: Map<bigint, number>;
   /** Last address handed out by allocate; the next search starts after it. */
   cursor: bigint | undefined;
 }
 
-/** The holdings of one family: row i is `owner[i]` holding `value[i]` from `state[i]`. */
-class HoldingTable {
-  readonly owner: string[] = [];
-  readonly value: bigint[] = [];
-  readonly state: (PoolState | undefined)[] = [];
-  private readonly rows = new OwnerIndex((row) => this.owner[row]!);
-  private readonly freeRows: number[] = [];
-
-  rowOf(owner: string): number | undefined {
-    return this.rows.get(owner);
-  }
-
-  add(owner: string, value: bigint, state: PoolState): number {
-    const row = this.freeRows.length > 0 ? this.freeRows.pop()! : this.owner.length;
-    this.owner[row] = owner;
-    this.value[row] = value;
-    this.state[row] = state;
-    this.rows.insert(owner, row);
-    return row;
-  }
-
-  remove(row: number): void {
-    this.rows.delete(this.owner[row]!);
-    this.owner[row] = '';
-    this.value[row] = 0n;
-    this.state[row] = undefined;
-    this.freeRows.push(row);
-  }
-}
-
 const FAMILIES: readonly IpFamily[] = ['ipv4', 'ipv6'];
 
-function holderRow(state: PoolState, value: bigint): number | undefined {
+/** The owner id holding `value` of the pool, or -1. */
+function holderId(state: PoolState, value: bigint): number {
   const offset = value - state.pool.network;
-  return offset <= MAX_NUMBER_OFFSET ? state.holders.get(Number(offset)) : state.farHolders.get(offset);
+  if (offset > MAX_NUMBER_OFFSET) return state.farHolders.get(offset) ?? -1;
+  const key = Number(offset);
+  return state.holders.lookup(key, hashNumber(key));
 }
 
 function heldIn(state: PoolState): number {
@@ -102,6 +76,9 @@ export class InMemoryAddressSpace implements AddressLedger {
   private readonly byId = new Map<string, PoolState>();
   /** Pools sorted by family, then network address. */
   private ordered: PoolState[] = [];
+  /** Every pool, in the order added; a holding names its pool by position + 1. */
+  private readonly states: PoolState[] = [];
+  private readonly owners = new OwnerTable();
   private readonly tables: Record<IpFamily, HoldingTable> = { ipv4: new HoldingTable(), ipv6: new HoldingTable() };
   private readonly blockHoldings = new BlockHoldings();
 
@@ -132,7 +109,15 @@ export class InMemoryAddressSpace implements AddressLedger {
         pools: [other.id, pool.id],
       });
     }
-    const state: PoolState = { pool, taken: pool.reservedAddresses(), holders: new NumberIndex(), farHolders: new Map(), cursor: undefined };
+    const state: PoolState = {
+      pool,
+      ref: this.states.length + 1,
+      taken: pool.reservedAddresses(),
+      holders: new OffsetIndex(this.tables[pool.family]),
+      farHolders: new Map(),
+      cursor: undefined,
+    };
+    this.states.push(state);
     this.byId.set(pool.id, state);
     this.ordered.push(state);
     this.ordered.sort((a, b) => comparePools(a.pool, b.pool));
@@ -200,25 +185,24 @@ export class InMemoryAddressSpace implements AddressLedger {
       });
     }
     const table = this.tables[family];
-    const existingRow = holderRow(state, value);
-    if (existingRow !== undefined) {
-      const holder = table.owner[existingRow]!;
-      if (holder === owner) return ok(allocationOf(owner, value, state));
+    const id = this.owners.idOf(owner);
+    const holder = holderId(state, value);
+    if (holder !== -1) {
+      if (holder === id) return ok(allocationOf(owner, value, state));
       const text = formatAddress(family, value);
       return fail({
         code: 'address-conflict',
-        message: `${text} in ${pool.describe()} is held by "${holder}" and also claimed by "${owner}" (a duplicate, e.g. after a Git merge); remove the address from one of the two claims so it gets a new one`,
-        owners: [holder, owner],
+        message: `${text} in ${pool.describe()} is held by "${this.owners.name(holder)}" and also claimed by "${owner}" (a duplicate, e.g. after a Git merge); remove the address from one of the two claims so it gets a new one`,
+        owners: [this.owners.name(holder), owner],
         address: text,
         pools: [pool.id],
       });
     }
     const block = this.blockHoldings.containing(pool.id, value);
     if (block !== undefined) return fail(blockConflict(owner, formatAddress(family, value), block));
-    const mine = table.rowOf(owner);
-    if (mine !== undefined) {
+    if (table.holds(id)) {
       const text = formatAddress(family, value);
-      const held = formatAddress(family, table.value[mine]!);
+      const held = formatAddress(family, this.valueOf(table, id));
       return fail({
         code: 'owner-conflict',
         message: `"${owner}" already holds ${held} and cannot also hold ${text}: an owner holds one ${family} address; release ${held} first`,
@@ -227,7 +211,7 @@ export class InMemoryAddressSpace implements AddressLedger {
         pools: [pool.id],
       });
     }
-    this.hold(owner, value, state);
+    this.hold(id, owner, value, state);
     return ok(allocationOf(owner, value, state));
   }
 
@@ -258,12 +242,12 @@ export class InMemoryAddressSpace implements AddressLedger {
     }
     const cursors = new Map<PoolState, bigint | undefined>();
     for (const plan of plans) for (const s of plan.states) cursors.set(s, s.cursor);
-    const fresh: { family: IpFamily; row: number }[] = [];
+    const fresh: { family: IpFamily; id: number }[] = [];
     const out: Allocation[] = [];
     for (const plan of plans) {
       const r = this.allocateIn(plan.owner, plan.states);
       if (!r.ok) {
-        for (const h of fresh) this.unhold(h.family, h.row);
+        for (const h of fresh) this.unhold(h.family, h.id);
         for (const [s, cursor] of cursors) s.cursor = cursor;
         const owners = [...new Set(plans.map((p) => p.owner))];
         return fail({
@@ -272,7 +256,7 @@ export class InMemoryAddressSpace implements AddressLedger {
           owners,
         });
       }
-      if (r.value.freshRow !== undefined) fresh.push({ family: r.value.allocation.family, row: r.value.freshRow });
+      if (r.value.freshId !== undefined) fresh.push({ family: r.value.allocation.family, id: r.value.freshId });
       out.push(r.value.allocation);
     }
     return ok(out);
@@ -280,13 +264,14 @@ export class InMemoryAddressSpace implements AddressLedger {
 
   release(owner: string, family?: IpFamily): readonly Allocation[] {
     const freed: Allocation[] = [];
+    const id = this.owners.idOf(owner);
     for (const f of FAMILIES) {
       if (family !== undefined && f !== family) continue;
       const table = this.tables[f];
-      const row = table.rowOf(owner);
-      if (row === undefined) continue;
-      freed.push(allocationOf(owner, table.value[row]!, table.state[row]!));
-      this.unhold(f, row);
+      if (!table.holds(id)) continue;
+      const state = this.states[table.pool[id]! - 1]!;
+      freed.push(allocationOf(owner, this.valueOf(table, id), state));
+      this.unhold(f, id);
     }
     return freed;
   }
@@ -297,16 +282,16 @@ export class InMemoryAddressSpace implements AddressLedger {
     if (!parsed.ok) return undefined;
     const { family, value } = parsed.value;
     const state = this.poolContaining(family, value);
-    const row = state === undefined ? undefined : holderRow(state, value);
-    return row === undefined ? undefined : this.tables[family].owner[row];
+    const id = state === undefined ? -1 : holderId(state, value);
+    return id === -1 ? undefined : this.owners.name(id);
   }
 
   allocationsOf(owner: string): readonly Allocation[] {
     const out: Allocation[] = [];
+    const id = this.owners.idOf(owner);
     for (const f of FAMILIES) {
       const table = this.tables[f];
-      const row = table.rowOf(owner);
-      if (row !== undefined) out.push(allocationOf(owner, table.value[row]!, table.state[row]!));
+      if (table.holds(id)) out.push(allocationOf(owner, this.valueOf(table, id), this.states[table.pool[id]! - 1]!));
     }
     return out;
   }
@@ -315,13 +300,10 @@ export class InMemoryAddressSpace implements AddressLedger {
     const out: Allocation[] = [];
     for (const s of this.ordered) {
       const table = this.tables[s.pool.family];
-      const rows = [...s.holders.rows(), ...s.farHolders.values()];
-      rows.sort((a, b) => {
-        const x = table.value[a]!;
-        const y = table.value[b]!;
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
-      for (const row of rows) out.push(allocationOf(table.owner[row]!, table.value[row]!, s));
+      // Far offsets all lie above the near ones.
+      const near = s.holders.rows().sort((a, b) => table.offsetNumber(a) - table.offsetNumber(b));
+      const far = [...s.farHolders].sort(([x], [y]) => (x < y ? -1 : 1)).map(([, id]) => id);
+      for (const id of [...near, ...far]) out.push(allocationOf(this.owners.name(id), this.valueOf(table, id), s));
     }
     return out;
   }
@@ -453,10 +435,10 @@ export class InMemoryAddressSpace implements AddressLedger {
       const at = first.lo > lo ? first.lo : lo;
       const block = this.blockHoldings.containing(state.pool.id, at);
       if (block !== undefined) return fail(blockConflict(owner, text, block));
-      const row = holderRow(state, at);
+      const id = holderId(state, at);
       const address = formatAddress(family, at);
-      if (row !== undefined) {
-        const holder = this.tables[family].owner[row]!;
+      if (id !== -1) {
+        const holder = this.owners.name(id);
         return fail({
           code: 'address-conflict',
           message: `${text} claimed by "${owner}" contains ${address}, held by "${holder}"; remove the prefix from "${owner}" so it gets a free block`,
@@ -519,9 +501,10 @@ export class InMemoryAddressSpace implements AddressLedger {
         pools: [mine.poolId],
       });
     }
-    const row = this.tables[family].rowOf(owner);
-    if (row !== undefined) {
-      const address = formatAddress(family, this.tables[family].value[row]!);
+    const table = this.tables[family];
+    const id = this.owners.idOf(owner);
+    if (table.holds(id)) {
+      const address = formatAddress(family, this.valueOf(table, id));
       return fail({
         code: 'owner-conflict',
         message: `"${owner}" holds the address ${address} and cannot also hold a block of the same family; release it first`,
@@ -599,14 +582,14 @@ export class InMemoryAddressSpace implements AddressLedger {
     return ok(states);
   }
 
-  /** `freshRow` is set when the address was handed out by this call (not already held). */
-  private allocateIn(owner: string, states: readonly PoolState[]): Result<{ allocation: Allocation; freshRow?: number }> {
+  /** `freshId` is set when the address was handed out by this call (not already held). */
+  private allocateIn(owner: string, states: readonly PoolState[]): Result<{ allocation: Allocation; freshId?: number }> {
     const family = states[0]!.pool.family;
     const table = this.tables[family];
-    const mine = table.rowOf(owner);
-    if (mine !== undefined) {
-      const state = table.state[mine]!;
-      const allocation = allocationOf(owner, table.value[mine]!, state);
+    const id = this.owners.idOf(owner);
+    if (table.holds(id)) {
+      const state = this.states[table.pool[id]! - 1]!;
+      const allocation = allocationOf(owner, this.valueOf(table, id), state);
       if (states.includes(state)) return ok({ allocation });
       return fail({
         code: 'owner-conflict',
@@ -620,31 +603,38 @@ export class InMemoryAddressSpace implements AddressLedger {
       const value = nextFree(s);
       if (value !== undefined) {
         s.cursor = value;
-        const row = this.hold(owner, value, s);
-        return ok({ allocation: allocationOf(owner, value, s), freshRow: row });
+        const held = this.hold(id, owner, value, s);
+        return ok({ allocation: allocationOf(owner, value, s), freshId: held });
       }
     }
     return fail(exhausted(owner, states, this.name));
   }
 
-  private hold(owner: string, value: bigint, state: PoolState): number {
-    const row = this.tables[state.pool.family].add(owner, value, state);
+  /** Records the holding; `id` is the owner's id, or -1 when it has none yet. Returns the id. */
+  private hold(id: number, owner: string, value: bigint, state: PoolState): number {
+    if (id === -1) id = this.owners.add(owner);
+    const table = this.tables[state.pool.family];
     const offset = value - state.pool.network;
-    if (offset <= MAX_NUMBER_OFFSET) state.holders.insert(Number(offset), row);
-    else state.farHolders.set(offset, row);
+    table.set(id, state.ref, offset);
+    if (offset <= MAX_NUMBER_OFFSET) state.holders.insert(id);
+    else state.farHolders.set(offset, id);
     state.taken.add(value);
-    return row;
+    return id;
   }
 
-  private unhold(family: IpFamily, row: number): void {
+  private unhold(family: IpFamily, id: number): void {
     const table = this.tables[family];
-    const state = table.state[row]!;
-    const value = table.value[row]!;
-    const offset = value - state.pool.network;
-    if (offset <= MAX_NUMBER_OFFSET) state.holders.delete(Number(offset));
+    const state = this.states[table.pool[id]! - 1]!;
+    const offset = table.offsetOf(id);
+    if (offset <= MAX_NUMBER_OFFSET) state.holders.delete(id);
     else state.farHolders.delete(offset);
-    state.taken.delete(value);
-    table.remove(row);
+    state.taken.delete(state.pool.network + offset);
+    table.clear(id);
+    if (!FAMILIES.some((f) => this.tables[f].holds(id))) this.owners.remove(id);
+  }
+
+  private valueOf(table: HoldingTable, id: number): bigint {
+    return this.states[table.pool[id]! - 1]!.pool.network + table.offsetOf(id);
   }
 }
 

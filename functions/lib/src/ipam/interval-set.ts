@@ -3,18 +3,41 @@
  *
  * Pools can be an IPv6 /64, so nothing here may cost in proportion to the number of addresses:
  * every operation is a binary search plus work proportional to the intervals it touches.
- * Intervals live in chunks of bounded length (a flat two-level B-tree): a splice moves at most
+ * Intervals live in chunks of bounded length (a flat two-level B-tree): an insert moves at most
  * MAX_CHUNK entries instead of all of them, which keeps a set of a million fragments fast.
+ *
+ * Bounds are kept relative to an origin (a pool's network address). While every bound lies
+ * less than 2^53 past the origin - every IPv4 pool, and an IPv6 pool as long as its addresses
+ * are handed out from its start - they are numbers in Float64Arrays: 8 bytes each, no heap
+ * object per bound, arithmetic without allocation. The first bound outside that window turns
+ * the set, once, into bigints relative to the origin (wide), which holds any value.
  */
 
 const MAX_CHUNK = 256;
 const MIN_CHUNK = 32;
-/** `maxHi` of the single empty chunk of an empty set: below every value. */
-const NONE = -1n;
+/** One change adds at most two intervals to a chunk before it is split. */
+const CHUNK_CAPACITY = MAX_CHUNK + 2;
+/** The exact window of a set of numbers: offsets 0 ..= 2^53 - 1 from the origin. */
+const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+const MAX_OFFSET_BIG = BigInt(MAX_OFFSET);
 
+/** A bound relative to the origin: a number while the set is narrow, a bigint once it is wide. */
+type Offset = number | bigint;
+
+/**
+ * Bounds of `n` intervals in fixed-size arrays: Float64Arrays while the set is narrow, arrays
+ * of bigints once it is wide. Both are typed as Offset[]: only indexing, `copyWithin` and
+ * `slice` are used, which behave the same on both.
+ */
 interface Chunk {
-  lo: bigint[];
-  hi: bigint[];
+  lo: Offset[];
+  hi: Offset[];
+  n: number;
+}
+
+function newChunk(wide: boolean): Chunk {
+  const bounds = (): Offset[] => (wide ? new Array<Offset>(CHUNK_CAPACITY).fill(0n) : (new Float64Array(CHUNK_CAPACITY) as unknown as Offset[]));
+  return { lo: bounds(), hi: bounds(), n: 0 };
 }
 
 /** Position of an interval: chunk index and offset; offset may equal the chunk length (end). */
@@ -28,17 +51,55 @@ export interface Interval {
   readonly hi: bigint;
 }
 
+function plusOne(v: Offset): Offset {
+  return typeof v === 'number' ? v + 1 : v + 1n;
+}
+
+function minusOne(v: Offset): Offset {
+  return typeof v === 'number' ? v - 1 : v - 1n;
+}
+
+/** Number of values of [lo, hi], both of the set's kind; 0 when hi < lo. */
+function width(lo: Offset, hi: Offset): Offset {
+  if (typeof lo === 'number') return hi < lo ? 0 : (hi as number) - lo + 1;
+  return hi < lo ? 0n : (hi as bigint) - lo + 1n;
+}
+
+function sum(a: Offset, b: Offset): Offset {
+  return typeof a === 'number' ? a + (b as number) : a + (b as bigint);
+}
+
+function difference(a: Offset, b: Offset): Offset {
+  return typeof a === 'number' ? a - (b as number) : a - (b as bigint);
+}
+
 export class IntervalSet {
   /** Never empty; holds one empty chunk when the set is empty. */
-  private chunks: Chunk[] = [{ lo: [], hi: [] }];
-  /** `maxHi[c]` is the `hi` of the last interval of chunk c (NONE when it is empty). */
-  private maxHi: bigint[] = [NONE];
+  private chunks: Chunk[] = [newChunk(false)];
+  /**
+   * `maxHi[c]` is the `hi` of the last interval of chunk c; -Infinity, below every number and
+   * bigint, for the single empty chunk of an empty set.
+   */
+  private maxHi: Offset[] = [-Infinity];
   private fragmentCount = 0;
-  private total = 0n;
+  private total: Offset = 0;
+  /** Bounds are stored as `value - origin`; fixed by the constructor or by the first add. */
+  private origin: bigint | undefined;
+  private wide = false;
+  /** What the last `scan` found: intervals passed, first lo, last hi, values inside the range. */
+  private scanned = 0;
+  private scanFirstLo: Offset = 0;
+  private scanLastHi: Offset = 0;
+  private scanCovered: Offset = 0;
+
+  /** `origin`: where the values start (e.g. a pool's network address); the first value added if omitted. */
+  constructor(origin?: bigint) {
+    this.origin = origin;
+  }
 
   /** Number of values in the set. */
   get size(): bigint {
-    return this.total;
+    return BigInt(this.total);
   }
 
   /** Number of disjoint intervals. */
@@ -47,121 +108,155 @@ export class IntervalSet {
   }
 
   clone(): IntervalSet {
-    const copy = new IntervalSet();
-    copy.chunks = this.chunks.map((ch) => ({ lo: ch.lo.slice(), hi: ch.hi.slice() }));
+    const copy = new IntervalSet(this.origin);
+    copy.chunks = this.chunks.map((ch) => ({ lo: ch.lo.slice(), hi: ch.hi.slice(), n: ch.n }));
     copy.maxHi = this.maxHi.slice();
     copy.fragmentCount = this.fragmentCount;
     copy.total = this.total;
+    copy.wide = this.wide;
     return copy;
   }
 
   has(x: bigint): boolean {
-    const p = this.find(x);
+    const o = this.offsetOf(x);
+    const p = this.find(o);
     const ch = this.chunks[p.c]!;
-    return p.i < ch.lo.length && ch.lo[p.i]! <= x;
+    return p.i < ch.n && ch.lo[p.i]! <= o;
   }
 
   /** The interval that contains x, if any. */
   intervalContaining(x: bigint): Interval | undefined {
-    const p = this.find(x);
+    const o = this.offsetOf(x);
+    const p = this.find(o);
     const ch = this.chunks[p.c]!;
-    if (p.i < ch.lo.length && ch.lo[p.i]! <= x) return { lo: ch.lo[p.i]!, hi: ch.hi[p.i]! };
+    if (p.i < ch.n && ch.lo[p.i]! <= o) return { lo: this.valueOf(ch.lo[p.i]!), hi: this.valueOf(ch.hi[p.i]!) };
     return undefined;
   }
 
   /** The first interval that ends at or after x (it may start after x), if any. */
   intervalAtOrAfter(x: bigint): Interval | undefined {
-    const p = this.find(x);
+    const p = this.find(this.offsetOf(x));
     const ch = this.chunks[p.c]!;
-    return p.i < ch.lo.length ? { lo: ch.lo[p.i]!, hi: ch.hi[p.i]! } : undefined;
+    return p.i < ch.n ? { lo: this.valueOf(ch.lo[p.i]!), hi: this.valueOf(ch.hi[p.i]!) } : undefined;
   }
 
   /** The smallest value >= x that is not in the set. */
   firstAbsentAtOrAfter(x: bigint): bigint {
-    const p = this.find(x);
+    const o = this.offsetOf(x);
+    const p = this.find(o);
     const ch = this.chunks[p.c]!;
     // Intervals never touch, so the value after an interval is always absent.
-    if (p.i < ch.lo.length && ch.lo[p.i]! <= x) return ch.hi[p.i]! + 1n;
+    if (p.i < ch.n && ch.lo[p.i]! <= o) return this.valueOf(ch.hi[p.i]!) + 1n;
     return x;
   }
 
   /** Adds every value of [lo, hi]. */
   add(lo: bigint, hi: bigint = lo): void {
     if (hi < lo) throw new RangeError(`IntervalSet.add: empty interval [${lo}, ${hi}]`);
+    this.origin ??= lo;
+    if (!this.wide && (lo < this.origin || hi - this.origin > MAX_OFFSET_BIG)) this.widen();
+    const l = this.offsetOf(lo);
+    const h = this.offsetOf(hi);
     // Intervals that overlap [lo, hi] or touch it merge into one.
-    const start = this.find(lo - 1n);
-    let newLo = lo;
-    let newHi = hi;
-    let count = 0;
-    let removed = 0n;
-    for (const p = { ...start }; ; ) {
-      const ch = this.chunks[p.c]!;
-      if (p.i >= ch.lo.length) {
-        if (p.c + 1 >= this.chunks.length) break;
-        p.c++;
-        p.i = 0;
-        continue;
-      }
-      const l = ch.lo[p.i]!;
-      if (l > hi + 1n) break;
-      const h = ch.hi[p.i]!;
-      if (l < newLo) newLo = l;
-      if (h > newHi) newHi = h;
-      removed += h - l + 1n;
-      count++;
-      p.i++;
-    }
-    this.total += newHi - newLo + 1n - removed;
-    this.replace(start, count, newLo, newHi);
+    const start = this.find(minusOne(l));
+    this.scan(start, plusOne(h), l, h);
+    const newLo = this.scanned > 0 && this.scanFirstLo < l ? this.scanFirstLo : l;
+    const newHi = this.scanned > 0 && this.scanLastHi > h ? this.scanLastHi : h;
+    this.total = difference(sum(this.total, width(l, h)), this.scanCovered);
+    this.replace(start, this.scanned, newLo, newHi);
   }
 
   /** Removes every value of [lo, hi]. */
   delete(lo: bigint, hi: bigint = lo): void {
     if (hi < lo) throw new RangeError(`IntervalSet.delete: empty interval [${lo}, ${hi}]`);
-    const start = this.find(lo);
-    let count = 0;
-    let firstLo: bigint | undefined;
-    let lastHi = 0n;
-    let removed = 0n;
-    for (const p = { ...start }; ; ) {
-      const ch = this.chunks[p.c]!;
-      if (p.i >= ch.lo.length) {
-        if (p.c + 1 >= this.chunks.length) break;
-        p.c++;
-        p.i = 0;
-        continue;
-      }
-      const l = ch.lo[p.i]!;
-      if (l > hi) break;
-      const h = ch.hi[p.i]!;
-      if (firstLo === undefined) firstLo = l;
-      lastHi = h;
-      removed += (h < hi ? h : hi) - (l > lo ? l : lo) + 1n;
-      count++;
-      p.i++;
-    }
-    if (count === 0 || firstLo === undefined) return;
-    this.total -= removed;
-    const left = firstLo < lo;
-    const right = lastHi > hi;
-    if (left && right) this.replace(start, count, firstLo, lo - 1n, hi + 1n, lastHi);
-    else if (left) this.replace(start, count, firstLo, lo - 1n);
-    else if (right) this.replace(start, count, hi + 1n, lastHi);
+    const l = this.offsetOf(lo);
+    const h = this.offsetOf(hi);
+    const start = this.find(l);
+    this.scan(start, h, l, h);
+    const count = this.scanned;
+    if (count === 0) return;
+    const firstLo = this.scanFirstLo;
+    const lastHi = this.scanLastHi;
+    this.total = difference(this.total, this.scanCovered);
+    // Only bounds already stored and their neighbours inside them are written back, so a
+    // narrow set stays narrow whatever [lo, hi] is.
+    const left = firstLo < l;
+    const right = lastHi > h;
+    if (left && right) this.replace(start, count, firstLo, minusOne(l), plusOne(h), lastHi);
+    else if (left) this.replace(start, count, firstLo, minusOne(l));
+    else if (right) this.replace(start, count, plusOne(h), lastHi);
     else this.replace(start, count);
   }
 
   *intervals(): IterableIterator<Interval> {
     for (const ch of this.chunks) {
-      for (let i = 0; i < ch.lo.length; i++) yield { lo: ch.lo[i]!, hi: ch.hi[i]! };
+      for (let i = 0; i < ch.n; i++) yield { lo: this.valueOf(ch.lo[i]!), hi: this.valueOf(ch.hi[i]!) };
     }
   }
 
+  /**
+   * `x` as a stored bound. A narrow set answers queries about values outside its window with
+   * +-Infinity, which compare correctly against every stored number.
+   */
+  private offsetOf(x: bigint): Offset {
+    const d = x - (this.origin ?? x);
+    if (this.wide) return d;
+    if (d < 0n) return d < -MAX_OFFSET_BIG ? -Infinity : Number(d);
+    return d > MAX_OFFSET_BIG ? Infinity : Number(d);
+  }
+
+  private valueOf(o: Offset): bigint {
+    return this.origin! + (typeof o === 'number' ? BigInt(o) : o);
+  }
+
+  /** From now on bounds are bigints: the set holds a value outside the window of numbers. */
+  private widen(): void {
+    this.chunks = this.chunks.map((ch) => {
+      const wide = newChunk(true);
+      for (let i = 0; i < ch.n; i++) {
+        wide.lo[i] = BigInt(ch.lo[i]!);
+        wide.hi[i] = BigInt(ch.hi[i]!);
+      }
+      wide.n = ch.n;
+      return wide;
+    });
+    this.maxHi = this.maxHi.map((v) => (v === -Infinity ? v : BigInt(v)));
+    this.total = BigInt(this.total);
+    this.wide = true;
+  }
+
+  /**
+   * Walks the intervals from `start` whose lo is <= `limit` (they may span chunks) and records
+   * how many there are, the first lo, the last hi and how many of their values lie in [lo, hi].
+   */
+  private scan(start: Position, limit: Offset, lo: Offset, hi: Offset): void {
+    let count = 0;
+    let covered: Offset = this.wide ? 0n : 0;
+    for (let c = start.c, i = start.i; ; i++) {
+      let ch = this.chunks[c]!;
+      if (i >= ch.n) {
+        if (c + 1 >= this.chunks.length) break;
+        ch = this.chunks[++c]!;
+        i = 0;
+      }
+      const l = ch.lo[i]!;
+      if (l > limit) break;
+      const h = ch.hi[i]!;
+      if (count === 0) this.scanFirstLo = l;
+      this.scanLastHi = h;
+      covered = sum(covered, width(l > lo ? l : lo, h < hi ? h : hi));
+      count++;
+    }
+    this.scanned = count;
+    this.scanCovered = covered;
+  }
+
   /** Position of the first interval whose hi >= x, or the end of the last chunk. */
-  private find(x: bigint): Position {
+  private find(x: Offset): Position {
     const maxHi = this.maxHi;
     let a = 0;
     let b = maxHi.length - 1;
-    if (maxHi[b]! < x) return { c: b, i: this.chunks[b]!.lo.length };
+    if (maxHi[b]! < x) return { c: b, i: this.chunks[b]!.n };
     while (a < b) {
       const m = (a + b) >>> 1;
       if (maxHi[m]! >= x) b = m;
@@ -169,7 +264,7 @@ export class IntervalSet {
     }
     const his = this.chunks[a]!.hi;
     let lo = 0;
-    let hi = his.length - 1;
+    let hi = this.chunks[a]!.n - 1;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
       if (his[m]! >= x) hi = m;
@@ -182,50 +277,61 @@ export class IntervalSet {
    * Removes `count` intervals starting at `at` (they may span chunks) and inserts the given
    * intervals (flattened lo, hi pairs) in their place, then restores the chunk size bounds.
    */
-  private replace(at: Position, count: number, ...bounds: bigint[]): void {
+  private replace(at: Position, count: number, ...bounds: Offset[]): void {
     const inserted = bounds.length / 2;
     const ch = this.chunks[at.c]!;
-    const here = Math.min(count, ch.lo.length - at.i);
-    if (inserted === 0) {
-      ch.lo.splice(at.i, here);
-      ch.hi.splice(at.i, here);
-    } else if (inserted === 1) {
-      ch.lo.splice(at.i, here, bounds[0]!);
-      ch.hi.splice(at.i, here, bounds[1]!);
-    } else {
-      ch.lo.splice(at.i, here, bounds[0]!, bounds[2]!);
-      ch.hi.splice(at.i, here, bounds[1]!, bounds[3]!);
+    const here = Math.min(count, ch.n - at.i);
+    ch.lo.copyWithin(at.i + inserted, at.i + here, ch.n);
+    ch.hi.copyWithin(at.i + inserted, at.i + here, ch.n);
+    for (let k = 0; k < inserted; k++) {
+      ch.lo[at.i + k] = bounds[2 * k]!;
+      ch.hi[at.i + k] = bounds[2 * k + 1]!;
     }
+    ch.n += inserted - here;
     let rest = count - here;
     if (rest > 0) {
       // Whole chunks first, in one splice, then the head of the chunk where the run ends.
       let whole = 0;
-      for (let c = at.c + 1; c < this.chunks.length && this.chunks[c]!.lo.length <= rest; c++) {
-        rest -= this.chunks[c]!.lo.length;
+      for (let c = at.c + 1; c < this.chunks.length && this.chunks[c]!.n <= rest; c++) {
+        rest -= this.chunks[c]!.n;
         whole++;
       }
       this.chunks.splice(at.c + 1, whole);
       this.maxHi.splice(at.c + 1, whole);
       if (rest > 0) {
         const next = this.chunks[at.c + 1]!;
-        next.lo.splice(0, rest);
-        next.hi.splice(0, rest);
+        next.lo.copyWithin(0, rest, next.n);
+        next.hi.copyWithin(0, rest, next.n);
+        next.n -= rest;
       }
     }
     this.fragmentCount += inserted - count;
-    this.rebalance(at.c);
+    this.rebalance(at.c, at.i);
   }
 
-  private rebalance(c: number): void {
+  /** Copies `count` intervals from chunk `from` at `i` to chunk `to` at `j`. */
+  private static move(from: Chunk, i: number, to: Chunk, j: number, count: number): void {
+    for (let k = 0; k < count; k++) {
+      to.lo[j + k] = from.lo[i + k]!;
+      to.hi[j + k] = from.hi[i + k]!;
+    }
+  }
+
+  /** `changed`: where chunk c was written, which tells an append from an insert. */
+  private rebalance(c: number, changed: number): void {
     const chunks = this.chunks;
     const ch = chunks[c]!;
-    const n = ch.lo.length;
+    const n = ch.n;
     if (n > MAX_CHUNK) {
-      const half = n >>> 1;
-      const upper: Chunk = { lo: ch.lo.splice(half), hi: ch.hi.splice(half) };
+      // Appending (addresses handed out in order) leaves the lower part full, not half empty.
+      const keep = changed >= n - 2 ? n - MIN_CHUNK : n >>> 1;
+      const upper = newChunk(this.wide);
+      IntervalSet.move(ch, keep, upper, 0, n - keep);
+      upper.n = n - keep;
+      ch.n = keep;
       chunks.splice(c + 1, 0, upper);
-      this.maxHi.splice(c + 1, 0, upper.hi[upper.hi.length - 1]!);
-      this.maxHi[c] = ch.hi[half - 1]!;
+      this.maxHi.splice(c + 1, 0, upper.hi[upper.n - 1]!);
+      this.maxHi[c] = ch.hi[keep - 1]!;
       return;
     }
     if (n === 0 && chunks.length > 1) {
@@ -233,13 +339,13 @@ export class IntervalSet {
       this.maxHi.splice(c, 1);
       return;
     }
-    if (n < MIN_CHUNK && c + 1 < chunks.length && n + chunks[c + 1]!.lo.length <= MAX_CHUNK) {
+    if (n < MIN_CHUNK && c + 1 < chunks.length && n + chunks[c + 1]!.n <= MAX_CHUNK) {
       const next = chunks[c + 1]!;
-      ch.lo.push(...next.lo);
-      ch.hi.push(...next.hi);
+      IntervalSet.move(next, 0, ch, n, next.n);
+      ch.n += next.n;
       chunks.splice(c + 1, 1);
       this.maxHi.splice(c + 1, 1);
     }
-    this.maxHi[c] = ch.lo.length === 0 ? NONE : ch.hi[ch.hi.length - 1]!;
+    this.maxHi[c] = ch.n === 0 ? -Infinity : ch.hi[ch.n - 1]!;
   }
 }

@@ -105,7 +105,7 @@ export class Pool {
     }
     reserved.sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
     this.reserved = reserved;
-    this.reservedSet = new IntervalSet();
+    this.reservedSet = new IntervalSet(init.network);
     for (const r of reserved) this.reservedSet.add(r.lo, r.hi);
     this.usableSize = this.lastUsable - this.firstUsable + 1n - this.reservedSet.size;
   }

@@ -1,18 +1,18 @@
 /**
- * Hash indexes from an owner name, or from an address's offset in its pool, to the row of the
- * holding table.
+ * Hash indexes of rows (small non-negative integers) by a key kept in the caller's columns:
+ * an owner id by owner name, an owner id by an address's offset in its pool.
  *
- * With a million holdings a built-in Map costs several cache misses per lookup (bucket, entry,
- * key object) and was the slowest step of an allocation in a big pool. These tables keep each
- * slot's key (or key hash) and row side by side in one typed array (open addressing, linear
- * probing), so a lookup usually touches a single cache line, and they add no objects for the
- * garbage collector to trace.
+ * With a million holdings a built-in Map costs an entry object and a key object per row and
+ * several cache misses per lookup. Here a slot is one 32-bit integer in a typed array (open
+ * addressing, linear probing), the keys are not copied, and there is nothing for the garbage
+ * collector to trace. Deletion shifts the following entries of the probe run back instead of
+ * leaving tombstones, so a table under constant churn never needs rebuilding.
  */
 
-const EMPTY = -1;
 const INITIAL_SLOTS = 16;
+export const FNV_OFFSET_BASIS = 0x811c9dc5;
 
-function mix(h: number): number {
+export function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -21,170 +21,123 @@ function mix(h: number): number {
   return h | 0;
 }
 
-/** 32-bit FNV-1a, then mixed so the low bits used for the slot are well spread. */
-function hashString(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return mix(h);
+/** One character into a 32-bit FNV-1a state; strings stored in parts hash as the whole. */
+export function fnvStep(h: number, code: number): number {
+  return Math.imul(h ^ code, 0x01000193);
 }
 
-function hashNumber(key: number): number {
+export function fnvString(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = fnvStep(h, s.charCodeAt(i));
+  return h;
+}
+
+/** FNV-1a of a string's characters, mixed so the low bits used for the slot are well spread. */
+export function hashString(key: string): number {
+  return mix(fnvString(FNV_OFFSET_BASIS, key));
+}
+
+/** A non-negative integer below 2^53. */
+export function hashNumber(key: number): number {
   return mix((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x9e3779b1));
 }
 
-/*
- * Deletion shifts the following entries of the probe run back (Knuth's algorithm R) instead of
- * leaving tombstones, so a table under constant churn never needs rebuilding; it only doubles
- * when more than half full.
+/**
+ * Slots hold `row + 1` (0 is empty) in their low `rowBits` bits and some hash bits above, so a
+ * probe that meets another key rarely has to read that key. The table grows by half when three
+ * quarters full (not by doubling at half full): with tags, a longer probe run costs a few more
+ * compares within one cache line, and the slack stays below 2 slots per row.
  */
-
-/** Owner name -> row. The names stay in the caller's rows and are read back through `keyOf`. */
-export class OwnerIndex {
-  /** Pairs (hash, row); row EMPTY marks a free slot. */
-  private slots = new Int32Array(INITIAL_SLOTS * 2).fill(EMPTY);
-  private mask = INITIAL_SLOTS - 1;
+export abstract class RowIndex<K> {
+  private slots = new Int32Array(INITIAL_SLOTS);
+  private rowBits = 32 - Math.clz32(INITIAL_SLOTS);
   private live = 0;
 
-  constructor(private readonly keyOf: (row: number) => string) {}
+  protected abstract hashOfKey(key: K): number;
+  /** The hash of the key stored for `row`; the same as `hashOfKey` of that key. */
+  protected abstract hashOfRow(row: number): number;
+  protected abstract rowHasKey(row: number, key: K): boolean;
 
   get size(): number {
     return this.live;
   }
 
-  get(key: string): number | undefined {
-    const i = this.find(key, hashString(key));
-    return i === -1 ? undefined : this.slots[2 * i + 1];
+  get(key: K): number | undefined {
+    const row = this.lookup(key, this.hashOfKey(key));
+    return row === -1 ? undefined : row;
   }
 
-  /** `key` must not be present. */
-  insert(key: string, row: number): void {
-    if ((this.live + 1) * 2 > this.mask + 1) this.grow();
-    const h = hashString(key);
-    const { slots, mask } = this;
-    let i = h & mask;
-    while (slots[2 * i + 1] !== EMPTY) i = (i + 1) & mask;
-    slots[2 * i] = h;
-    slots[2 * i + 1] = row;
+  /** The row of `key`, whose hash is `h`, or -1. */
+  lookup(key: K, h: number): number {
+    const slots = this.slots;
+    const n = slots.length;
+    const rowMask = (1 << this.rowBits) - 1;
+    const tag = (h << this.rowBits) & ~rowMask;
+    for (let i = home(h, n); ; i = i + 1 === n ? 0 : i + 1) {
+      const s = slots[i]!;
+      if (s === 0) return -1;
+      if ((s & ~rowMask) === tag && this.rowHasKey((s & rowMask) - 1, key)) return (s & rowMask) - 1;
+    }
+  }
+
+  /** Adds `row`, whose key hashes to `h` and is not present yet. */
+  insert(row: number, h: number = this.hashOfRow(row)): void {
+    const rowBits = Math.max(this.rowBits, 32 - Math.clz32(row + 1));
+    if ((this.live + 1) * 4 > this.slots.length * 3) this.rebuild(this.slots.length + (this.slots.length >>> 1), rowBits);
+    else if (rowBits > this.rowBits) this.rebuild(this.slots.length, rowBits);
+    this.place(row, h);
     this.live++;
   }
 
-  delete(key: string): void {
-    let i = this.find(key, hashString(key));
-    if (i === -1) return;
-    const { slots, mask } = this;
-    for (let j = (i + 1) & mask; slots[2 * j + 1] !== EMPTY; j = (j + 1) & mask) {
-      const home = slots[2 * j]! & mask;
-      if (((i - home) & mask) < ((j - home) & mask)) {
-        slots[2 * i] = slots[2 * j]!;
-        slots[2 * i + 1] = slots[2 * j + 1]!;
+  /** Removes `row`; its key must still be readable. */
+  delete(row: number): void {
+    const slots = this.slots;
+    const n = slots.length;
+    const rowMask = (1 << this.rowBits) - 1;
+    let i = home(this.hashOfRow(row), n);
+    for (;;) {
+      const s = slots[i]!;
+      if (s === 0) return;
+      if ((s & rowMask) - 1 === row) break;
+      i = i + 1 === n ? 0 : i + 1;
+    }
+    // Knuth's algorithm R: move back each later entry of the run that may sit in the hole.
+    for (let j = i + 1 === n ? 0 : i + 1; slots[j] !== 0; j = j + 1 === n ? 0 : j + 1) {
+      const h = home(this.hashOfRow((slots[j]! & rowMask) - 1), n);
+      // Distances from the entry's home slot, along the probe order (which wraps around).
+      if ((i >= h ? i - h : i - h + n) < (j >= h ? j - h : j - h + n)) {
+        slots[i] = slots[j]!;
         i = j;
       }
     }
-    slots[2 * i + 1] = EMPTY;
-    this.live--;
-  }
-
-  private find(key: string, h: number): number {
-    const { slots, mask } = this;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const row = slots[2 * i + 1]!;
-      if (row === EMPTY) return -1;
-      if (slots[2 * i] === h && this.keyOf(row) === key) return i;
-    }
-  }
-
-  private grow(): void {
-    const old = this.slots;
-    const capacity = (this.mask + 1) * 2;
-    const slots = new Int32Array(capacity * 2).fill(EMPTY);
-    const mask = capacity - 1;
-    for (let j = 0; j < old.length; j += 2) {
-      if (old[j + 1] === EMPTY) continue;
-      let i = old[j]! & mask;
-      while (slots[2 * i + 1] !== EMPTY) i = (i + 1) & mask;
-      slots[2 * i] = old[j]!;
-      slots[2 * i + 1] = old[j + 1]!;
-    }
-    this.slots = slots;
-    this.mask = mask;
-  }
-}
-
-/** Non-negative integer below 2^53 -> row. */
-export class NumberIndex {
-  /** Pairs (key, row); row EMPTY marks a free slot. */
-  private slots = new Float64Array(INITIAL_SLOTS * 2).fill(EMPTY);
-  private mask = INITIAL_SLOTS - 1;
-  private live = 0;
-
-  get size(): number {
-    return this.live;
-  }
-
-  get(key: number): number | undefined {
-    const i = this.find(key);
-    return i === -1 ? undefined : this.slots[2 * i + 1];
-  }
-
-  /** `key` must not be present. */
-  insert(key: number, row: number): void {
-    if ((this.live + 1) * 2 > this.mask + 1) this.grow();
-    const { slots, mask } = this;
-    let i = hashNumber(key) & mask;
-    while (slots[2 * i + 1] !== EMPTY) i = (i + 1) & mask;
-    slots[2 * i] = key;
-    slots[2 * i + 1] = row;
-    this.live++;
-  }
-
-  delete(key: number): void {
-    let i = this.find(key);
-    if (i === -1) return;
-    const { slots, mask } = this;
-    for (let j = (i + 1) & mask; slots[2 * j + 1] !== EMPTY; j = (j + 1) & mask) {
-      const home = hashNumber(slots[2 * j]!) & mask;
-      if (((i - home) & mask) < ((j - home) & mask)) {
-        slots[2 * i] = slots[2 * j]!;
-        slots[2 * i + 1] = slots[2 * j + 1]!;
-        i = j;
-      }
-    }
-    slots[2 * i + 1] = EMPTY;
+    slots[i] = 0;
     this.live--;
   }
 
   /** Every row, in no particular order. */
   rows(): number[] {
+    const rowMask = (1 << this.rowBits) - 1;
     const out: number[] = [];
-    for (let j = 1; j < this.slots.length; j += 2) if (this.slots[j] !== EMPTY) out.push(this.slots[j]!);
+    for (const s of this.slots) if (s !== 0) out.push((s & rowMask) - 1);
     return out;
   }
 
-  private find(key: number): number {
-    const { slots, mask } = this;
-    for (let i = hashNumber(key) & mask; ; i = (i + 1) & mask) {
-      const row = slots[2 * i + 1]!;
-      if (row === EMPTY) return -1;
-      if (slots[2 * i] === key) return i;
-    }
+  private place(row: number, h: number): void {
+    const slots = this.slots;
+    const n = slots.length;
+    let i = home(h, n);
+    while (slots[i] !== 0) i = i + 1 === n ? 0 : i + 1;
+    slots[i] = ((h << this.rowBits) & ~((1 << this.rowBits) - 1)) | (row + 1);
   }
 
-  private grow(): void {
-    const old = this.slots;
-    const capacity = (this.mask + 1) * 2;
-    const slots = new Float64Array(capacity * 2).fill(EMPTY);
-    const mask = capacity - 1;
-    for (let j = 0; j < old.length; j += 2) {
-      if (old[j + 1] === EMPTY) continue;
-      let i = hashNumber(old[j]!) & mask;
-      while (slots[2 * i + 1] !== EMPTY) i = (i + 1) & mask;
-      slots[2 * i] = old[j]!;
-      slots[2 * i + 1] = old[j + 1]!;
-    }
-    this.slots = slots;
-    this.mask = mask;
+  private rebuild(slotCount: number, rowBits: number): void {
+    const rows = this.rows();
+    this.slots = new Int32Array(slotCount);
+    this.rowBits = rowBits;
+    for (const row of rows) this.place(row, this.hashOfRow(row));
   }
+}
+
+/** Slot where the probe for hash `h` starts among `n`: the high bits of h scaled to n. */
+function home(h: number, n: number): number {
+  return Math.floor(((h >>> 0) * n) / 4294967296);
 }

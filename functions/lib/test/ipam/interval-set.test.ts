@@ -114,3 +114,44 @@ describe('IntervalSet', () => {
     if (span > 10000) expect(maxFragments).toBeGreaterThan(520);
   });
 });
+
+describe('IntervalSet across the exact window of numbers', () => {
+  it.each([
+    // Values straddle 2^53 past the origin: the set starts with numbers and turns to bigints.
+    ['above the window', 0n, BigInt(Number.MAX_SAFE_INTEGER) - 1500n],
+    // Values below the origin the set was given.
+    ['below the origin', 1000n, 0n],
+  ] as const)('behaves like a plain set when values reach %s', (_name, origin, base) => {
+    const op = fc.record({
+      add: fc.integer({ min: 0, max: 9 }).map((n) => n < 6),
+      lo: fc.integer({ min: 0, max: 3000 }),
+      len: fc.integer({ min: 0, max: 60 }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 20, maxLength: 300 }), fc.array(fc.integer({ min: 0, max: 3100 }), { maxLength: 30 }), (ops, probes) => {
+        const s = new IntervalSet(origin);
+        const model = new Set<number>();
+        const copies: [IntervalSet, Set<number>][] = [];
+        for (const { add, lo, len } of ops) {
+          if (add) s.add(base + BigInt(lo), base + BigInt(lo + len));
+          else s.delete(base + BigInt(lo), base + BigInt(lo + len));
+          for (let v = lo; v <= lo + len; v++) add ? model.add(v) : model.delete(v);
+          if (copies.length < 3 && model.size > 0) copies.push([s.clone(), new Set(model)]);
+        }
+        const shifted = (m: Set<number>) => expectedIntervals(m).map(([l, h]) => [base + l, base + h]);
+        expect(intervals(s)).toEqual(shifted(model));
+        expect(s.size).toBe(BigInt(model.size));
+        expect(s.fragments).toBe(expectedIntervals(model).length);
+        for (const p of probes) {
+          expect(s.has(base + BigInt(p))).toBe(model.has(p));
+          let free = p;
+          while (model.has(free)) free++;
+          expect(s.firstAbsentAtOrAfter(base + BigInt(p))).toBe(base + BigInt(free));
+        }
+        // Clones taken before the set turned to bigints are unaffected by what came after.
+        for (const [copy, m] of copies) expect(intervals(copy)).toEqual(shifted(m));
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -1,22 +1,45 @@
 import fc from 'fast-check';
-import { NumberIndex, OwnerIndex } from '../../src/ipam/row-index';
+import { OwnerTable } from '../../src/ipam/owner-table';
+import { hashNumber, hashString, RowIndex } from '../../src/ipam/row-index';
+
+/** Rows whose keys live in an array, as the allocator's columns keep them. */
+class ArrayIndex<K extends string | number> extends RowIndex<K> {
+  constructor(
+    private readonly keys: K[],
+    private readonly hash: (key: K) => number,
+  ) {
+    super();
+  }
+
+  protected hashOfKey(key: K): number {
+    return this.hash(key);
+  }
+
+  protected hashOfRow(row: number): number {
+    return this.hash(this.keys[row]!);
+  }
+
+  protected rowHasKey(row: number, key: K): boolean {
+    return this.keys[row] === key;
+  }
+}
 
 describe('row indexes behave like a Map under churn', () => {
-  it('OwnerIndex', () => {
+  it('string keys', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 400 })), { minLength: 200, maxLength: 3000 }), (ops) => {
         const names: string[] = [];
-        const index = new OwnerIndex((row) => names[row]!);
+        const index = new ArrayIndex(names, hashString);
         const model = new Map<string, number>();
         for (const [add, n] of ops) {
           const key = `owner-${n}`;
           if (add && !model.has(key)) {
             const row = names.length;
             names.push(key);
-            index.insert(key, row);
+            index.insert(row);
             model.set(key, row);
-          } else if (!add) {
-            index.delete(key);
+          } else if (!add && model.has(key)) {
+            index.delete(model.get(key)!);
             model.delete(key);
           }
         }
@@ -27,7 +50,7 @@ describe('row indexes behave like a Map under churn', () => {
     );
   });
 
-  it('NumberIndex, including keys near 2^53 and keys that share low bits', () => {
+  it('number keys, including keys near 2^53 and keys that share low bits', () => {
     const keyArb = fc.oneof(
       fc.integer({ min: 0, max: 300 }),
       fc.integer({ min: 0, max: 300 }).map((n) => n * 4294967296), // same low 32 bits
@@ -35,15 +58,17 @@ describe('row indexes behave like a Map under churn', () => {
     );
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.boolean(), keyArb), { minLength: 200, maxLength: 3000 }), (ops) => {
-        const index = new NumberIndex();
+        const keys: number[] = [];
+        const index = new ArrayIndex(keys, hashNumber);
         const model = new Map<number, number>();
-        let row = 0;
         for (const [add, key] of ops) {
           if (add && !model.has(key)) {
-            index.insert(key, row);
-            model.set(key, row++);
-          } else if (!add) {
-            index.delete(key);
+            const row = keys.length;
+            keys.push(key);
+            index.insert(row);
+            model.set(key, row);
+          } else if (!add && model.has(key)) {
+            index.delete(model.get(key)!);
             model.delete(key);
           }
         }
@@ -53,5 +78,56 @@ describe('row indexes behave like a Map under churn', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('OwnerTable', () => {
+  const nameArb = fc.oneof(
+    // Claim bindings sharing a few directories, as the allocator sees them.
+    fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 300 })).map(([c, n]) => `edge${c}/ran/du-edge${c}-${n}-n3`),
+    fc.integer({ min: 0, max: 300 }).map((n) => `plain-${n}`),
+    fc.integer({ min: 0, max: 20 }).map((n) => `ns/ünïcödé-${n}`),
+    fc.integer({ min: 0, max: 20 }).map((n) => `zone/名前-${n}`),
+    fc.integer({ min: 0, max: 5 }).map((n) => `long/${'x'.repeat(250 + n * 2)}`),
+    fc.constantFrom('', '/', 'a/', '/b', 'a//b'),
+  );
+
+  it('interns, finds, names and forgets owners like a Map, through removals that compact the pages', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), nameArb), { minLength: 300, maxLength: 4000 }), (ops) => {
+        const table = new OwnerTable();
+        const model = new Map<string, number>();
+        for (const [dice, name] of ops) {
+          const id = model.get(name);
+          if (dice < 6 && id === undefined) model.set(name, table.add(name));
+          else if (dice >= 6 && id !== undefined) {
+            table.remove(id);
+            model.delete(name);
+          }
+        }
+        expect(table.size).toBe(model.size);
+        const ids = new Set<number>();
+        for (const [name, id] of model) {
+          expect(table.idOf(name)).toBe(id);
+          expect(table.name(id)).toBe(name);
+          ids.add(id);
+        }
+        expect(ids.size).toBe(model.size);
+        for (const [, name] of ops) if (!model.has(name)) expect(table.idOf(name)).toBe(-1);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('keeps names across page boundaries and compaction', () => {
+    const table = new OwnerTable();
+    const names = Array.from({ length: 20000 }, (_, i) => `cluster${i % 97}/ns${i % 3}/claim-name-number-${i}-of-a-long-series`);
+    const ids = names.map((n) => table.add(n));
+    for (let i = 0; i < names.length; i += 4) if (i % 3 !== 0) table.remove(ids[i]!);
+    names.forEach((n, i) => {
+      const gone = i % 4 === 0 && i % 3 !== 0;
+      expect(table.idOf(n)).toBe(gone ? -1 : ids[i]);
+      if (!gone) expect(table.name(ids[i]!)).toBe(n);
+    });
   });
 });

@@ -1,0 +1,204 @@
+/**
+ * The owners of an address space, each interned to a small integer id, so a holding refers to
+ * its owner by 4 bytes and an owner holding both families is stored once.
+ *
+ * Owner names are claim bindings, `<cluster>/<namespace>/<claim name>`: many share everything up
+ * to the last `/`. That directory part is interned once; the rest is kept as one byte per
+ * character in 64 KiB pages rather than as a string object (16 bytes of header, then the
+ * characters). Names with characters above U+00FF or longer than 255 characters after the
+ * directory are kept as strings. Ids are reused, so they stay below the largest number of
+ * owners ever present at once.
+ */
+import { FNV_OFFSET_BASIS, fnvStep, fnvString, hashString, mix, RowIndex } from './row-index';
+
+const PAGE_BITS = 16;
+const PAGE_SIZE = 1 << PAGE_BITS;
+const IN_PAGE = PAGE_SIZE - 1;
+/** `at` of a name kept as a string in `unpacked`. */
+const UNPACKED = 0xffffffff;
+/** `at` of an id not in use. */
+const FREE = 0xfffffffe;
+const MAX_PACKED_LENGTH = 255;
+
+class OwnerIndex extends RowIndex<string> {
+  constructor(private readonly table: OwnerTable) {
+    super();
+  }
+
+  protected hashOfKey(key: string): number {
+    return hashString(key);
+  }
+
+  protected hashOfRow(id: number): number {
+    return this.table.hashOf(id);
+  }
+
+  protected rowHasKey(id: number, key: string): boolean {
+    return this.table.is(id, key);
+  }
+}
+
+function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4;
+}
+
+export class OwnerTable {
+  private pages: Uint8Array[] = [];
+  /**
+   * Where each id's entry starts (page * PAGE_SIZE + offset), or UNPACKED or FREE. An entry is
+   * the directory id (varint), the length of the rest (one byte), then the rest's characters.
+   */
+  private at = new Uint32Array(16).fill(FREE);
+  /** Next free byte: page * PAGE_SIZE + offset. */
+  private end = 0;
+  /** Bytes of removed entries still in the pages. */
+  private garbage = 0;
+  private readonly unpacked = new Map<number, string>();
+  private readonly dirs: string[] = [''];
+  private readonly dirIds = new Map<string, number>([['', 0]]);
+  private readonly freeIds: number[] = [];
+  private nextId = 0;
+  private readonly index = new OwnerIndex(this);
+  /** The entry `decode` read last: directory id, length, where its characters start. */
+  private dir = 0;
+  private length = 0;
+  private chars = 0;
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** The id of `owner`, or -1. */
+  idOf(owner: string): number {
+    return this.index.lookup(owner, hashString(owner));
+  }
+
+  /** Interns `owner`, which must not be present, and returns its new id. */
+  add(owner: string): number {
+    const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextId++;
+    if (id >= this.at.length) {
+      const grown = new Uint32Array(this.at.length * 2).fill(FREE);
+      grown.set(this.at);
+      this.at = grown;
+    }
+    this.store(id, owner);
+    this.index.insert(id, hashString(owner));
+    return id;
+  }
+
+  /** Forgets the owner with this id; the id may be handed out again. */
+  remove(id: number): void {
+    this.index.delete(id);
+    const at = this.at[id]!;
+    if (at === UNPACKED) {
+      this.unpacked.delete(id);
+    } else {
+      this.decode(at);
+      this.garbage += this.chars + this.length - at;
+    }
+    this.at[id] = FREE;
+    this.freeIds.push(id);
+    if (this.garbage > PAGE_SIZE && this.garbage * 2 > this.end) this.compact();
+  }
+
+  name(id: number): string {
+    const at = this.at[id]!;
+    if (at === UNPACKED) return this.unpacked.get(id)!;
+    this.decode(at);
+    const page = this.pages[at >>> PAGE_BITS]!;
+    const start = this.chars & IN_PAGE;
+    return this.dirs[this.dir]! + String.fromCharCode(...page.subarray(start, start + this.length));
+  }
+
+  /** Whether id's name is `key`, without building the name. */
+  is(id: number, key: string): boolean {
+    const at = this.at[id]!;
+    if (at === UNPACKED) return this.unpacked.get(id) === key;
+    this.decode(at);
+    const prefix = this.dirs[this.dir]!;
+    const length = this.length;
+    if (prefix.length + length !== key.length) return false;
+    for (let i = 0; i < prefix.length; i++) if (prefix.charCodeAt(i) !== key.charCodeAt(i)) return false;
+    const page = this.pages[at >>> PAGE_BITS]!;
+    const start = this.chars & IN_PAGE;
+    for (let i = 0; i < length; i++) if (page[start + i] !== key.charCodeAt(prefix.length + i)) return false;
+    return true;
+  }
+
+  /** `hashString` of id's name. */
+  hashOf(id: number): number {
+    const at = this.at[id]!;
+    if (at === UNPACKED) return hashString(this.unpacked.get(id)!);
+    this.decode(at);
+    let h = fnvString(FNV_OFFSET_BASIS, this.dirs[this.dir]!);
+    const page = this.pages[at >>> PAGE_BITS]!;
+    const start = this.chars & IN_PAGE;
+    for (let i = 0; i < this.length; i++) h = fnvStep(h, page[start + i]!);
+    return mix(h);
+  }
+
+  private decode(at: number): void {
+    const page = this.pages[at >>> PAGE_BITS]!;
+    let p = at & IN_PAGE;
+    let dir = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = page[p++]!;
+      dir |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+    this.dir = dir;
+    this.length = page[p++]!;
+    this.chars = (at & ~IN_PAGE) + p;
+  }
+
+  private store(id: number, owner: string): void {
+    const cut = owner.lastIndexOf('/') + 1;
+    const length = owner.length - cut;
+    let packable = length <= MAX_PACKED_LENGTH;
+    for (let i = cut; packable && i < owner.length; i++) packable = owner.charCodeAt(i) <= 0xff;
+    if (!packable) {
+      this.unpacked.set(id, owner);
+      this.at[id] = UNPACKED;
+      return;
+    }
+    const dirName = owner.slice(0, cut);
+    let dir = this.dirIds.get(dirName);
+    if (dir === undefined) {
+      dir = this.dirs.length;
+      this.dirs.push(dirName);
+      this.dirIds.set(dirName, dir);
+    }
+    const page = this.reserve(varintSize(dir) + 1 + length);
+    let p = this.end & IN_PAGE;
+    this.at[id] = this.end;
+    for (let d = dir; ; d >>>= 7) {
+      page[p++] = d < 0x80 ? d : (d & 0x7f) | 0x80;
+      if (d < 0x80) break;
+    }
+    page[p++] = length;
+    for (let i = cut; i < owner.length; i++) page[p++] = owner.charCodeAt(i);
+    this.end += p - (this.end & IN_PAGE);
+  }
+
+  /** The page where `size` bytes fit at `end`, moving `end` to a new page when they do not. */
+  private reserve(size: number): Uint8Array {
+    if (this.end + size > this.pages.length * PAGE_SIZE) {
+      this.end = this.pages.length * PAGE_SIZE;
+      this.pages.push(new Uint8Array(PAGE_SIZE));
+    }
+    return this.pages[this.pages.length - 1]!;
+  }
+
+  /** Rewrites the live entries into fresh pages once removed ones take more room than they do. */
+  private compact(): void {
+    const names: [number, string][] = [];
+    for (let id = 0; id < this.nextId; id++) {
+      const at = this.at[id]!;
+      if (at !== FREE && at !== UNPACKED) names.push([id, this.name(id)]);
+    }
+    this.pages = [];
+    this.end = 0;
+    this.garbage = 0;
+    for (const [id, owner] of names) this.store(id, owner);
+  }
+}
