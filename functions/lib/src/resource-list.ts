@@ -1,6 +1,7 @@
 import { isKubeObject, KubeObject, ANNOTATIONS, getAnnotation } from './kube/object';
 import { dumpYaml, loadYaml } from './yaml/scalar-schema';
-import { indentItem, splitResourceList } from './yaml/item-splitter';
+import { dedentLines, indentItem, reindentedText, splitResourceList } from './yaml/item-splitter';
+import { dedentRaw, headerOf, ItemHeader } from './yaml/item-sections';
 import { patchItemText } from './yaml/item-patcher';
 import { Result } from './results';
 
@@ -11,8 +12,14 @@ export interface ResourceList {
 
 /** What was read for an item, so an unchanged item can go back as the exact text it came in as. */
 interface Origin {
-  text: string;
-  snapshot: string;
+  /** The item's text, dedented; computed when first needed. */
+  text(): string;
+  /** Its lines as they stood in the ResourceList, when writing them back is the same as re-indenting `text`. */
+  indented?: string;
+  /** The item as read (JSON of the parsed value), for telling a changed item from an unchanged one. */
+  snapshot(): string;
+  /** A lazily read item: is it, as it stands now, what was read? */
+  unchanged?(): boolean;
 }
 
 export class ResourceListError extends Error {}
@@ -20,6 +27,11 @@ export class ResourceListError extends Error {}
 /**
  * Reads a ResourceList and remembers each item's source. Items are returned in input order and
  * nothing is merged or dropped, whatever their keys.
+ *
+ * Items in kpt's layout are read lazily: apiVersion and kind come from the text, every other
+ * top-level field is parsed (through the same loadYaml) when a function first reads it. Functions
+ * read most items only for their kind, so most of the text is never parsed; an item nobody
+ * parsed goes back as its text without any printing.
  */
 export class ResourceListReader {
   private readonly byObject = new WeakMap<object, Origin>();
@@ -27,16 +39,40 @@ export class ResourceListReader {
 
   read(text: string): ResourceList {
     const split = splitResourceList(text);
-    return split ? this.readSplit(split.items, split.fields) : this.readParsed(text);
+    return split ? this.readSplit(split.raw, split.fields) : this.readParsed(text);
   }
 
-  private readSplit(itemTexts: string[], fields: Map<string, string>): ResourceList {
+  private readSplit(rawItems: string[], fields: Map<string, string>): ResourceList {
     if (!/^kind:\s*['"]?ResourceList['"]?\s*$/.test((fields.get('kind') ?? '').trim())) {
       throw new ResourceListError('input is not a ResourceList (kind: ResourceList expected on stdin)');
     }
-    const items = itemTexts.map((t, i) => this.remember(parseItem(t, i), t));
+    const items = rawItems.map((raw, i) => this.lazyItem(raw, i) ?? this.eagerItem(raw, i));
     const fc = fields.get('functionConfig');
     return { items, functionConfig: fc === undefined ? undefined : parseFunctionConfig(fc) };
+  }
+
+  /** Parsed whole, now: items whose layout headerOf does not vouch for. */
+  private eagerItem(raw: string, index: number): KubeObject {
+    const text = `${dedentLines(raw.split('\n')).join('\n')}\n`;
+    const item = parseItem(text, index);
+    const snapshot = JSON.stringify(item);
+    this.remember(item, { text: () => text, indented: reindentedText(raw), snapshot: () => snapshot });
+    return item;
+  }
+
+  private lazyItem(raw: string, index: number): KubeObject | undefined {
+    const header = headerOf(raw);
+    if (!header) return undefined;
+    const origin = new LazyOrigin(raw, index, header, this);
+    const item = new Proxy({ origin }, lazyHandler) as unknown as KubeObject;
+    origin.item = item;
+    this.byObject.set(item, origin);
+    return item;
+  }
+
+  /** Called by a lazy item when its metadata is first read. */
+  registerKey(item: KubeObject, origin: Origin): void {
+    this.rememberKey(item, origin);
   }
 
   private readParsed(text: string): ResourceList {
@@ -53,7 +89,10 @@ export class ResourceListReader {
     if (!Array.isArray(raw)) throw new ResourceListError('ResourceList.items must be a list');
     const items = raw.map((item, i) => {
       if (!isKubeObject(item)) throw new ResourceListError(`item ${i} has no apiVersion, kind and metadata`);
-      return this.remember(item, dumpYaml(item));
+      const text = dumpYaml(item);
+      const snapshot = JSON.stringify(item);
+      this.remember(item, { text: () => text, snapshot: () => snapshot });
+      return item;
     });
     const fc = doc.functionConfig;
     if (fc !== undefined && fc !== null && !isKubeObject(fc)) {
@@ -62,12 +101,15 @@ export class ResourceListReader {
     return { items, functionConfig: fc ?? undefined };
   }
 
-  private remember(item: KubeObject, text: string): KubeObject {
-    const origin = { text, snapshot: JSON.stringify(item) };
+  private remember(item: KubeObject, origin: Origin): void {
     this.byObject.set(item, origin);
+    this.rememberKey(item, origin);
+  }
+
+  /** A function may return a copy of an item; its metadata says which item it was made from. */
+  private rememberKey(item: KubeObject, origin: Origin): void {
     const key = originKey(item);
     if (key !== undefined) this.byKey.set(key, origin);
-    return item;
   }
 
   /**
@@ -75,12 +117,118 @@ export class ResourceListReader {
    * text with only the changed entries rewritten; a new item is printed whole.
    */
   textOf(item: KubeObject): string {
-    const key = originKey(item);
-    const origin = this.byObject.get(item) ?? (key === undefined ? undefined : this.byKey.get(key));
+    const origin = this.originOf(item);
     if (!origin) return dumpYaml(item);
-    const now = JSON.stringify(item);
-    if (origin.snapshot === now) return origin.text;
-    return patchItemText(origin.text, JSON.parse(origin.snapshot), item) ?? dumpYaml(item);
+    if (this.isUnchanged(item, origin)) return origin.text();
+    return patchItemText(origin.text(), JSON.parse(origin.snapshot()), item) ?? dumpYaml(item);
+  }
+
+  /** The item as an entry of the ResourceList's `items`: for an unchanged item, the lines it came in. */
+  indentedTextOf(item: KubeObject): string {
+    const origin = this.originOf(item);
+    if (origin?.indented !== undefined && this.isUnchanged(item, origin)) return origin.indented;
+    return indentItem(this.textOf(item));
+  }
+
+  private originOf(item: KubeObject): Origin | undefined {
+    const own = this.byObject.get(item);
+    if (own) return own;
+    // Only now, for an object the reader did not hand out: reading its metadata is safe.
+    const key = originKey(item);
+    return key === undefined ? undefined : this.byKey.get(key);
+  }
+
+  private isUnchanged(item: KubeObject, origin: Origin): boolean {
+    if (origin.unchanged && this.byObject.get(item) === origin) return origin.unchanged();
+    return JSON.stringify(item) === origin.snapshot();
+  }
+}
+
+/**
+ * A lazily read item is a Proxy over its LazyOrigin: cheap to make (no per-field property
+ * definitions), and once parsed every trap forwards to the parsed object.
+ */
+const lazyHandler: ProxyHandler<LazyTarget> = {
+  get: (t, key) => (key === 'apiVersion' ? t.origin.current('apiVersion') : key === 'kind' ? t.origin.current('kind') : typeof key === 'string' ? t.origin.value()[key] : undefined),
+  set: (t, key, value) => {
+    if (typeof key !== 'string') return false;
+    t.origin.value()[key] = value;
+    return true;
+  },
+  has: (t, key) => typeof key === 'string' && t.origin.keys().includes(key),
+  ownKeys: (t) => [...t.origin.keys()],
+  getOwnPropertyDescriptor: (t, key) => {
+    if (typeof key !== 'string' || !t.origin.keys().includes(key)) return undefined;
+    return { value: lazyHandler.get?.(t, key, t), writable: true, enumerable: true, configurable: true };
+  },
+  deleteProperty: (t, key) => typeof key === 'string' && delete t.origin.value()[key],
+  defineProperty: (t, key, d) => {
+    if (typeof key !== 'string') return false;
+    Object.defineProperty(t.origin.value(), key, d);
+    return true;
+  },
+};
+
+interface LazyTarget {
+  origin: LazyOrigin;
+}
+
+/**
+ * The source of a lazily read item. The first read of any field but apiVersion and kind parses the
+ * whole item (one parser call: cheaper than one per field, and the items a function reads at all
+ * it mostly reads whole).
+ */
+class LazyOrigin implements Origin {
+  private parsed: Record<string, unknown> | undefined;
+  /** JSON of the item as parsed, for telling later whether a function changed it. */
+  private parsedJson = '';
+
+  constructor(
+    private readonly raw: string,
+    private readonly index: number,
+    private readonly header: ItemHeader,
+    private readonly reader: ResourceListReader,
+  ) {}
+
+  /** Asked once, when the item is written. */
+  get indented(): string | undefined {
+    return reindentedText(this.raw);
+  }
+
+  /** The proxy handed out for this item. */
+  item: KubeObject | undefined;
+
+  /** The field names: as read, until the item is parsed; then the parsed object's. */
+  keys(): readonly string[] {
+    return this.parsed ? Object.keys(this.parsed) : this.header.keys;
+  }
+
+  /** apiVersion or kind without parsing, unless the item was parsed (and maybe changed). */
+  current(key: 'apiVersion' | 'kind'): unknown {
+    return this.parsed ? this.parsed[key] : this.header[key];
+  }
+
+  value(): Record<string, unknown> {
+    if (this.parsed) return this.parsed;
+    const value = parseEntry(this.raw, this.index) as Record<string, unknown>;
+    this.parsed = value;
+    this.parsedJson = JSON.stringify(value);
+    if (this.item) this.reader.registerKey(this.item, this);
+    return value;
+  }
+
+  private dedented: string | undefined;
+  text(): string {
+    this.dedented ??= dedentRaw(this.raw);
+    return this.dedented;
+  }
+
+  snapshot(): string {
+    return this.parsed ? this.parsedJson : JSON.stringify(parseEntry(this.raw, this.index));
+  }
+
+  unchanged(): boolean {
+    return !this.parsed || JSON.stringify(this.parsed) === this.parsedJson;
   }
 }
 
@@ -110,6 +258,22 @@ function parseItem(text: string, index: number): KubeObject {
   return value;
 }
 
+/**
+ * An item parsed as the sequence entry it is in the ResourceList (`- apiVersion: ...`): no copy
+ * of its text dedented first.
+ */
+function parseEntry(raw: string, index: number): KubeObject {
+  let value: unknown;
+  try {
+    value = loadYaml(raw);
+  } catch (e) {
+    throw new ResourceListError(`item ${index} is not valid YAML: ${(e as Error).message}`);
+  }
+  const item = Array.isArray(value) && value.length === 1 ? value[0] : undefined;
+  if (!isKubeObject(item)) throw new ResourceListError(`item ${index} has no apiVersion, kind and metadata`);
+  return item;
+}
+
 function parseFunctionConfig(fieldText: string): KubeObject | undefined {
   const doc = loadYaml(fieldText);
   const fc = isRecord(doc) ? doc.functionConfig : undefined;
@@ -128,7 +292,7 @@ export function writeResourceList(reader: ResourceListReader, items: readonly Ku
   if (items.length === 0) parts.push('items: []\n');
   else {
     parts.push('items:\n');
-    for (const item of items) parts.push(indentItem(reader.textOf(item)));
+    for (const item of items) parts.push(reader.indentedTextOf(item));
   }
   if (results.length > 0) parts.push(dumpYaml({ results }));
   return parts.join('');

@@ -68,6 +68,11 @@ function readInput(name: string, text: string): ParsedInput | { outcome: RunOutc
 }
 
 function internalError(name: string, { reader, input }: ParsedInput, e: unknown): RunOutcome {
+  // Items are parsed when first read, so an item that is not valid YAML is found here.
+  if (e instanceof ResourceListError) {
+    const results = [generalError(`${name}: cannot read the ResourceList: ${e.message}`)];
+    return { stdout: writeResourceList(reader, input.items, results), exitCode: 1, results };
+  }
   const err = e as Error;
   const results = [generalError(`${name}: internal error: ${err.message}. Please report it with the input package.`)];
   process.stderr.write(`${err.stack ?? err.message}\n`);

@@ -1,4 +1,5 @@
-import { ResourceListReader, writeResourceList } from '../src/resource-list';
+import { runOnText } from '../src/runner';
+import { ResourceListError, ResourceListReader, writeResourceList } from '../src/resource-list';
 import { KubeObject } from '../src/kube/object';
 import { splitResourceList } from '../src/yaml/item-splitter';
 import { patchItemText } from '../src/yaml/item-patcher';
@@ -121,5 +122,59 @@ describe('item patcher', () => {
 
   it('gives up (undefined) on text that does not match the value', () => {
     expect(patchItemText(text, { a: 1 }, { a: 2 })).toBeUndefined();
+  });
+});
+
+describe('lazy items', () => {
+  const cm = (name: string, body: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${body}`;
+
+  it('reads apiVersion and kind from the text and parses the rest only when a field is read', () => {
+    // Not valid YAML below `data`: harmless while nobody reads the item, an error once someone does.
+    const input = resourceList(cm('fine', 'data:\n  k: v\n'), cm('broken', 'data:\n  k: [unclosed\n'));
+    const reader = new ResourceListReader();
+    const { items } = reader.read(input);
+    expect(items.map((i) => `${i.apiVersion} ${i.kind}`)).toEqual(['v1 ConfigMap', 'v1 ConfigMap']);
+    expect(writeResourceList(reader, items, [])).toBe(input);
+    expect(items[0].metadata.name).toBe('fine');
+    expect(() => items[1].metadata).toThrow(ResourceListError);
+    expect(() => items[1].metadata).toThrow(/item 1 is not valid YAML/);
+  });
+
+  it('behaves as a plain object: keys, spread, JSON, assignment, deletion', () => {
+    const reader = new ResourceListReader();
+    const { items } = reader.read(resourceList(cm('x', 'data:\n  a: "1"\n  b: 0755\n')));
+    const o = items[0];
+    expect(Object.keys(o)).toEqual(['apiVersion', 'kind', 'metadata', 'data']);
+    expect('data' in o).toBe(true);
+    expect(Object.keys({ ...o })).toEqual(['apiVersion', 'kind', 'metadata', 'data']);
+    expect(JSON.parse(JSON.stringify(o)).data).toEqual({ a: '1', b: '\u0000raw:0755' });
+    (o.data as Record<string, unknown>).a = '2';
+    const out = writeResourceList(reader, items, []);
+    expect(out).toMatch(/\n {4}a: ['"]2['"]\n/);
+    expect(out).toContain('    b: 0755\n');
+    delete o.data;
+    expect(writeResourceList(reader, items, [])).not.toMatch(/\n  data:/);
+  });
+
+  it('parses at once an item whose layout it cannot vouch for, and gives it back unchanged', () => {
+    const odd = [
+      cm('quoted-key', '"data":\n  k: v\n'),
+      cm('multi-line', 'data:\n  k: v\nnote: "a\n  b"\n'),
+      'kind: ConfigMap\napiVersion: "v1"\nmetadata: {name: flow}\n',
+      cm('comment', '# at column 0\ndata:\n  k: v\n'),
+    ];
+    const input = resourceList(...odd);
+    const reader = new ResourceListReader();
+    const { items } = reader.read(input);
+    expect(items.map((i) => i.metadata.name)).toEqual(['quoted-key', 'multi-line', 'flow', 'comment']);
+    expect(writeResourceList(reader, items, [])).toBe(input);
+  });
+
+  it('a transform that reads an invalid item gets a clear error result and the input back', () => {
+    const input = resourceList(cm('broken', 'data:\n  k: [unclosed\n'));
+    const out = runOnText('test-fn', (rl) => ({ items: rl.items.map((i) => ({ ...i })), results: [] }), input);
+    expect(out.exitCode).toBe(1);
+    expect(out.results[0].message).toMatch(/test-fn: cannot read the ResourceList: item 0 is not valid YAML/);
+    expect(out.stdout.startsWith(input)).toBe(true);
   });
 });
