@@ -57,6 +57,8 @@ export class EtcdMember {
     readonly dataDir: string,
     private readonly initialCluster: string,
     private readonly tls: TlsFiles | undefined,
+    /** Listen on every interface (containers reach the host's address, not its loopback). */
+    private readonly listenAll = false,
   ) {}
 
   get endpoint(): string {
@@ -69,7 +71,7 @@ export class EtcdMember {
     const args = [
       '--name', this.spec.name,
       '--data-dir', this.dataDir,
-      '--listen-client-urls', client,
+      '--listen-client-urls', this.listenAll ? client.replace('127.0.0.1', '0.0.0.0') : client,
       '--advertise-client-urls', client,
       '--listen-peer-urls', peer,
       '--initial-advertise-peer-urls', peer,
@@ -139,13 +141,13 @@ export class EtcdCluster {
 }
 
 /** Starts `size` members on loopback (not yet checked for readiness: see `startReady`). */
-export async function startCluster(size = 1, tls?: TlsFiles): Promise<EtcdCluster> {
+export async function startCluster(size = 1, tls?: TlsFiles, listenAll = false): Promise<EtcdCluster> {
   const root = mkdtempSync(join(tmpdir(), 'netpipe-etcd-'));
   dirs.add(root);
   const specs: MemberSpec[] = [];
   for (let i = 0; i < size; i++) specs.push({ name: `m${i}`, clientPort: await freePort(), peerPort: await freePort() });
   const initial = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
-  const members = specs.map((s) => new EtcdMember(s, join(root, s.name), initial, tls));
+  const members = specs.map((s) => new EtcdMember(s, join(root, s.name), initial, tls, listenAll));
   for (const m of members) m.start();
   return new EtcdCluster(members, root);
 }
