@@ -14,9 +14,8 @@ import { blockSize, FAMILY_BITS, formatAddress, formatCidr, IpFamily, networkOf,
 import { nextFreeAlignedBlock } from './aligned-blocks';
 import { BlockHolding, BlockHoldings } from './block-holdings';
 import { IntervalSet } from './interval-set';
-import { HoldingTable, MAX_NUMBER_OFFSET, OffsetIndex } from './holdings';
+import { HoldingTable, PoolHolders } from './holdings';
 import { OwnerTable } from './owner-table';
-import { hashNumber } from './row-index';
 import type { AddressLedger, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from './ledger';
 import { Pool, PoolSpec } from './pool';
 import { fail, IpamError, ok, Result } from './result';
@@ -28,9 +27,7 @@ interface PoolState {
   /** Gateway, exclusions and held addresses, within [firstUsable, lastUsable]. */
   readonly taken: IntervalSet;
   /** Owner id by offset of the held address in the pool. */
-  readonly holders: OffsetIndex;
-  /** The same for addresses more than 2^53 past the start of the pool (possible in an IPv6 /64). */
-  readonly farHolders: Map<bigint, number>;
+  readonly holders: PoolHolders;
   /** Last address handed out by allocate; the next search starts after it. */
   cursor: bigint | undefined;
 }
@@ -39,14 +36,11 @@ const FAMILIES: readonly IpFamily[] = ['ipv4', 'ipv6'];
 
 /** The owner id holding `value` of the pool, or -1. */
 function holderId(state: PoolState, value: bigint): number {
-  const offset = value - state.pool.network;
-  if (offset > MAX_NUMBER_OFFSET) return state.farHolders.get(offset) ?? -1;
-  const key = Number(offset);
-  return state.holders.lookup(key, hashNumber(key));
+  return state.holders.find(value - state.pool.network);
 }
 
 function heldIn(state: PoolState): number {
-  return state.holders.size + state.farHolders.size;
+  return state.holders.size;
 }
 
 function allocationOf(owner: string, value: bigint, state: PoolState): Allocation {
@@ -80,7 +74,11 @@ export class InMemoryAddressSpace implements AddressLedger {
   private readonly states: PoolState[] = [];
   private readonly owners = new OwnerTable();
   private readonly tables: Record<IpFamily, HoldingTable> = { ipv4: new HoldingTable(), ipv6: new HoldingTable() };
-  private readonly blockHoldings = new BlockHoldings();
+  private readonly blockHoldings = new BlockHoldings(
+    this.owners,
+    (poolId) => this.byId.get(poolId)?.pool,
+    (id) => this.forgetIfIdle(id),
+  );
 
   constructor(name = 'default') {
     this.name = name;
@@ -113,8 +111,7 @@ export class InMemoryAddressSpace implements AddressLedger {
       pool,
       ref: this.states.length + 1,
       taken: pool.reservedAddresses(),
-      holders: new OffsetIndex(this.tables[pool.family]),
-      farHolders: new Map(),
+      holders: new PoolHolders(this.tables[pool.family]),
       cursor: undefined,
     };
     this.states.push(state);
@@ -300,10 +297,7 @@ export class InMemoryAddressSpace implements AddressLedger {
     const out: Allocation[] = [];
     for (const s of this.ordered) {
       const table = this.tables[s.pool.family];
-      // Far offsets all lie above the near ones.
-      const near = s.holders.rows().sort((a, b) => table.offsetNumber(a) - table.offsetNumber(b));
-      const far = [...s.farHolders].sort(([x], [y]) => (x < y ? -1 : 1)).map(([, id]) => id);
-      for (const id of [...near, ...far]) out.push(allocationOf(this.owners.name(id), this.valueOf(table, id), s));
+      for (const id of s.holders.inOrder()) out.push(allocationOf(this.owners.name(id), this.valueOf(table, id), s));
     }
     return out;
   }
@@ -616,8 +610,7 @@ export class InMemoryAddressSpace implements AddressLedger {
     const table = this.tables[state.pool.family];
     const offset = value - state.pool.network;
     table.set(id, state.ref, offset);
-    if (offset <= MAX_NUMBER_OFFSET) state.holders.insert(id);
-    else state.farHolders.set(offset, id);
+    state.holders.add(id, offset);
     state.taken.add(value);
     return id;
   }
@@ -626,11 +619,15 @@ export class InMemoryAddressSpace implements AddressLedger {
     const table = this.tables[family];
     const state = this.states[table.pool[id]! - 1]!;
     const offset = table.offsetOf(id);
-    if (offset <= MAX_NUMBER_OFFSET) state.holders.delete(id);
-    else state.farHolders.delete(offset);
+    state.holders.delete(id, offset);
     state.taken.delete(state.pool.network + offset);
     table.clear(id);
-    if (!FAMILIES.some((f) => this.tables[f].holds(id))) this.owners.remove(id);
+    this.forgetIfIdle(id);
+  }
+
+  /** Drops the owner's name once it holds nothing of either family. */
+  private forgetIfIdle(id: number): void {
+    if (!FAMILIES.some((f) => this.tables[f].holds(id) || this.blockHoldings.holds(id, f))) this.owners.remove(id);
   }
 
   private valueOf(table: HoldingTable, id: number): bigint {

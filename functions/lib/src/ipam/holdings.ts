@@ -1,7 +1,7 @@
 /**
- * Who holds which address, per family, without an object per holding: columns indexed by owner
- * id (see owner-table.ts), and per pool a hash index from an address's offset in the pool to
- * the owner id.
+ * Who holds which address or block, per family, without an object per holding: columns indexed
+ * by owner id (see owner-table.ts), and per pool a hash index from an address's (or a block's
+ * first address's) offset in the pool to the owner id.
  */
 import { hashNumber, RowIndex } from './row-index';
 
@@ -11,7 +11,7 @@ const TWO_32 = 4294967296;
 /** `high` of an offset kept in `far`. */
 const FAR = 0xffffffff;
 
-function grown<T extends Uint16Array | Uint32Array>(column: T, length: number): T {
+function grown<T extends Uint8Array | Uint16Array | Uint32Array>(column: T, length: number): T {
   const copy = new (column.constructor as new (n: number) => T)(length);
   copy.set(column);
   return copy;
@@ -31,6 +31,8 @@ export class HoldingTable {
   high: Uint32Array | undefined;
   /** Offsets past 2^53, by owner id. */
   readonly far = new Map<number, bigint>();
+  /** Prefix length of each block, in a table of blocks. */
+  private lengths: Uint8Array | undefined;
 
   holds(id: number): boolean {
     return id >= 0 && id < this.pool.length && this.pool[id] !== 0;
@@ -43,6 +45,7 @@ export class HoldingTable {
       this.pool = grown(this.pool, n);
       this.low = grown(this.low, n);
       if (this.high) this.high = grown(this.high, n);
+      if (this.lengths) this.lengths = grown(this.lengths, n);
     }
     if (ref > 0xffff && this.pool instanceof Uint16Array) this.pool = Uint32Array.from(this.pool);
     this.pool[id] = ref;
@@ -60,6 +63,16 @@ export class HoldingTable {
   clear(id: number): void {
     this.pool[id] = 0;
     this.far.delete(id);
+  }
+
+  /** Records the prefix length of the block id holds (after `set`). */
+  setLength(id: number, length: number): void {
+    this.lengths ??= new Uint8Array(this.pool.length);
+    this.lengths[id] = length;
+  }
+
+  length(id: number): number {
+    return this.lengths?.[id] ?? 0;
   }
 
   /** The offset id holds as a number, NaN past 2^53. */
@@ -96,5 +109,46 @@ export class OffsetIndex extends RowIndex<number> {
 
   protected rowHasKey(id: number, key: number): boolean {
     return this.table.offsetNumber(id) === key;
+  }
+}
+
+/** The holders of one pool by offset: numbers in a hash index, offsets past 2^53 in a map. */
+export class PoolHolders {
+  private readonly near: OffsetIndex;
+  private readonly far = new Map<bigint, number>();
+
+  constructor(private readonly table: HoldingTable) {
+    this.near = new OffsetIndex(table);
+  }
+
+  get size(): number {
+    return this.near.size + this.far.size;
+  }
+
+  /** The owner id holding `offset`, or -1. */
+  find(offset: bigint): number {
+    if (offset > MAX_NUMBER_OFFSET) return this.far.get(offset) ?? -1;
+    const key = Number(offset);
+    return this.near.lookup(key, hashNumber(key));
+  }
+
+  /** Adds id, which the table already records at `offset`. */
+  add(id: number, offset: bigint): void {
+    if (offset <= MAX_NUMBER_OFFSET) this.near.insert(id);
+    else this.far.set(offset, id);
+  }
+
+  /** Removes id, which the table still records at `offset`. */
+  delete(id: number, offset: bigint): void {
+    if (offset <= MAX_NUMBER_OFFSET) this.near.delete(id);
+    else this.far.delete(offset);
+  }
+
+  /** The holders' ids in offset order. */
+  inOrder(): number[] {
+    const near = this.near.rows().sort((a, b) => this.table.offsetNumber(a) - this.table.offsetNumber(b));
+    // Far offsets all lie above the near ones.
+    const far = [...this.far].sort(([x], [y]) => (x < y ? -1 : 1)).map(([, id]) => id);
+    return near.concat(far);
   }
 }
