@@ -56,6 +56,15 @@ describe('aligned block allocation', () => {
     expect(errorOf(space.reserveBlock('a', '10.0.8.0/22')).code).toBe('owner-conflict');
   });
 
+  it('finds the holder of an address inside IPv6 /64 blocks', () => {
+    const space = poolSpace('2001:db8::/48');
+    const got = ['a', 'b', 'c'].map((o) => unwrap(space.allocateBlock(o, ['2001:db8::/48'], 64)).prefix);
+    expect(got).toEqual(['2001:db8::/64', '2001:db8:0:1::/64', '2001:db8:0:2::/64']);
+    expect(errorOf(space.reserve('x', '2001:db8:0:1::9')).owners).toEqual(['b', 'x']);
+    space.releaseBlock('b');
+    expect(unwrap(space.reserve('x', '2001:db8:0:1::9')).address).toBe('2001:db8:0:1::9');
+  });
+
   it('costs by fragments: an IPv6 /32 pool finds /64 blocks past a million held ones at once', () => {
     const taken = new IntervalSet();
     // 2^20 /64s held as one interval, then a single held address in the next /64.
