@@ -6,8 +6,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runOnText } from '../../functions/lib/src/runner';
-import { netpipeFn } from '../../functions/netpipe-fn/src/transform';
+import { runOnText, runOnTextAsync } from '../../functions/lib/src/runner';
+import { netpipeFn, runStepsWithEdges } from '../../functions/netpipe-fn/src/transform';
+import { ipamWithLedger } from '../../functions/ipam-fn/src/edge';
 import { splitConfig } from '../../functions/netpipe-fn/src/config';
 import { STEPS } from '../../functions/netpipe-fn/src/steps';
 import { KubeObject } from '../../functions/lib/src';
@@ -25,9 +26,9 @@ const itemsOf = (resourceList: string): string => {
  * The four functions one after the other, `fnConfig` given to `owner` only. As under kpt, a failing
  * step means nothing of the run is kept: the input comes back.
  */
-function fourSteps(input: string, owner: string, fnConfig: string | undefined): { stdout: string; exitCode: number } {
+function fourSteps(input: string, owner: string, fnConfig: string | undefined, steps = 4): { stdout: string; exitCode: number } {
   let current = input;
-  for (const [name, transform] of Object.entries(FUNCTIONS)) {
+  for (const [name, transform] of Object.entries(FUNCTIONS).slice(0, steps)) {
     const out = runOnText(name, transform, name === owner ? withFunctionConfig(current, fnConfig) : current);
     if (out.exitCode !== 0) return { stdout: input, exitCode: out.exitCode };
     current = out.stdout;
@@ -93,5 +94,21 @@ describe('splitConfig', () => {
     expect(unknown[0].message).toMatch(/unknown key cniversion in netpipe-fn's functionConfig: the keys are .*cniVersion/);
     const wrongKind = splitConfig({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }, STEPS).results;
     expect(wrongKind[0]).toMatchObject({ severity: 'error', field: { path: 'kind' } });
+  });
+});
+
+describe('the ipam step through ipam-fn ledger edge', () => {
+  it('with ledger keys in the one functionConfig, netpipe-fn goes to the ledger as ipam-fn does (here: unreachable, so nothing changes)', async () => {
+    const source = kptSource(join(FIXTURES, 'pipeline', 'multi-cluster', 'input'));
+    const fnConfig = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  ledgerEndpoints: http://127.0.0.1:9\n  ledgerTimeoutMs: "2000"\n  defaultRouteNetworks: vpc-n6\n';
+    const input = withFunctionConfig(source, fnConfig);
+    const one = await runOnTextAsync('netpipe-fn', (rl) => runStepsWithEdges(rl), input);
+    const alone = await runOnTextAsync('ipam-fn', ipamWithLedger, withFunctionConfig(fourSteps(source, 'none', undefined, 1).stdout, fnConfig));
+    expect(one.exitCode).toBe(1);
+    expect(alone.exitCode).toBe(1);
+    expect(itemsOf(one.stdout)).toBe(itemsOf(source));
+    const message = one.results.find((r) => r.severity === 'error')?.message ?? '';
+    expect(message).toMatch(/^ipam-fn: the shared address ledger \(etcd http:\/\/127\.0\.0\.1:9, prefix \/netpipe\) cannot be used/);
+    expect(message).toBe(alone.results.find((r) => r.severity === 'error')?.message);
   });
 });

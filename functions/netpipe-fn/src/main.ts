@@ -1,10 +1,11 @@
-import { main } from '../../lib/src/runner';
-import { netpipeFn } from './transform';
+import { mainAsync } from '../../lib/src/runner';
+import { runStepsWithEdges } from './transform';
 
 const USAGE = `netpipe-fn: interface-fn, ipam-fn, nad-fn and deployment-annotate-fn in one process over one read of
 the ResourceList; output identical to the four functions run one after the other.
 functionConfig (optional): a ConfigMap with any of the steps' keys (cniVersion, sriovResourceName,
-defaultRouteNetworks, ...), NetworkInstance/IPPrefix pools for ipam-fn, or a List of them.
+defaultRouteNetworks, ipam-fn's ledgerEndpoints and ledgerPrefix, ...), NetworkInstance/IPPrefix pools
+for ipam-fn, or a List of them. With ledger keys, the ipam step uses the shared ledger as ipam-fn does.
 `;
 
-main('netpipe-fn', USAGE, netpipeFn);
+mainAsync('netpipe-fn', USAGE, (input) => runStepsWithEdges(input));

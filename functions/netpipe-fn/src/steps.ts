@@ -1,6 +1,7 @@
-import { Transform } from '../../lib/src/runner';
+import { AsyncTransform, Transform } from '../../lib/src/runner';
 import { interfaceFn } from '../../interface-fn/src/transform';
-import { IPAM_FN_CONFIG_KEYS, ipamFn } from '../../ipam-fn/src/transform';
+import { ipamFn } from '../../ipam-fn/src/transform';
+import { IPAM_FN_ALL_CONFIG_KEYS, ipamWithLedger } from '../../ipam-fn/src/edge';
 import { nadFn } from '../../nad-fn/src/transform';
 import { NAD_FN_CONFIG_KEYS } from '../../nad-fn/src/config';
 import { deploymentAnnotateFn } from '../../deployment-annotate-fn/src/transform';
@@ -10,6 +11,8 @@ import { ANNOTATE_FN_CONFIG_KEYS } from '../../deployment-annotate-fn/src/config
 export interface Step {
   name: string;
   transform: Transform;
+  /** The step as its function runs it, I/O at the edge included (ipam-fn's shared ledger). */
+  edge?: AsyncTransform;
   /** The ConfigMap keys of the combined functionConfig that belong to this step. */
   configKeys: readonly string[];
   /** The step also takes pools (NetworkInstance, IPPrefix) from the functionConfig. */
@@ -22,7 +25,7 @@ export interface Step {
  */
 export const STEPS: readonly Step[] = [
   { name: 'interface-fn', transform: interfaceFn, configKeys: [] },
-  { name: 'ipam-fn', transform: ipamFn, configKeys: IPAM_FN_CONFIG_KEYS, takesPools: true },
+  { name: 'ipam-fn', transform: ipamFn, edge: ipamWithLedger, configKeys: IPAM_FN_ALL_CONFIG_KEYS, takesPools: true },
   { name: 'nad-fn', transform: nadFn, configKeys: NAD_FN_CONFIG_KEYS },
   { name: 'deployment-annotate-fn', transform: deploymentAnnotateFn, configKeys: ANNOTATE_FN_CONFIG_KEYS },
 ];

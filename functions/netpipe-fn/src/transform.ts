@@ -4,7 +4,7 @@ import { Step, STEPS } from './steps';
 
 /** A result as the step that raised it reports it, named so the one-step output says which. */
 function fromStep(step: string, r: Result): Result {
-  return { ...r, message: `${step}: ${r.message}` };
+  return r.message.startsWith(`${step}: `) ? r : { ...r, message: `${step}: ${r.message}` };
 }
 
 /**
@@ -34,3 +34,28 @@ export function runSteps(input: ResourceList, steps: readonly Step[] = STEPS): T
 }
 
 export const netpipeFn = (input: ResourceList): TransformOutput => runSteps(input);
+
+/**
+ * As runSteps, each step run as its function runs it: the ipam step through ipam-fn's ledger edge
+ * (snapshot, transform, commit) when the functionConfig names a ledger. What the executable runs.
+ */
+export async function runStepsWithEdges(input: ResourceList, steps: readonly Step[] = STEPS): Promise<TransformOutput> {
+  const split = splitConfig(input.functionConfig, steps);
+  const results = split.results.map((r) => fromStep('netpipe-fn', r));
+  if (hasErrors(results)) return { items: input.items, results };
+  let items = input.items;
+  for (const step of steps) {
+    const stepInput = { items, functionConfig: split.byStep.get(step.name) };
+    let out: TransformOutput;
+    try {
+      out = step.edge ? await step.edge(stepInput) : step.transform(stepInput);
+    } catch (e) {
+      if (e instanceof Error) e.message = `${step.name}: ${e.message}`;
+      throw e;
+    }
+    results.push(...out.results.map((r) => fromStep(step.name, r)));
+    if (hasErrors(out.results)) return { items: input.items, results };
+    items = out.items;
+  }
+  return { items, results };
+}
