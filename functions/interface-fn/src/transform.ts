@@ -1,5 +1,19 @@
 import {
   AddressFamily,
+  attachmentName,
+  CLUSTER_CONDITION_PREFIX,
+  clusterConditions,
+  interfaceNadConditions,
+  isVLANClaim,
+  NAD_CONDITION_PREFIX,
+  notReadyReason,
+  packagePathOf,
+  VLAN_CLAIM_NAME,
+  VLAN_CONDITION_PREFIX,
+  VLANClaim,
+  vlanClaimConditions,
+  vlanIndexOf,
+  WorkloadCluster,
   ANNOTATIONS,
   API,
   applyConditions,
@@ -51,12 +65,19 @@ interface WantedClaim {
   itf: Interface;
 }
 
+/** A generated item of an Interface whose cluster is not injected (any more): kept as it is. */
+interface Kept {
+  keep: KubeObject;
+}
+
 
 /** The claims an Interface needs, keyed like resourceKey() so existing claims can be matched. */
 function desiredClaims(itf: Interface, clusterName: string): Map<string, WantedClaim> {
   const out = new Map<string, WantedClaim>();
   const families = familiesOf(normalizeFamilyPolicy(itf.spec.ipFamilyPolicy));
   const networkName = getAnnotation(itf, ANNOTATIONS.networkName);
+  // An Interface without cniType is a loopback in Nephio: a host address, no NAD.
+  const kind = itf.spec.cniType === undefined ? 'loopback' : 'network';
   for (const family of families) {
     const name = claimName(itf, family);
     const annotations: Record<string, string> = childAnnotations(itf);
@@ -73,7 +94,7 @@ function desiredClaims(itf: Interface, clusterName: string): Map<string, WantedC
       apiVersion: API.ipClaim.apiVersion,
       kind: API.ipClaim.kind,
       metadata: { name, ...(ns ? { namespace: ns } : {}), annotations },
-      spec: { kind: 'network', networkInstance: { name: itf.spec.networkInstance.name }, selector: { matchLabels } },
+      spec: { kind, networkInstance: { name: itf.spec.networkInstance.name }, selector: { matchLabels } },
     };
     out.set(resourceKey(claim), { claim, family, itf });
   }
@@ -94,7 +115,9 @@ function reconcile(existing: IPClaim, wanted: IPClaim, family: AddressFamily, re
     ? scalarText(existing.spec.networkInstance.name)
     : undefined;
   const sameNetwork = oldNetwork === wanted.spec.networkInstance.name;
-  const keepStatus = prefix !== undefined && sameNetwork && familyOfAddress(prefix) === family;
+  const oldKind = isObject(existing.spec) ? scalarText(existing.spec.kind) ?? 'network' : 'network';
+  const sameKind = oldKind === wanted.spec.kind;
+  const keepStatus = prefix !== undefined && sameNetwork && sameKind && familyOfAddress(prefix) === family;
   const next: IPClaim = { ...existing, metadata: { ...existing.metadata, annotations: mergedAnnotations(existing, wanted) }, spec };
   if (keepStatus) next.status = existing.status;
   else delete next.status;
@@ -102,7 +125,9 @@ function reconcile(existing: IPClaim, wanted: IPClaim, family: AddressFamily, re
     // The user asked for it (the Interface names another network instance), but say so.
     const why = !sameNetwork
       ? `its Interface now names network instance ${wanted.spec.networkInstance.name}`
-      : `it is not an ${family} address`;
+      : !sameKind
+        ? `its Interface is now a ${wanted.spec.kind === 'loopback' ? 'loopback (no cniType)' : `${wanted.spec.kind} interface`}, which takes another kind of address`
+        : `it is not an ${family} address`;
     results.push(
       warningFor(
         existing,
@@ -155,14 +180,76 @@ function selectorFamily(o: IPClaim): string | undefined {
   return sel ? scalarText(sel[LABELS.addressFamily]) : undefined;
 }
 
+/**
+ * The VLANClaim of an `attachmentType: vlan` Interface, as Nephio's interface-fn makes it: named
+ * like the NAD, from the cluster's VLAN index, for the bridge domain `<network instance>-<cluster>-bd`
+ * (every Interface of the cluster on that network shares the bridge domain's VLAN).
+ */
+function desiredVlanClaim(itf: Interface, cluster: WorkloadCluster): VLANClaim {
+  const name = attachmentName(itf);
+  const clusterName = cluster.spec.clusterName;
+  const annotations: Record<string, string> = childAnnotations(itf);
+  annotations[VLAN_CLAIM_NAME] = `${itf.spec.networkInstance.name}-${clusterName}-bd`;
+  annotations[ANNOTATIONS.localConfig] = 'true';
+  annotations[FROM_INTERFACE] = interfaceRef(itf);
+  Object.assign(annotations, placementFrom(itf, `vlanclaim-${name}.yaml`));
+  const ns = namespaceOf(itf);
+  return {
+    apiVersion: API.vlanClaim.apiVersion,
+    kind: API.vlanClaim.kind,
+    metadata: { name, ...(ns ? { namespace: ns } : {}), annotations },
+    spec: { vlanIndex: { name: clusterName } },
+  };
+}
+
+function sameVlanBinding(a: VLANClaim, b: VLANClaim): boolean {
+  return isObject(a.spec) && isObject(a.spec.vlanIndex) && vlanIndexOf(a) === vlanIndexOf(b) &&
+    getAnnotation(a, VLAN_CLAIM_NAME) === getAnnotation(b, VLAN_CLAIM_NAME);
+}
+
+/** Keeps the recorded VLAN only while the claim still asks the same index for the same bridge domain. */
+function reconcileVlanClaim(existing: VLANClaim, wanted: VLANClaim): VLANClaim {
+  const spec: VLANClaim['spec'] = { ...wanted.spec };
+  if (isObject(existing.spec) && existing.spec.vlanID !== undefined) spec.vlanID = existing.spec.vlanID;
+  const next: VLANClaim = { ...existing, metadata: { ...existing.metadata, annotations: mergedAnnotations(existing, wanted) }, spec };
+  if (sameVlanBinding(existing, wanted) && existing.status !== undefined) next.status = existing.status;
+  else delete next.status;
+  return unlessUnchanged(existing, next);
+}
+
+/** A VLANClaim renamed in the same render (owner renamed, Interface moved) keeps its recorded VLAN. */
+const vlanCarryOver: CarryOver = {
+  key(o: KubeObject): string | undefined {
+    if (!isVLANClaim(o)) return undefined;
+    const from = getAnnotation(o, FROM_INTERFACE);
+    const bd = getAnnotation(o, VLAN_CLAIM_NAME);
+    if (from === undefined || bd === undefined || !isObject(o.spec) || !isObject(o.spec.vlanIndex)) return undefined;
+    return [vlanIndexOf(o), bd, namespaceOf(o), from].join('|');
+  },
+  carry(previous: KubeObject, successor: KubeObject) {
+    if (!isVLANClaim(previous) || !isVLANClaim(successor) || previous.status === undefined) return undefined;
+    const vlanID = isObject(previous.status) ? scalarText(previous.status.vlanID) : undefined;
+    if (vlanID === undefined) return undefined;
+    return {
+      item: { ...successor, status: previous.status },
+      message:
+        `VLANClaim ${nameOf(successor)} (${fileLabel(successor)}) replaces VLANClaim ${nameOf(previous)} (${fileLabel(previous)}), ` +
+        `which is no longer generated: same Interface ${getAnnotation(previous, FROM_INTERFACE)}, so it keeps VLAN ${vlanID}`,
+    };
+  },
+};
+
 export function interfaceFn(input: ResourceList): TransformOutput {
   const { items } = input;
   const results: Result[] = [];
   const clusters = new ClusterIndex(items);
   results.push(...clusters.results);
 
-  const wanted = new Map<string, WantedClaim>();
+  const wanted = new Map<string, WantedClaim | Kept>();
   const byBinding = new Map<string, WantedClaim>();
+  const wantedVlans = new Map<string, { vlan: VLANClaim } | Kept>();
+  const notReady: Interface[] = [];
+  const withNad: Interface[] = [];
   const seenInterfaces = new Map<string, Interface>();
   for (const itf of items.filter(isInterface)) {
     const errors = validateResource(itf);
@@ -186,6 +273,10 @@ export function interfaceFn(input: ResourceList): TransformOutput {
     const families = familiesOf(normalizeFamilyPolicy(itf.spec.ipFamilyPolicy));
     const cluster = clusters.lookupOrError(itf, results, 'spec.networkInstance');
     if (!cluster) continue;
+    if (notReadyReason(cluster) !== undefined) {
+      notReady.push(itf);
+      continue;
+    }
     const clusterLabel = labelValueProblem(cluster.spec.clusterName);
     if (clusterLabel) {
       results.push(
@@ -212,6 +303,22 @@ export function interfaceFn(input: ResourceList): TransformOutput {
       );
       continue;
     }
+    if (itf.spec.cniType !== undefined) withNad.push(itf);
+    if (itf.spec.cniType !== undefined && itf.spec.attachmentType === 'vlan') {
+      const vlanClaim = desiredVlanClaim(itf, cluster);
+      const k = resourceKey(vlanClaim);
+      const other = wantedVlans.get(k);
+      if (other) {
+        results.push(
+          errorFor(
+            itf,
+            `Interface ${nameOf(itf)} would generate VLANClaim ${nameOf(vlanClaim)}, which Interface ` +
+              `${getAnnotation('keep' in other ? other.keep : other.vlan, FROM_INTERFACE)} generates too: rename one of the Interfaces or its owner`,
+            'metadata.name',
+          ),
+        );
+      } else wantedVlans.set(k, { vlan: vlanClaim });
+    }
     if (families.length === 0) continue;
     for (const [k, w] of desiredClaims(itf, cluster.spec.clusterName)) {
       const other = wanted.get(k);
@@ -220,7 +327,7 @@ export function interfaceFn(input: ResourceList): TransformOutput {
           errorFor(
             itf,
             `Interface ${nameOf(itf)} would generate IPClaim ${nameOf(w.claim)}, which Interface ` +
-              `${getAnnotation(other.claim, FROM_INTERFACE)} generates too: rename one of the Interfaces or its owner`,
+              `${getAnnotation('keep' in other ? other.keep : other.claim, FROM_INTERFACE)} generates too: rename one of the Interfaces or its owner`,
             'metadata.name',
           ),
         );
@@ -246,17 +353,39 @@ export function interfaceFn(input: ResourceList): TransformOutput {
     }
   }
 
+  // What was generated for an Interface whose cluster is not injected stays as it is: nothing new
+  // is made, and nothing recorded is dropped on the way back to a placeholder.
+  const waiting = new Set(notReady.map((i) => `${packagePathOf(i)}|${interfaceRef(i)}`));
+  for (const o of items) {
+    const from = getAnnotation(o, FROM_INTERFACE);
+    if (from === undefined || !waiting.has(`${packagePathOf(o)}|${from}`)) continue;
+    if (isIPClaim(o) && !wanted.has(resourceKey(o))) wanted.set(resourceKey(o), { keep: o });
+    if (isVLANClaim(o) && !wantedVlans.has(resourceKey(o))) wantedVlans.set(resourceKey(o), { keep: o });
+  }
+
   // A generated claim whose Interface is gone is removed here, which frees its address.
   const reconciled = reconcileGenerated(
     items,
     isIPClaim,
     wanted,
-    (existing, w) => reconcile(existing as IPClaim, w.claim, w.family, results),
-    (w) => w.claim,
+    (existing, w) => ('keep' in w ? existing : reconcile(existing as IPClaim, w.claim, w.family, results)),
+    (w) => ('keep' in w ? w.keep : w.claim),
     claimCarryOver,
   );
   results.push(...reconciled.results);
-  const out = reconciled.items;
+  const vlans = reconcileGenerated(
+    reconciled.items,
+    isVLANClaim,
+    wantedVlans,
+    (existing, w) => ('keep' in w ? existing : reconcileVlanClaim(existing as VLANClaim, w.vlan)),
+    (w) => ('keep' in w ? w.keep : w.vlan),
+    vlanCarryOver,
+  );
+  results.push(...vlans.results);
 
-  return { items: applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out)), results };
+  let out = applyConditions(vlans.items, CLAIM_CONDITION_PREFIX, claimConditions(vlans.items));
+  out = applyConditions(out, VLAN_CONDITION_PREFIX, vlanClaimConditions(out));
+  out = applyConditions(out, NAD_CONDITION_PREFIX, interfaceNadConditions(out, withNad));
+  out = applyConditions(out, CLUSTER_CONDITION_PREFIX, clusterConditions(clusters, notReady));
+  return { items: out, results };
 }

@@ -38,6 +38,7 @@ import { isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cu
 import { isGetClaim, resolveGetClaims } from './get-claims';
 import { carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';
 import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, prefixClaimWork, reservePrefixClaims } from './prefix-claims';
+import { allocateVlans } from './vlans';
 
 /**
  * The ConfigMap keys ipam-fn reads (besides pools, its functionConfig may carry them); netpipe-fn
@@ -314,7 +315,10 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   out = out.map((o) => updatedCursor.get(o) ?? o);
   out.push(...carving.items, ...fresh);
 
-  return { items: applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out)), results };
+  out = applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out));
+  const vlans = allocateVlans(out, input.functionConfig, rootKptfile);
+  results.push(...vlans.results);
+  return { items: vlans.items, results };
 }
 
 /** True when spec.prefix asks for another address than the one recorded in status.prefix. */

@@ -1,5 +1,6 @@
 import { API, WorkloadCluster } from './api/types';
-import { isKind, KubeObject, nameOf, nearestEnclosing, packagePathOf } from './kube/object';
+import { Condition, conditionType } from './conditions';
+import { isKind, isObject, KubeObject, nameOf, nearestEnclosing, packagePathOf, scalarText } from './kube/object';
 import { errorFor, Result } from './results';
 import { validateResource } from './schema/validate';
 
@@ -60,4 +61,54 @@ export class ClusterIndex {
     }
     return found.cluster;
   }
+}
+
+/** Set on a resource a PackageVariant must inject; Porch adds INJECTED_ANNOTATION once it has. */
+export const CONFIG_INJECTION_ANNOTATION = 'kpt.dev/config-injection';
+export const INJECTED_ANNOTATION = 'kpt.dev/injected-resource-name';
+
+/**
+ * Why a WorkloadCluster is not ready to generate for, or undefined when it is. Nephio's catalog
+ * blueprints ship a placeholder (`kpt.dev/config-injection: required`, no CNI details) that a
+ * PackageVariant replaces with the real cluster; until then Nephio generates nothing, and the
+ * blueprint must render as published.
+ */
+export function notReadyReason(cluster: WorkloadCluster): string | undefined {
+  const name = nameOf(cluster);
+  if ((cluster.spec.clusterName ?? '') === '') return `WorkloadCluster ${name} has an empty spec.clusterName`;
+  const annotations = isObject(cluster.metadata.annotations) ? cluster.metadata.annotations : {};
+  if (scalarText(annotations[CONFIG_INJECTION_ANNOTATION]) === 'required' && scalarText(annotations[INJECTED_ANNOTATION]) === undefined) {
+    return `WorkloadCluster ${name} is a placeholder (${CONFIG_INJECTION_ANNOTATION}: required) that no PackageVariant has injected yet`;
+  }
+  if ((cluster.spec.cnis ?? []).length === 0 && !cluster.spec.masterInterface) {
+    return `WorkloadCluster ${name} has neither spec.cnis nor spec.masterInterface`;
+  }
+  return undefined;
+}
+
+export const CLUSTER_CONDITION_PREFIX = `${API.workloadCluster.apiVersion}.${API.workloadCluster.kind}.`;
+
+/**
+ * A `False` Kptfile condition for each not-ready WorkloadCluster that Interfaces depend on, so a
+ * readiness gate (and a human) sees why nothing was generated; ready clusters have none.
+ */
+export function clusterConditions(clusters: ClusterIndex, interfaces: readonly KubeObject[]): Map<string, Condition[]> {
+  const byPackage = new Map<string, Condition[]>();
+  const seen = new Set<WorkloadCluster>();
+  for (const itf of interfaces) {
+    const found = clusters.lookup(itf);
+    if (!('cluster' in found) || seen.has(found.cluster)) continue;
+    const reason = notReadyReason(found.cluster);
+    if (reason === undefined) continue;
+    seen.add(found.cluster);
+    const pkg = packagePathOf(found.cluster);
+    const condition: Condition = {
+      type: conditionType(found.cluster.apiVersion, found.cluster.kind, nameOf(found.cluster)),
+      status: 'False',
+      reason: 'NotInjected',
+      message: `${reason}: the cluster is not injected yet, so nothing is generated for its Interfaces`,
+    };
+    byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), condition]);
+  }
+  return byPackage;
 }

@@ -15,3 +15,5 @@ export * from './generated';
 export * from './identity';
 export * from './names';
 export * from './networks';
+export * from './vlans';
+export * from './nads';

@@ -1,5 +1,6 @@
 import { API, familiesOf, Interface, IPClaim, normalizeFamilyPolicy } from './api/types';
 import { claimedPrefix, claimGateway, isIPClaim } from './claims';
+import { ClusterIndex, notReadyReason } from './clusters';
 import { enclosingPackages, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
 import { claimName, POD_NETWORK } from './naming';
 import { interfaceNameProblems } from './names';
@@ -22,7 +23,10 @@ export interface Attachment {
  * Errors (schema, a claim still without address) are collected once, for the caller to report.
  */
 export class InterfaceIndex {
+  /** Interfaces that get a NAD and can appear in a Multus annotation (they have a cniType). */
   readonly interfaces: Interface[] = [];
+  /** Loopback Interfaces (no cniType): claims, but no NAD and no Multus attachment. */
+  readonly loopbacks: Interface[] = [];
   readonly results: Result[] = [];
   private readonly claims = new Map<string, IPClaim>();
   private readonly attachments = new Map<Interface, Attachment | undefined>();
@@ -31,6 +35,8 @@ export class InterfaceIndex {
     for (const o of items) {
       if (isIPClaim(o)) this.claims.set(claimKey(packagePathOf(o), namespaceOf(o), nameOf(o)), o);
     }
+    // Interfaces of a cluster that is not injected yet get nothing generated (see notReadyReason).
+    const clusters = new ClusterIndex(items);
     for (const o of items) {
       if (!isInterface(o)) continue;
       const errors = validateResource(o);
@@ -39,8 +45,11 @@ export class InterfaceIndex {
         continue;
       }
       if (o.spec.networkInstance.name === POD_NETWORK) continue;
+      const found = clusters.lookup(o);
+      if ('cluster' in found && notReadyReason(found.cluster) !== undefined) continue;
       const nameErrors = interfaceNameProblems(o);
       if (nameErrors.length > 0) this.results.push(...nameErrors);
+      else if (o.spec.cniType === undefined) this.loopbacks.push(o);
       else this.interfaces.push(o);
     }
   }

@@ -76,11 +76,11 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
       }
     } else if (isNetworkInstance(functionConfig) || isIPPrefix(functionConfig)) {
       sources.push(functionConfig);
-    } else if (functionConfig.kind !== 'ConfigMap') {
+    } else if (functionConfig.kind !== 'ConfigMap' && !isKind(functionConfig, API.vlanIndex.apiVersion, API.vlanIndex.kind)) {
       results.push(
         errorFor(
           functionConfig,
-          `ipam-fn takes a NetworkInstance, an IPPrefix or a List of them as functionConfig, not a ${functionConfig.kind}`,
+          `ipam-fn takes a NetworkInstance, an IPPrefix, a VLANIndex, a List of them or a ConfigMap as functionConfig, not a ${functionConfig.kind}`,
           'kind',
           functionConfig.kind,
         ),

@@ -11,6 +11,8 @@ export interface CniConfigInput {
   /** Host interface macvlan/ipvlan attach to; unused by sriov (the device plugin picks the VF). */
   master?: string;
   cniVersion: string;
+  /** The 802.1Q tag of an `attachmentType: vlan` Interface. */
+  vlan?: number;
   /** False for an L2-only interface (ipFamilyPolicy none): no IPAM at all. */
   withIpam: boolean;
   routes: Route[];
@@ -32,7 +34,11 @@ type Json = string | number | boolean | Json[] | { [key: string]: Json };
  */
 export function buildCniConfig(input: CniConfigInput): string {
   const main: { [key: string]: Json } = { type: input.cniType };
-  if (input.cniType !== 'sriov' && input.master) main.master = input.master;
+  // macvlan and ipvlan attach to the VLAN sub-interface of the master, as Nephio's nad-fn sets it
+  // (`eth1.100`); the node must have that sub-interface.
+  if (input.cniType !== 'sriov' && input.master) main.master = input.vlan === undefined ? input.master : `${input.master}.${input.vlan}`;
+  // sriov tags the VF itself: the plugin reads `vlan` from its own config.
+  if (input.cniType === 'sriov' && input.vlan !== undefined) main.vlan = input.vlan;
   if (input.cniType === 'macvlan') main.mode = 'bridge';
   if (input.cniType === 'ipvlan') main.mode = 'l2';
   if (input.withIpam) {
@@ -45,5 +51,10 @@ export function buildCniConfig(input: CniConfigInput): string {
   }
   const plugins: Json[] = [main];
   if (input.cniType === 'macvlan') plugins.push({ type: 'tuning', capabilities: { mac: true } });
-  return JSON.stringify({ cniVersion: input.cniVersion, name: input.name, plugins }, null, 2);
+  const top: { [key: string]: Json } = { cniVersion: input.cniVersion, name: input.name };
+  // Nephio's nad-fn writes an sriov NAD's VLAN at the top of the list, where Nephio's tools read it
+  // back; libcni hands a plugin only its own entry, so the entry above carries it for sriov-cni.
+  if (input.cniType === 'sriov' && input.vlan !== undefined) top.vlan = input.vlan;
+  top.plugins = plugins;
+  return JSON.stringify(top, null, 2);
 }

@@ -1,5 +1,16 @@
 import {
   API,
+  applyConditions,
+  attachmentName,
+  claimedVlan,
+  interfaceNadConditions,
+  isNad,
+  isVLANClaim,
+  NAD_CONDITION_PREFIX,
+  namespaceOf,
+  packagePathOf,
+  validateResource,
+  VLANClaim,
   Attachment,
   childAnnotations,
   ClusterIndex,
@@ -11,7 +22,6 @@ import {
   Interface,
   InterfaceIndex,
   interfaceRef,
-  isKind,
   mergedAnnotations,
   reconcileGenerated,
   unlessUnchanged,
@@ -29,11 +39,36 @@ import {
 } from '../../lib/src';
 import { buildCniConfig, Route } from './cni-config';
 import { NadFnConfig, readConfig } from './config';
-import { parseAddressWithLength } from '../../lib/src/ipam';
+import { parseAddressWithLength, VLAN_MAX, VLAN_MIN } from '../../lib/src/ipam';
+import { withInterfaceStatus } from './interface-status';
 
 const SRIOV_RESOURCE = 'k8s.v1.cni.cncf.io/resourceName';
 
-const isNad = (o: KubeObject): boolean => isKind(o, API.nad.apiVersion, API.nad.kind);
+/** The VLAN ID of an `attachmentType: vlan` Interface, from the VLANClaim interface-fn made for it. */
+function vlanOf(itf: Interface, vlanClaims: ReadonlyMap<string, VLANClaim>, results: Result[]): number | undefined | 'error' {
+  if (itf.spec.attachmentType !== 'vlan') return undefined;
+  const name = attachmentName(itf);
+  const claim = vlanClaims.get(`${packagePathOf(itf)}|${namespaceOf(itf)}|${name}`);
+  const id = claim && claimedVlan(claim);
+  if (!claim || id === undefined || !Number.isInteger(id) || id < VLAN_MIN || id > VLAN_MAX) {
+    // Never an untagged NAD for a VLAN Interface: that would put the pod on the wrong segment.
+    results.push(
+      errorFor(
+        itf,
+        !claim
+          ? `Interface ${nameOf(itf)} has attachmentType vlan but no VLANClaim ${name}: run interface-fn and ipam-fn before this function`
+          : id === undefined
+            ? `VLANClaim ${name} of Interface ${nameOf(itf)} has no status.vlanID yet: run ipam-fn before this function ` +
+              `(pipeline order: interface-fn, ipam-fn, nad-fn, deployment-annotate-fn)`
+            : `VLANClaim ${name} of Interface ${nameOf(itf)} records status.vlanID ${JSON.stringify(claim.status?.vlanID)}, which is not a VLAN ID (${VLAN_MIN}-${VLAN_MAX}): let ipam-fn allocate it`,
+        'spec.attachmentType',
+        'vlan',
+      ),
+    );
+    return 'error';
+  }
+  return id;
+}
 
 /**
  * Routes to the network instance's other subnets of the same family via this subnet's gateway:
@@ -71,6 +106,7 @@ function buildNad(
   itf: Interface,
   att: Attachment,
   master: string | undefined,
+  vlan: number | undefined,
   config: NadFnConfig,
   pools: readonly PoolSource[],
   aggregates: readonly NetworkPrefix[],
@@ -85,6 +121,7 @@ function buildNad(
     name,
     cniType: itf.spec.cniType ?? 'macvlan',
     master,
+    vlan,
     cniVersion: config.cniVersion,
     withIpam: att.addresses.length > 0,
     routes: routesFor(att, pools, aggregates),
@@ -140,21 +177,19 @@ export function nadFn(input: ResourceList): TransformOutput {
   const aggregates = collectNetworkPrefixes(input.items).prefixes.filter((p) => p.kind === 'network');
   results.push(...clusters.results);
 
+  const vlanClaims = new Map<string, VLANClaim>();
+  for (const o of input.items) {
+    if (isVLANClaim(o) && validateResource(o).length === 0) vlanClaims.set(`${packagePathOf(o)}|${namespaceOf(o)}|${nameOf(o)}`, o);
+  }
+
   const wanted = new Map<string, KubeObject>();
   const badMasters = new Set<KubeObject>();
+  const statuses = new Map<KubeObject, KubeObject>();
+  for (const itf of interfaces.loopbacks) {
+    const att = interfaces.attachment(itf);
+    if (att) statuses.set(itf, withInterfaceStatus(itf, att, undefined));
+  }
   for (const itf of interfaces.interfaces) {
-    if (itf.spec.attachmentType === 'vlan') {
-      results.push(
-        errorFor(
-          itf,
-          `attachmentType vlan is not supported yet: a NAD without the VLAN would put the pod on the untagged ` +
-            `network. Use attachmentType none (and a master that is already the VLAN sub-interface, e.g. eth1.100)`,
-          'spec.attachmentType',
-          'vlan',
-        ),
-      );
-      continue;
-    }
     const cluster = clusters.lookupOrError(itf, results, 'spec.cniType');
     if (!cluster) continue;
     const cniType = itf.spec.cniType ?? 'macvlan';
@@ -185,7 +220,23 @@ export function nadFn(input: ResourceList): TransformOutput {
       continue;
     }
     const att = interfaces.attachment(itf);
-    if (!att) continue;
+    const vlan = vlanOf(itf, vlanClaims, results);
+    if (!att || vlan === 'error') continue;
+    const subInterface = master !== undefined && vlan !== undefined && cniType !== 'sriov' ? `${master}.${vlan}` : undefined;
+    const subProblem = subInterface === undefined ? undefined : ifNameProblem(subInterface);
+    if (subProblem) {
+      results.push(
+        errorFor(
+          itf,
+          `Interface ${nameOf(itf)} attaches to the VLAN sub-interface ${subInterface} of WorkloadCluster ${nameOf(cluster)}, ` +
+            `which is not a usable Linux interface name: ${subProblem}. Shorten the cluster's spec.masterInterface`,
+          'spec.attachmentType',
+          'vlan',
+        ),
+      );
+      continue;
+    }
+    statuses.set(itf, withInterfaceStatus(itf, att, vlan));
     if (cniType === 'sriov' && !config.sriovResourceName) {
       results.push(
         warningFor(
@@ -197,7 +248,7 @@ export function nadFn(input: ResourceList): TransformOutput {
         ),
       );
     }
-    const nad = buildNad(itf, att, master, config, pools.pools, aggregates);
+    const nad = buildNad(itf, att, master, vlan, config, pools.pools, aggregates);
     const key = resourceKey(nad);
     if (wanted.has(key)) {
       results.push(errorFor(itf, `two Interfaces would generate NAD ${nameOf(nad)} in one namespace: rename one`, 'metadata.name'));
@@ -210,12 +261,13 @@ export function nadFn(input: ResourceList): TransformOutput {
 
   // A NAD whose Interface is gone is removed in the same render; hand-made NADs stay.
   const reconciled = reconcileGenerated(
-    input.items,
+    input.items.map((o) => statuses.get(o) ?? o),
     isNad,
     wanted,
     (existing, nad) => unlessUnchanged(existing, { ...existing, metadata: { ...existing.metadata, annotations: mergedAnnotations(existing, nad) }, spec: nad.spec }),
     (nad) => nad,
   );
   results.push(...reconciled.results);
-  return { items: reconciled.items, results };
+  const out = applyConditions(reconciled.items, NAD_CONDITION_PREFIX, interfaceNadConditions(reconciled.items, interfaces.interfaces));
+  return { items: out, results };
 }

@@ -11,6 +11,8 @@ export const API = {
   ipPrefix: { apiVersion: 'ipam.resource.nephio.org/v1alpha1', kind: 'IPPrefix' },
   ipClaim: { apiVersion: 'ipam.resource.nephio.org/v1alpha1', kind: 'IPClaim' },
   nad: { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition' },
+  vlanClaim: { apiVersion: 'vlan.resource.nephio.org/v1alpha1', kind: 'VLANClaim' },
+  vlanIndex: { apiVersion: 'vlan.resource.nephio.org/v1alpha1', kind: 'VLANIndex' },
 } as const;
 
 export type CniType = 'macvlan' | 'ipvlan' | 'sriov';
@@ -69,6 +71,12 @@ export interface IPClaimStatus {
 export interface IPClaim extends KubeObject {
   spec: IPClaimSpec;
   status?: IPClaimStatus;
+}
+
+/** Nephio's VLANClaim: `spec.vlanIndex.name` names the VLAN pool, `status.vlanID` the binding. */
+export interface VLANClaim extends KubeObject {
+  spec: { vlanIndex: { name: string }; vlanID?: unknown };
+  status?: { vlanID?: unknown };
 }
 
 export const LABELS = {

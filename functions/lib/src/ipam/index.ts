@@ -18,3 +18,5 @@ export { createPool, Pool, prefixOf } from './pool';
 export type { PoolSpec, ReservedRange } from './pool';
 export { fail, ok } from './result';
 export type { IpamError, IpamErrorCode, Result } from './result';
+export { createVlanSpace, InMemoryVlanSpace, parseVlanRange, RESERVED_VLANS, VLAN_MAX, VLAN_MIN } from './vlan-space';
+export type { VlanLedger, VlanRangeSpec } from './vlan-space';

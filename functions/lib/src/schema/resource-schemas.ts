@@ -3,6 +3,8 @@ const name = { type: 'string', minLength: 1 } as const;
 const labels = { type: 'object', additionalProperties: { type: 'string' } } as const;
 const stringList = { type: 'array', items: { type: 'string' } } as const;
 const nameRef = { type: 'object', required: ['name'], properties: { name } } as const;
+/** A VLAN ID as YAML gives it: a number, or its text when the scalar is kept as written. */
+const vlanId = { type: ['integer', 'string'] } as const;
 
 export const SCHEMAS: Record<string, object> = {
   Interface: {
@@ -31,7 +33,8 @@ export const SCHEMAS: Record<string, object> = {
         type: 'object',
         required: ['clusterName'],
         properties: {
-          clusterName: name,
+          // Empty in Nephio's placeholder WorkloadCluster until a PackageVariant injects the cluster.
+          clusterName: { type: 'string' },
           cnis: stringList,
           masterInterface: name,
         },
@@ -91,6 +94,27 @@ export const SCHEMAS: Record<string, object> = {
       status: {
         type: 'object',
         properties: { prefix: { type: 'string' }, gateway: { type: 'string' } },
+      },
+    },
+  },
+  VLANClaim: {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      spec: {
+        type: 'object',
+        required: ['vlanIndex'],
+        properties: { vlanIndex: nameRef, vlanID: vlanId },
+      },
+      status: { type: 'object', properties: { vlanID: vlanId } },
+    },
+  },
+  VLANIndex: {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: { minID: vlanId, maxID: vlanId, exclude: { type: 'array', items: vlanId } },
       },
     },
   },

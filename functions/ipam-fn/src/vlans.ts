@@ -1,0 +1,300 @@
+/**
+ * VLAN IDs for VLANClaims, with the guarantees addresses have: unique per VLAN index, recorded in
+ * the claim (`status.vlanID`) and never moved, released when the last claim of a binding goes,
+ * reused last (next-fit, cursor kept in Git), clear errors on conflicts and exhaustion.
+ *
+ * Pure: items in, items out. The VLAN spaces are created through `createSpace`, the seam a shared
+ * ledger plugs into, like the address spaces.
+ */
+import {
+  ANNOTATIONS,
+  API,
+  applyConditions,
+  claimedVlan,
+  errorFor,
+  isKind,
+  isObject,
+  isVLANClaim,
+  isVLANIndex,
+  KubeObject,
+  nameOf,
+  namespaceOf,
+  packagePathOf,
+  placementFrom,
+  Result,
+  scalarText,
+  validateResource,
+  VLAN_CONDITION_PREFIX,
+  VLANClaim,
+  vlanBinding,
+  vlanClaimConditions,
+  vlanIdValue,
+  vlanIndexOf,
+} from '../../lib/src';
+import { createVlanSpace, parseVlanRange, VLAN_MAX, VLAN_MIN, VlanLedger, VlanRangeSpec } from '../../lib/src/ipam';
+
+export const VLAN_CURSOR_API = { apiVersion: 'ipam.netpipe.dev/v1alpha1', kind: 'VLANCursor' } as const;
+export const isVlanCursor = (o: KubeObject): boolean => isKind(o, VLAN_CURSOR_API.apiVersion, VLAN_CURSOR_API.kind);
+
+/** functionConfig ConfigMap key: the range of every VLAN index that has no VLANIndex of its own. */
+export const VLAN_RANGE_KEY = 'vlanRange';
+
+/** The claims sharing one VLAN: one binding (bridge domain) in one index. */
+interface Group {
+  index: string;
+  binding: string;
+  members: VLANClaim[];
+}
+
+interface IndexDef {
+  range: VlanRangeSpec;
+  definedBy: KubeObject;
+}
+
+export type VlanSpaceFactory = (name: string, range: VlanRangeSpec) => ReturnType<typeof createVlanSpace>;
+
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A VLANIndex's range: `spec.minID`/`spec.maxID` (default 1-4094) and `spec.exclude` (IDs or `a-b`). */
+function rangeOfIndex(o: KubeObject, results: Result[]): VlanRangeSpec | undefined {
+  const spec = isObject(o.spec) ? o.spec : {};
+  const min = vlanIdValue(spec.minID) ?? VLAN_MIN;
+  const max = vlanIdValue(spec.maxID) ?? VLAN_MAX;
+  const exclude: { lo: number; hi: number }[] = [];
+  const list = Array.isArray(spec.exclude) ? spec.exclude : [];
+  for (const [i, e] of list.entries()) {
+    const r = parseVlanRange(scalarText(e) ?? '');
+    if (!r) {
+      results.push(errorFor(o, `VLANIndex ${nameOf(o)}: exclusion ${JSON.stringify(scalarText(e))} is not a VLAN ID or a range such as 100-199`, `spec.exclude[${i}]`));
+      return undefined;
+    }
+    exclude.push(r);
+  }
+  return { min, max, exclude };
+}
+
+function defaultRange(fc: KubeObject | undefined, results: Result[]): VlanRangeSpec | undefined {
+  if (!fc || fc.kind !== 'ConfigMap' || !isObject(fc.data)) return undefined;
+  const text = scalarText(fc.data[VLAN_RANGE_KEY]);
+  if (text === undefined) return undefined;
+  const r = parseVlanRange(text);
+  if (!r) {
+    results.push(errorFor(fc, `${VLAN_RANGE_KEY} ${JSON.stringify(text)} is not a range of VLAN IDs: write it as 100-199`, `data.${VLAN_RANGE_KEY}`, text));
+    return undefined;
+  }
+  return { min: r.lo, max: r.hi };
+}
+
+function indexDefinitions(items: readonly KubeObject[], fc: KubeObject | undefined, results: Result[]): Map<string, IndexDef> {
+  const sources = items.filter(isVLANIndex);
+  if (fc && isVLANIndex(fc)) sources.push(fc);
+  if (fc && fc.kind === 'List' && Array.isArray(fc.items)) {
+    for (const o of fc.items) if (isObject(o) && isVLANIndex(o as KubeObject)) sources.push(o as KubeObject);
+  }
+  const defs = new Map<string, IndexDef>();
+  for (const o of sources) {
+    const errors = validateResource(o, API.vlanIndex.kind);
+    if (errors.length > 0) {
+      results.push(...errors);
+      continue;
+    }
+    const name = nameOf(o);
+    const first = defs.get(name);
+    if (first) {
+      results.push(
+        errorFor(o, `VLANIndex ${name} is defined twice (also in package ${packagePathOf(first.definedBy) || '.'}): keep one, a VLAN index is one ID space`, 'metadata.name'),
+      );
+      continue;
+    }
+    const range = rangeOfIndex(o, results);
+    if (range) defs.set(name, { range, definedBy: o });
+  }
+  return defs;
+}
+
+function withVlan(claim: VLANClaim, id: number): KubeObject {
+  if (claimedVlan(claim) === id) return claim;
+  const status: Record<string, unknown> = isObject(claim.status) ? { ...claim.status } : {};
+  status.vlanID = id;
+  return { ...claim, status };
+}
+
+function writeVlanCursor(index: string, last: number, existing: KubeObject | undefined, placement: Record<string, string>): KubeObject {
+  if (existing) {
+    const status = isObject(existing.status) ? existing.status : {};
+    if (vlanIdValue(status.lastAllocated) === last) return existing;
+    return { ...existing, status: { ...status, lastAllocated: last } };
+  }
+  return {
+    apiVersion: VLAN_CURSOR_API.apiVersion,
+    kind: VLAN_CURSOR_API.kind,
+    metadata: { name: index, annotations: { [ANNOTATIONS.localConfig]: 'true', ...placement } },
+    spec: { vlanIndex: { name: index } },
+    status: { lastAllocated: last },
+  };
+}
+
+function cursorIndexName(o: KubeObject): string {
+  return isObject(o.spec) && isObject(o.spec.vlanIndex) ? scalarText(o.spec.vlanIndex.name) ?? nameOf(o) : nameOf(o);
+}
+
+/**
+ * Allocates the VLAN ID of every VLANClaim. Claims naming one bridge domain
+ * (`specializer.nephio.org/vlanClaimName`) share one ID, as under Nephio's VLAN specializer.
+ */
+export function allocateVlans(
+  items: readonly KubeObject[],
+  fc: KubeObject | undefined,
+  rootKptfile: KubeObject | undefined,
+  createSpace: VlanSpaceFactory = createVlanSpace,
+): { items: KubeObject[]; results: Result[] } {
+  const results: Result[] = [];
+  const claims: VLANClaim[] = [];
+  for (const o of items) {
+    if (!isVLANClaim(o)) continue;
+    const errors = validateResource(o, API.vlanClaim.kind);
+    if (errors.length > 0) results.push(...errors);
+    else claims.push(o);
+  }
+  const cursorItems = items.filter(isVlanCursor);
+  if (claims.length === 0 && cursorItems.length === 0) {
+    return { items: applyConditions(items, VLAN_CONDITION_PREFIX, vlanClaimConditions(items)), results };
+  }
+  const defs = indexDefinitions(items, fc, results);
+  const fallback = defaultRange(fc, results);
+
+  const spaces = new Map<string, VlanLedger | undefined>();
+  const spaceOf = (index: string, claim: VLANClaim): VlanLedger | undefined => {
+    if (spaces.has(index)) return spaces.get(index);
+    const def = defs.get(index);
+    const range = def?.range ?? fallback;
+    let space: VlanLedger | undefined;
+    if (!range) {
+      results.push(
+        errorFor(
+          claim,
+          `VLANClaim ${nameOf(claim)}: VLAN index ${index} is not defined: add a ${API.vlanIndex.apiVersion} VLANIndex named ${index} ` +
+            `(local config, optional spec.minID/spec.maxID) or set data.${VLAN_RANGE_KEY} (e.g. "100-199") in ipam-fn's functionConfig`,
+          'spec.vlanIndex.name',
+          index,
+        ),
+      );
+    } else {
+      const created = createSpace(index, range);
+      if (created.ok) space = created.value;
+      else results.push(errorFor(def ? def.definedBy : fc ?? claim, created.error.message, def ? 'spec' : `data.${VLAN_RANGE_KEY}`));
+    }
+    spaces.set(index, space);
+    return space;
+  };
+
+  // Claims grouped by index and binding, in an order that does not depend on file order.
+  const sortKey = (c: VLANClaim): string => `${vlanIndexOf(c)}\u0000${vlanBinding(c)}\u0000${packagePathOf(c)}\u0000${namespaceOf(c)}/${nameOf(c)}`;
+  claims.sort((a, b) => byText(sortKey(a), sortKey(b)));
+  const groups = new Map<string, Group>();
+  for (const c of claims) {
+    const key = `${vlanIndexOf(c)}\u0000${vlanBinding(c)}`;
+    const g = groups.get(key) ?? { index: vlanIndexOf(c), binding: vlanBinding(c), members: [] };
+    g.members.push(c);
+    groups.set(key, g);
+  }
+
+  for (const g of groups.values()) spaceOf(g.index, g.members[0]!);
+  // Each index's next-fit cursor, before anything is allocated.
+  const cursorOf = new Map<string, KubeObject>();
+  for (const c of cursorItems) {
+    const index = cursorIndexName(c);
+    if (cursorOf.has(index)) continue;
+    cursorOf.set(index, c);
+    const space = spaces.get(index);
+    const last = isObject(c.status) ? vlanIdValue(c.status.lastAllocated) : undefined;
+    if (space && last !== undefined) {
+      const imported = Number.isInteger(last) ? space.importCursor(last) : undefined;
+      if (!imported || !imported.ok) {
+        results.push(errorFor(c, `${imported && !imported.ok ? imported.error.message : `status.lastAllocated is not a VLAN ID`}: fix or delete status.lastAllocated`, 'status.lastAllocated'));
+      }
+    }
+  }
+
+  const bound = new Map<string, number>();
+  const pending: Group[] = [];
+  // Recorded and chosen IDs first, so nothing that exists moves.
+  for (const [key, g] of groups) {
+    const space = spaceOf(g.index, g.members[0]!);
+    if (!space) continue;
+    let id: number | undefined;
+    let from: { claim: VLANClaim; field: string } | undefined;
+    let failed = false;
+    for (const field of ['spec.vlanID', 'status.vlanID'] as const) {
+      for (const c of g.members) {
+        const v = field === 'spec.vlanID' ? vlanIdValue(c.spec.vlanID) : claimedVlan(c);
+        if (v === undefined) continue;
+        if (!Number.isInteger(v)) {
+          results.push(errorFor(c, `VLANClaim ${nameOf(c)}: ${field} ${JSON.stringify(scalarText(field === 'spec.vlanID' ? c.spec.vlanID : c.status?.vlanID))} is not a VLAN ID; use an integer ${VLAN_MIN}-${VLAN_MAX} or remove it`, field));
+          failed = true;
+        } else if (id === undefined) {
+          id = v;
+          from = { claim: c, field };
+        } else if (v !== id && from && from.field === field) {
+          results.push(
+            errorFor(
+              c,
+              `VLANClaim ${nameOf(c)} records ${field} ${v}, but VLANClaim ${nameOf(from.claim)} of the same ${g.binding} records ${id}: ` +
+                `one bridge domain has one VLAN - keep one ID and remove the other`,
+              field,
+              String(v),
+            ),
+          );
+          failed = true;
+        }
+      }
+      if (id !== undefined) break;
+    }
+    if (failed) continue;
+    if (id === undefined) {
+      pending.push(g);
+      continue;
+    }
+    const r = space.reserve(g.binding, id);
+    if (!r.ok) {
+      const at = from ?? { claim: g.members[0]!, field: 'status.vlanID' };
+      results.push(errorFor(at.claim, `VLANClaim ${nameOf(at.claim)}: ${r.error.message}`, at.field, String(id)));
+      continue;
+    }
+    bound.set(key, id);
+  }
+  // Then the new ones.
+  for (const g of pending) {
+    const space = spaceOf(g.index, g.members[0]!);
+    if (!space) continue;
+    const r = space.allocate(g.binding);
+    if (!r.ok) {
+      for (const c of g.members) results.push(errorFor(c, `VLANClaim ${nameOf(c)}: ${r.error.message}`, 'spec.vlanIndex.name', g.index));
+      continue;
+    }
+    bound.set(`${g.index}\u0000${g.binding}`, r.value);
+  }
+
+  let out = items.map((o) => {
+    if (!isVLANClaim(o)) return o;
+    const id = bound.get(`${vlanIndexOf(o)}\u0000${vlanBinding(o)}`);
+    return id === undefined ? o : withVlan(o, id);
+  });
+
+  // Cursors are kept beside the VLANIndex (or at the root when the range came from config).
+  const fresh: KubeObject[] = [];
+  const updated = new Map<KubeObject, KubeObject>();
+  for (const index of [...spaces.keys()].sort(byText)) {
+    const last = spaces.get(index)?.exportCursor();
+    if (last === undefined) continue;
+    const existing = cursorOf.get(index);
+    const def = defs.get(index);
+    const home = def && def.definedBy !== fc ? def.definedBy : rootKptfile;
+    const next = writeVlanCursor(index, last, existing, home ? placementFrom(home, `vlan-cursor-${index}.yaml`) : {});
+    if (existing) updated.set(existing, next);
+    else fresh.push(next);
+  }
+  out = out.map((o) => updated.get(o) ?? o);
+  out.push(...fresh);
+  return { items: applyConditions(out, VLAN_CONDITION_PREFIX, vlanClaimConditions(out)), results };
+}

@@ -1,0 +1,60 @@
+import { API, VLANClaim } from './api/types';
+import { Condition, conditionType } from './conditions';
+import { getAnnotation, isKind, isObject, KubeObject, nameOf, namespaceOf, packagePathOf, scalarText } from './kube/object';
+
+export const isVLANClaim = (o: KubeObject): o is VLANClaim => isKind(o, API.vlanClaim.apiVersion, API.vlanClaim.kind);
+export const isVLANIndex = (o: KubeObject): boolean => isKind(o, API.vlanIndex.apiVersion, API.vlanIndex.kind);
+
+/**
+ * The bridge domain a VLANClaim asks a VLAN for, as Nephio's interface-fn names it
+ * (`<network instance>-<cluster>-bd`). Nephio's VLAN specializer claims the ID under this name, so
+ * every Interface of one cluster on one network shares one VLAN - they share one subnet, so they
+ * must share the L2 segment too.
+ */
+export const VLAN_CLAIM_NAME = 'specializer.nephio.org/vlanClaimName';
+
+/** A VLAN ID as written (a number, or its text); `undefined` when absent, NaN when not an integer. */
+export function vlanIdValue(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = scalarText(value);
+  if (text === undefined || text === '') return undefined;
+  return /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+}
+
+/** The VLAN ID the claim's status records, if any (NaN when it is not an integer). */
+export function claimedVlan(claim: VLANClaim): number | undefined {
+  return isObject(claim.status) ? vlanIdValue(claim.status.vlanID) : undefined;
+}
+
+export function vlanIndexOf(claim: VLANClaim): string {
+  return scalarText(claim.spec.vlanIndex.name) ?? '';
+}
+
+/**
+ * What a VLAN ID is bound to within its VLAN index: the claim's bridge domain
+ * (`specializer.nephio.org/vlanClaimName`), shared by every claim naming it; a claim without one
+ * (hand-written) holds an ID of its own, bound to `<namespace>/<name>`.
+ */
+export function vlanBinding(claim: VLANClaim): string {
+  const bd = getAnnotation(claim, VLAN_CLAIM_NAME);
+  return bd ? `bridge domain ${bd}` : `VLANClaim ${namespaceOf(claim) ? `${namespaceOf(claim)}/` : ''}${nameOf(claim)}`;
+}
+
+export const VLAN_CONDITION_PREFIX = `${API.vlanClaim.apiVersion}.${API.vlanClaim.kind}.`;
+
+/** Kptfile conditions for every VLANClaim, per package: True once it records a VLAN ID. */
+export function vlanClaimConditions(items: readonly KubeObject[]): Map<string, Condition[]> {
+  const byPackage = new Map<string, Condition[]>();
+  for (const o of items) {
+    if (!isVLANClaim(o)) continue;
+    const id = claimedVlan(o);
+    const type = conditionType(o.apiVersion, o.kind, scalarText(o.metadata.name) ?? '');
+    const condition: Condition =
+      id !== undefined && Number.isInteger(id)
+        ? { type, status: 'True', reason: 'Allocated', message: `VLAN ${id}` }
+        : { type, status: 'False', reason: 'Pending', message: 'waiting for ipam-fn to allocate a VLAN ID' };
+    const pkg = packagePathOf(o);
+    byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), condition]);
+  }
+  return byPackage;
+}
