@@ -67,10 +67,10 @@ const cases: BadInput[] = [
     ],
   },
   {
-    what: 'attachmentType vlan',
-    fn: 'nad-fn',
+    what: 'attachmentType vlan without a VLAN index',
+    fn: 'ipam-fn',
     mutate: (ws) => ws.edit('packages/core01/smf/interfaces.yaml', 'attachmentType: none', 'attachmentType: vlan'),
-    expect: ['Interface/core/n4', 'spec.attachmentType', 'attachmentType vlan is not supported', 'Use attachmentType none'],
+    expect: ['VLANClaim/core/smf-core01-n4', 'spec.vlanIndex.name', 'VLAN index core01 is not defined', 'add a vlan.resource.nephio.org/v1alpha1 VLANIndex named core01'],
   },
   {
     what: 'replicas: 3 on a workload with a static IP',

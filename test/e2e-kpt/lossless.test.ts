@@ -122,7 +122,14 @@ describe('kpt fn render keeps what it does not change', () => {
   it('leaves unchanged resources byte-identical, in both subpackages', () => {
     for (const c of ['edge01', 'core01']) {
       expect(readFileSync(join(dir, c, 'configmap.yaml'), 'utf8')).toBe(CONFIGMAP);
-      expect(readFileSync(join(dir, c, 'interface.yaml'), 'utf8')).toBe(iface);
+    }
+  });
+
+  it('adds only the status Nephio reads to an Interface, keeping every line the user wrote', () => {
+    for (const c of ['edge01', 'core01']) {
+      const text = readFileSync(join(dir, c, 'interface.yaml'), 'utf8');
+      expect(text.startsWith(iface)).toBe(true);
+      expect(text.slice(iface.length)).toMatch(/^status:\n  ipClaimStatus:\n  - prefix: 192\.168\.251\.\d+\/24\n    gateway: 192\.168\.251\.1\n$/);
     }
   });
 

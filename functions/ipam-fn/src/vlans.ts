@@ -216,6 +216,8 @@ export function allocateVlans(
     }
   }
 
+  const claimsOf = new Map<string, string>();
+  for (const [key, g] of groups) claimsOf.set(key, g.members.map((c) => `VLANClaim ${namespaceOf(c) ? `${namespaceOf(c)}/` : ''}${nameOf(c)}`).join(', '));
   const bound = new Map<string, number>();
   const pending: Group[] = [];
   // Recorded and chosen IDs first, so nothing that exists moves.
@@ -258,7 +260,9 @@ export function allocateVlans(
     const r = space.reserve(g.binding, id);
     if (!r.ok) {
       const at = from ?? { claim: g.members[0]!, field: 'status.vlanID' };
-      results.push(errorFor(at.claim, `VLANClaim ${nameOf(at.claim)}: ${r.error.message}`, at.field, String(id)));
+      const others = (r.error.owners ?? []).filter((o) => o !== g.binding).map((o) => claimsOf.get(`${g.index}\u0000${o}`) ?? o);
+      const also = others.length > 0 ? ` (held by ${others.join('; ')})` : '';
+      results.push(errorFor(at.claim, `VLANClaim ${nameOf(at.claim)}: ${r.error.message}${also}`, at.field, String(id)));
       continue;
     }
     bound.set(key, id);

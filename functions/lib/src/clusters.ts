@@ -106,7 +106,7 @@ export function clusterConditions(clusters: ClusterIndex, interfaces: readonly K
       type: conditionType(found.cluster.apiVersion, found.cluster.kind, nameOf(found.cluster)),
       status: 'False',
       reason: 'NotInjected',
-      message: `${reason}: the cluster is not injected yet, so nothing is generated for its Interfaces`,
+      message: `${reason}; nothing is generated for its Interfaces until the cluster is injected`,
     };
     byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), condition]);
   }

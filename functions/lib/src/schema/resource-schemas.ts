@@ -4,7 +4,7 @@ const labels = { type: 'object', additionalProperties: { type: 'string' } } as c
 const stringList = { type: 'array', items: { type: 'string' } } as const;
 const nameRef = { type: 'object', required: ['name'], properties: { name } } as const;
 /** A VLAN ID as YAML gives it: a number, or its text when the scalar is kept as written. */
-const vlanId = { type: ['integer', 'string'] } as const;
+const vlanId = { anyOf: [{ type: 'integer' }, { type: 'string' }] } as const;
 
 export const SCHEMAS: Record<string, object> = {
   Interface: {
