@@ -38,13 +38,13 @@ import { isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cu
 import { isGetClaim, resolveGetClaims } from './get-claims';
 import { carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';
 import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, prefixClaimWork, reservePrefixClaims } from './prefix-claims';
-import { allocateVlans } from './vlans';
+import { allocateVlans, VLAN_RANGE_KEY } from './vlans';
 
 /**
- * The ConfigMap keys ipam-fn reads (besides pools, its functionConfig may carry them); netpipe-fn
- * routes these keys of its combined config here.
+ * The ConfigMap keys ipam-fn reads (besides pools, its functionConfig may carry them: subnet
+ * lengths, the default VLAN range); netpipe-fn routes these keys of its combined config here.
  */
-export const IPAM_FN_CONFIG_KEYS: readonly string[] = [...SUBNET_LENGTH_KEYS];
+export const IPAM_FN_CONFIG_KEYS: readonly string[] = [...SUBNET_LENGTH_KEYS, VLAN_RANGE_KEY];
 
 interface ClaimWork {
   claim: IPClaim;

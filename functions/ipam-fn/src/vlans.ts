@@ -73,7 +73,12 @@ function rangeOfIndex(o: KubeObject, results: Result[]): VlanRangeSpec | undefin
   return { min, max, exclude };
 }
 
-function defaultRange(fc: KubeObject | undefined, results: Result[]): VlanRangeSpec | undefined {
+function defaultRange(config: KubeObject | undefined, results: Result[]): VlanRangeSpec | undefined {
+  // A ConfigMap, alone or in a List beside pools.
+  const fc =
+    config && config.kind === 'List' && Array.isArray(config.items)
+      ? (config.items.find((o) => isObject(o) && o.kind === 'ConfigMap') as KubeObject | undefined)
+      : config;
   if (!fc || fc.kind !== 'ConfigMap' || !isObject(fc.data)) return undefined;
   const text = scalarText(fc.data[VLAN_RANGE_KEY]);
   if (text === undefined) return undefined;

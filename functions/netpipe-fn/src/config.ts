@@ -1,4 +1,4 @@
-import { errorFor, isObject, KubeObject, Result } from '../../lib/src';
+import { errorFor, isObject, isVLANIndex, KubeObject, Result } from '../../lib/src';
 import { isIPPrefix, isNetworkInstance } from '../../lib/src/pools';
 import { Step } from './steps';
 
@@ -8,7 +8,7 @@ export interface SplitConfig {
   results: Result[];
 }
 
-const isPool = (o: KubeObject): boolean => isNetworkInstance(o) || isIPPrefix(o);
+const isPool = (o: KubeObject): boolean => isNetworkInstance(o) || isIPPrefix(o) || isVLANIndex(o);
 
 /**
  * Splits netpipe-fn's one functionConfig into what each step would get as a function of its own:
@@ -30,7 +30,7 @@ export function splitConfig(fc: KubeObject | undefined, steps: readonly Step[]):
       results.push(
         errorFor(
           fc,
-          `netpipe-fn takes a ConfigMap (the steps' keys), a NetworkInstance, an IPPrefix or a List of them as ` +
+          `netpipe-fn takes a ConfigMap (the steps' keys), a NetworkInstance, an IPPrefix, a VLANIndex or a List of them as ` +
             `functionConfig, not a ${o.kind}`,
           'kind',
           o.kind,
