@@ -93,6 +93,7 @@ function resourceFiles() {
 
 const claims = [];
 const pools = [];
+const vlanClaims = [];
 const isIpam = (o) => typeof o.apiVersion === 'string' && o.apiVersion.startsWith('ipam.resource.nephio.org/');
 for (const { file, pkg } of resourceFiles()) {
   let docs;
@@ -104,6 +105,16 @@ for (const { file, pkg } of resourceFiles()) {
   }
   const pkgPath = relative(root, pkg).split(sep).join('/') || '.';
   for (const o of docs) {
+    if (o && typeof o === 'object' && o.apiVersion === 'vlan.resource.nephio.org/v1alpha1' && o.kind === 'VLANClaim') {
+      const name = String(o.metadata?.name ?? '');
+      vlanClaims.push({
+        pkg: pkgPath,
+        name: o.metadata?.namespace ? `${o.metadata.namespace}/${name}` : name,
+        index: String(o.spec?.vlanIndex?.name ?? ''),
+        bd: String(o.metadata?.annotations?.['specializer.nephio.org/vlanClaimName'] ?? ''),
+        id: o.status?.vlanID === undefined ? undefined : String(o.status.vlanID),
+      });
+    }
     if (!o || typeof o !== 'object' || !isIpam(o)) continue;
     const name = String(o.metadata?.name ?? '');
     if (o.kind === 'IPClaim') {
@@ -302,4 +313,18 @@ for (const ni of networks) {
 const allocated = claims.filter((c) => c.prefix !== undefined).length;
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 lines.push('', `${plural(claims.length, 'IPClaim')} (${allocated} allocated) in ${plural(networks.length, 'network instance')}, ${plural(pools.length, 'pool')}`);
+if (vlanClaims.length > 0) {
+  // VLANs: one ID per bridge domain within each VLAN index.
+  const rows = vlanClaims.map((v) => [v.pkg, v.name, v.id === undefined ? 'unallocated' : `VLAN ${v.id}`, v.bd ? `bridge domain ${v.bd}` : '']);
+  const vw = [0, 1, 2].map((i) => width(rows, i));
+  for (const index of [...new Set(vlanClaims.map((v) => v.index))].sort()) {
+    lines.push('', `VLAN index ${index}`);
+    const mine = vlanClaims.filter((v) => v.index === index).sort((a, b) => Number(a.id ?? 1e9) - Number(b.id ?? 1e9) || (a.name < b.name ? -1 : 1));
+    for (const v of mine) {
+      const r = rows[vlanClaims.indexOf(v)];
+      lines.push(`  ${pad(r[0], vw[0])}  ${pad(r[1], vw[1])}  ${pad(r[2], vw[2])}  ${r[3]}`.trimEnd());
+    }
+  }
+  lines.push('', plural(vlanClaims.length, 'VLANClaim') + ` (${vlanClaims.filter((v) => v.id !== undefined).length} allocated)`);
+}
 process.stdout.write(`${lines.join('\n')}\n`);
