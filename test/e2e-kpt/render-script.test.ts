@@ -34,7 +34,8 @@ describe('scripts/render.mjs', () => {
     expect(has('pool 10.4.0.0/24', '0.79%', '2 of 253 usable addresses used')).toBe(true);
     expect(has('pool 10.6.0.0/24', '0.41%', '1 of 245 usable addresses used')).toBe(true);
     expect(has('pool 2001:db8:6::/64', '<0.01%', '1 of 18,446,744,073,709,551,614 usable addresses used')).toBe(true);
-    expect(out).toContain('8 IPClaims (8 allocated) in 4 network instances, 5 pools');
+    expect(out).toContain('12 IPClaims (12 allocated) in 7 network instances, 9 pools');
+    expect(out).toContain('3 VLANClaims (3 allocated)');
   });
 
   it('fails with a clear message when kpt is not installed', () => {
