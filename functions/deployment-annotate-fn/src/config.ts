@@ -1,4 +1,4 @@
-import { errorFor, isObject, KubeObject, Result, scalarText } from '../../lib/src';
+import { errorFor, isObject, KubeObject, Result, scalarText, unknownConfigKeys } from '../../lib/src';
 
 export interface AnnotateConfig {
   /**
@@ -19,6 +19,7 @@ export function readConfig(fc: KubeObject | undefined, results: Result[]): Annot
     results.push(errorFor(fc, `deployment-annotate-fn takes a ConfigMap as functionConfig, not a ${fc.kind}`, 'kind', fc.kind));
     return config;
   }
+  results.push(...unknownConfigKeys('deployment-annotate-fn', fc, ['data']));
   const data = isObject(fc.data) ? fc.data : {};
   for (const key of Object.keys(data)) {
     if (!ANNOTATE_FN_CONFIG_KEYS.includes(key)) {

@@ -102,7 +102,9 @@ export function managedEntryText(
   ips: string[],
   defaultRoute?: string[],
 ): string {
-  const out: Record<string, unknown> = { name: nad.name };
+  // No prototype: a user's key such as `constructor` or `__proto__` is copied as written.
+  const out = Object.create(null) as Record<string, unknown>;
+  out.name = nad.name;
   if (nad.namespace) out.namespace = nad.namespace;
   out.interface = itfName;
   if (ips.length > 0) out.ips = ips;

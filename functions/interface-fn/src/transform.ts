@@ -54,10 +54,12 @@ import {
   Result,
   scalarText,
   TransformOutput,
+  unknownConfigKeys,
   unlessUnchanged,
   validateResource,
   warningFor,
 } from '../../lib/src';
+import { recordReleases } from './released';
 
 interface WantedClaim {
   claim: IPClaim;
@@ -244,6 +246,8 @@ export function interfaceFn(input: ResourceList): TransformOutput {
   const results: Result[] = [];
   const clusters = new ClusterIndex(items);
   results.push(...clusters.results);
+  // interface-fn has no settings: whatever a functionConfig holds is ignored, and said.
+  results.push(...unknownConfigKeys('interface-fn', input.functionConfig, ['data'], []));
 
   const wanted = new Map<string, WantedClaim | Kept>();
   const byBinding = new Map<string, WantedClaim>();
@@ -383,7 +387,8 @@ export function interfaceFn(input: ResourceList): TransformOutput {
   );
   results.push(...vlans.results);
 
-  let out = applyConditions(vlans.items, CLAIM_CONDITION_PREFIX, claimConditions(vlans.items));
+  const released = recordReleases(items, vlans.items);
+  let out = applyConditions(released, CLAIM_CONDITION_PREFIX, claimConditions(released));
   out = applyConditions(out, VLAN_CONDITION_PREFIX, vlanClaimConditions(out));
   out = applyConditions(out, NAD_CONDITION_PREFIX, interfaceNadConditions(out, withNad));
   out = applyConditions(out, CLUSTER_CONDITION_PREFIX, clusterConditions(clusters, notReady));

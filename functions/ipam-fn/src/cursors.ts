@@ -1,4 +1,4 @@
-import { ANNOTATIONS, isKind, isObject, KubeObject, nameOf, scalarText } from '../../lib/src';
+import { ANNOTATIONS, isKind, isKptfile, isObject, KubeObject, nameOf, packagePathOf, placementFrom, PoolSource, scalarText } from '../../lib/src';
 import type { CursorState } from '../../lib/src/ipam';
 
 /**
@@ -15,16 +15,50 @@ export function networkInstanceOfCursor(o: KubeObject): string {
   return isObject(o.spec) && isObject(o.spec.networkInstance) ? scalarText(o.spec.networkInstance.name) ?? nameOf(o) : nameOf(o);
 }
 
-export function readCursor(o: KubeObject): CursorState {
-  const state: Record<string, string> = {};
-  const list = isObject(o.status) && Array.isArray(o.status.cursors) ? o.status.cursors : [];
-  for (const entry of list) {
-    if (!isObject(entry)) continue;
+export interface CursorProblem {
+  message: string;
+  field: string;
+}
+
+/**
+ * The state a cursor records, or what is wrong with it. A cursor is ours to rewrite, so anything
+ * we cannot read back exactly (a status that is not a mapping, a null or duplicate entry) is an
+ * error on the cursor - rewriting it would drop what is there.
+ */
+export function readCursor(o: KubeObject): { state: CursorState; problems: CursorProblem[] } {
+  // Keys are user text (pool prefixes): a null-prototype record keeps `__proto__` a plain key.
+  const state = Object.create(null) as Record<string, string>;
+  const problems: CursorProblem[] = [];
+  if (o.status === undefined || o.status === null) return { state, problems };
+  if (!isObject(o.status)) {
+    problems.push({ field: 'status', message: 'status is not a mapping with a cursors list: delete status (the cursors are rebuilt) or fix it' });
+    return { state, problems };
+  }
+  const list = o.status.cursors;
+  if (list === undefined || list === null) return { state, problems };
+  if (!Array.isArray(list)) {
+    problems.push({ field: 'status.cursors', message: 'status.cursors is not a list of {prefix, lastAllocated}: fix it or delete status' });
+    return { state, problems };
+  }
+  list.forEach((entry, i) => {
+    const field = `status.cursors[${i}]`;
+    if (!isObject(entry)) {
+      problems.push({ field, message: `${field} is ${entry === null ? 'null' : 'not a mapping'}: remove the entry or write {prefix, lastAllocated}` });
+      return;
+    }
     const prefix = scalarText(entry.prefix);
     const last = scalarText(entry.lastAllocated);
-    if (prefix && last) state[prefix] = last;
-  }
-  return state;
+    if (!prefix || !last) {
+      problems.push({ field: prefix ? `${field}.lastAllocated` : `${field}.prefix`, message: `${field} needs both prefix and lastAllocated: complete or remove the entry` });
+      return;
+    }
+    if (prefix in state) {
+      problems.push({ field: `${field}.prefix`, message: `${field}: pool ${prefix} has a cursor entry already; remove one of the two` });
+      return;
+    }
+    state[prefix] = last;
+  });
+  return { state, problems };
 }
 
 /** The cursor resource for `ni` holding `state`; `existing` is returned as is when equal. */
@@ -48,4 +82,26 @@ export function writeCursor(
     spec: { networkInstance: { name: ni } },
     status: { cursors },
   };
+}
+
+const byDepth = (o: KubeObject): string => `${packagePathOf(o).length.toString().padStart(6, '0')}|${packagePathOf(o)}`;
+
+/**
+ * Where the cursor of `ni` lives: beside the pools it describes (the outermost resource defining
+ * one); pools that come only from a functionConfig keep it at the root of the render.
+ */
+export function cursorPlacement(
+  ni: string,
+  pools: readonly PoolSource[],
+  items: readonly KubeObject[],
+  functionConfig?: KubeObject,
+): Record<string, string> {
+  const kptfiles = items.filter(isKptfile);
+  const root = kptfiles.map(packagePathOf).sort((a, b) => a.length - b.length)[0] ?? '';
+  const rootKptfile = kptfiles.find((k) => packagePathOf(k) === root);
+  const home = pools
+    .filter((p) => p.networkInstance === ni && p.definedBy !== functionConfig)
+    .map((p) => p.definedBy)
+    .sort((a, b) => (byDepth(a) < byDepth(b) ? -1 : byDepth(a) > byDepth(b) ? 1 : 0))[0] ?? rootKptfile;
+  return home ? placementFrom(home, `ipam-cursor-${ni}.yaml`) : {};
 }

@@ -326,7 +326,7 @@ export function carveNetworkSubnets(
   const cursorItems = items.filter(isCursor).sort((a, b) => compare(depthKey(a), depthKey(b)));
   for (const c of cursorItems) {
     const ni = networkInstanceOfCursor(c);
-    if (!cursors.has(ni)) cursors.set(ni, readCursor(c));
+    if (!cursors.has(ni)) cursors.set(ni, readCursor(c).state); // ipam-fn reports a broken cursor
   }
 
   const result = carveSubnets(aggregates, pools, wants, cursors, lengths);

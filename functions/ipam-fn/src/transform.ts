@@ -22,7 +22,6 @@ import {
   nameOf,
   namespaceOf,
   packagePathOf,
-  placementFrom,
   poolMatches,
   PoolSource,
   PrefixKind,
@@ -34,7 +33,7 @@ import {
 } from '../../lib/src';
 import { AddressLedger, createAddressSpace } from '../../lib/src/ipam';
 import type { IpamLedgerHooks } from '../../lib/src/ledger/edge';
-import { isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cursors';
+import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cursors';
 import { isGetClaim, resolveGetClaims } from './get-claims';
 import { carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';
 import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, prefixClaimWork, reservePrefixClaims } from './prefix-claims';
@@ -75,7 +74,7 @@ function ownerLabel(claim: IPClaim, root: string): string {
 function selectorOf(claim: IPClaim): Record<string, string> {
   const sel = claim.spec.selector;
   const labels = sel && isObject(sel.matchLabels) ? sel.matchLabels : {};
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(labels)) {
     const t = scalarText(v);
     if (t !== undefined) out[k] = t;
@@ -146,13 +145,17 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     const added = spaceOf(p.networkInstance).addPool(p.pool);
     if (!added.ok) results.push(errorFor(p.definedBy, added.error.message, `${p.field}.prefix`, p.pool.id));
   }
+  results.push(...sharedPrefixWarnings(poolsSorted));
   const cursorItems = ledger ? [] : items.filter(isCursor).sort(byKey((o) => `${packagePathOf(o).length.toString().padStart(6, '0')}|${packagePathOf(o)}`));
   const cursorOf = new Map<string, KubeObject>();
   for (const c of cursorItems) {
     const ni = networkInstanceOfCursor(c);
     if (cursorOf.has(ni)) continue;
     cursorOf.set(ni, c);
-    const imported = spaceOf(ni).importState(readCursor(c));
+    const read = readCursor(c);
+    for (const problem of read.problems) results.push(errorFor(c, `AllocationCursor ${nameOf(c)}: ${problem.message}`, problem.field));
+    if (read.problems.length > 0) continue;
+    const imported = spaceOf(ni).importState(read.state);
     if (!imported.ok) results.push(errorFor(c, `${imported.error.message}: fix or delete status.cursors`, 'status.cursors'));
   }
 
@@ -294,20 +297,13 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   });
 
   // Persist next-fit cursors of the network instances that have any.
-  const rootKptfile = items.filter(isKptfile).find((k) => packagePathOf(k) === root);
   const fresh: KubeObject[] = [];
   const updatedCursor = new Map<KubeObject, KubeObject>();
   for (const [ni, space] of ledger ? [] : [...spaces.entries()].sort(byKey(([n]) => n))) {
     const state = { ...space.exportState(), ...carving.cursors.get(ni) };
     const existing = cursorOf.get(ni);
     if (Object.keys(state).length === 0 && !existing) continue;
-    // The cursor lives beside the pools it describes (the outermost resource defining one);
-    // pools that come only from the functionConfig keep it at the root of the render.
-    const home = collected.pools
-      .filter((p) => p.networkInstance === ni && p.definedBy !== input.functionConfig)
-      .map((p) => p.definedBy)
-      .sort(byKey((o) => `${packagePathOf(o).length.toString().padStart(6, '0')}|${packagePathOf(o)}`))[0] ?? rootKptfile;
-    const placement = home ? placementFrom(home, `ipam-cursor-${ni}.yaml`) : {};
+    const placement = cursorPlacement(ni, collected.pools, items, input.functionConfig);
     const next = writeCursor(ni, state, existing, placement);
     if (existing) updatedCursor.set(existing, next);
     else fresh.push(next);
@@ -319,6 +315,37 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   const vlans = allocateVlans(out, input.functionConfig, rootKptfile);
   results.push(...vlans.results);
   return { items: vlans.items, results };
+}
+
+/**
+ * The same (or an overlapping) prefix in two network instances is legal - separate VRFs may reuse
+ * address space - but outside VRFs it hands one address to two pods; say so on both.
+ */
+function sharedPrefixWarnings(pools: readonly PoolSource[]): Result[] {
+  const results: Result[] = [];
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const list = pools.filter((p) => p.pool.family === family).sort((a, b) => (a.pool.network < b.pool.network ? -1 : a.pool.network > b.pool.network ? 1 : 0));
+    // Sweep: the pool reaching furthest so far is the one a later pool can overlap.
+    let reach: PoolSource | undefined;
+    for (const p of list) {
+      if (reach && p.pool.network <= reach.pool.lastAddress && reach.networkInstance !== p.networkInstance) {
+        for (const [self, other] of [[p, reach], [reach, p]] as const) {
+          results.push(
+            warningFor(
+              self.definedBy,
+              `prefix ${self.pool.id} of network instance ${self.networkInstance} overlaps ${other.pool.id} of network instance ` +
+                `${other.networkInstance} (${other.definedBy.kind} ${nameOf(other.definedBy)}): fine for separate VRFs, but pods of ` +
+                `the two may get the same address - use distinct prefixes unless they are separate routing domains`,
+              `${self.field}.prefix`,
+              self.pool.id,
+            ),
+          );
+        }
+      }
+      if (!reach || p.pool.lastAddress > reach.pool.lastAddress) reach = p;
+    }
+  }
+  return results;
 }
 
 /** True when spec.prefix asks for another address than the one recorded in status.prefix. */

@@ -17,3 +17,4 @@ export * from './names';
 export * from './networks';
 export * from './vlans';
 export * from './nads';
+export * from './function-config';

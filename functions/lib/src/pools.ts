@@ -31,7 +31,8 @@ export const isNetworkInstance = (o: KubeObject): boolean =>
 export const isIPPrefix = (o: KubeObject): boolean => isKind(o, API.ipPrefix.apiVersion, API.ipPrefix.kind);
 
 function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Label keys are user text: no prototype, so `constructor` or `__proto__` are plain keys.
+  const out = Object.create(null) as Record<string, string>;
   if (!isObject(v)) return out;
   for (const [k, val] of Object.entries(v)) {
     const t = scalarText(val);

@@ -1,4 +1,4 @@
-import { errorFor, isObject, KubeObject, Result, scalarText } from '../../lib/src';
+import { errorFor, isObject, KubeObject, Result, scalarText, unknownConfigKeys } from '../../lib/src';
 
 export interface NadFnConfig {
   cniVersion: string;
@@ -25,6 +25,7 @@ export function readConfig(fc: KubeObject | undefined, results: Result[]): NadFn
     results.push(errorFor(fc, `nad-fn takes a ConfigMap as functionConfig, not a ${fc.kind}`, 'kind', fc.kind));
     return config;
   }
+  results.push(...unknownConfigKeys('nad-fn', fc, ['data']));
   const data = isObject(fc.data) ? fc.data : {};
   const known = new Set(NAD_FN_CONFIG_KEYS);
   for (const key of Object.keys(data)) {

@@ -37,15 +37,29 @@ export interface ReservedRange {
 }
 
 /**
- * Address blocks that are never valid pools: link-local (the kernel and routers treat them
- * specially and they are not routed), loopback and multicast.
+ * Blocks of the IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890 and successors)
+ * whose addresses cannot be assigned to an interface on a link: they mean "this host", "any",
+ * loopback, link-local (the kernel configures those itself and they are not routed), multicast,
+ * reserved space, or addresses that stand for something else (IPv4 hosts in IPv6 notation,
+ * translation prefixes, identifiers). Private, shared (100.64/10), benchmarking and documentation
+ * blocks are usable on a link and stay allowed. A pool overlapping any of these is refused.
  */
 const SPECIAL_PURPOSE: readonly { family: IpFamily; cidr: string; what: string }[] = [
-  { family: 'ipv4', cidr: '169.254.0.0/16', what: 'link-local' },
+  { family: 'ipv4', cidr: '0.0.0.0/8', what: '"this network" (RFC 791)' },
   { family: 'ipv4', cidr: '127.0.0.0/8', what: 'loopback' },
+  { family: 'ipv4', cidr: '169.254.0.0/16', what: 'link-local' },
+  { family: 'ipv4', cidr: '192.0.0.0/24', what: 'IETF protocol assignments (RFC 6890)' },
   { family: 'ipv4', cidr: '224.0.0.0/4', what: 'multicast' },
+  { family: 'ipv4', cidr: '240.0.0.0/4', what: 'reserved (and limited broadcast 255.255.255.255)' },
+  { family: 'ipv6', cidr: '::/96', what: 'unspecified, loopback and deprecated IPv4-compatible' },
+  { family: 'ipv6', cidr: '::ffff:0:0/96', what: 'IPv4-mapped' },
+  { family: 'ipv6', cidr: '64:ff9b::/96', what: 'NAT64 well-known prefix (RFC 6052)' },
+  { family: 'ipv6', cidr: '64:ff9b:1::/48', what: 'local-use IPv4/IPv6 translation (RFC 8215)' },
+  { family: 'ipv6', cidr: '100::/64', what: 'discard-only (RFC 6666)' },
+  { family: 'ipv6', cidr: '2001::/32', what: 'Teredo (RFC 4380)' },
+  { family: 'ipv6', cidr: '2001:10::/28', what: 'ORCHID identifiers (RFC 4843)' },
+  { family: 'ipv6', cidr: '2001:20::/28', what: 'ORCHIDv2 identifiers (RFC 7343)' },
   { family: 'ipv6', cidr: 'fe80::/10', what: 'link-local' },
-  { family: 'ipv6', cidr: '::1/128', what: 'loopback' },
   { family: 'ipv6', cidr: 'ff00::/8', what: 'multicast' },
 ];
 
@@ -133,7 +147,7 @@ export class Pool {
       if (network <= sLast && s.value.value <= last) {
         return fail({
           code: 'special-purpose-prefix',
-          message: `pool${where} ${id} overlaps the ${special.what} block ${special.cidr}, whose addresses cannot be assigned to secondary interfaces; use a routable subnet`,
+          message: `pool${where} ${id} overlaps the ${special.what} block ${special.cidr}, whose addresses cannot be assigned to an interface on a link (IANA special-purpose registry); use a private or globally routable subnet`,
           field: 'prefix',
         });
       }

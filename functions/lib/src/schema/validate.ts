@@ -9,8 +9,9 @@ function plain(value: unknown): unknown {
   if (value instanceof RawScalar) return value.source;
   if (Array.isArray(value)) return value.map(plain);
   if (typeof value === 'object' && value !== null) {
+    // defineProperty: a key such as `__proto__` stays a key (and ajv sees it as one).
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = plain(v);
+    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: plain(v), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return value;

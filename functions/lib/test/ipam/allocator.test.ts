@@ -253,8 +253,8 @@ describe('pools in a space', () => {
 
   it('lets families and separate subnets coexist, listed in address order', () => {
     const space = spaceWith('2001:db8::/64', '10.0.1.0/24', '10.0.0.0/24');
-    unwrap(space.addPool(pool('0.0.0.0/8'))); // 0/8 touches nothing here
-    expect(space.pools().map((p) => p.id)).toEqual(['0.0.0.0/8', '10.0.0.0/24', '10.0.1.0/24', '2001:db8::/64']);
+    unwrap(space.addPool(pool('1.0.0.0/8'))); // 1/8 touches nothing here
+    expect(space.pools().map((p) => p.id)).toEqual(['1.0.0.0/8', '10.0.0.0/24', '10.0.1.0/24', '2001:db8::/64']);
   });
 
   it('passes pool validation errors through', () => {

@@ -122,6 +122,13 @@ describe('exclusions', () => {
 });
 
 describe('prefix validation', () => {
+  it.each(['10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '192.0.2.0/24', '198.18.0.0/15', '192.168.0.0/16', '2001:db8::/64', 'fd00::/64', '2002:a00::/48'])(
+    'accepts %s (usable on a link)',
+    (prefix) => {
+      expect(createPool({ prefix }).ok).toBe(true);
+    },
+  );
+
   it.each([
     ['10.1.3.3/24', 'host-bits-set', /write the subnet as 10.1.3.0\/24/],
     ['2001:db8::1/64', 'host-bits-set', /2001:db8::\/64/],
@@ -133,6 +140,17 @@ describe('prefix validation', () => {
     ['127.0.0.0/24', 'special-purpose-prefix', /loopback/],
     ['239.1.0.0/16', 'special-purpose-prefix', /multicast/],
     ['ff02::/16', 'special-purpose-prefix', /multicast/],
+    ['0.0.0.0/24', 'special-purpose-prefix', /this network/],
+    ['0.0.0.0/0', 'special-purpose-prefix', /this network/],
+    ['192.0.0.0/29', 'special-purpose-prefix', /IETF protocol/],
+    ['240.0.0.0/24', 'special-purpose-prefix', /reserved/],
+    ['255.255.255.0/24', 'special-purpose-prefix', /limited broadcast/],
+    ['::/127', 'special-purpose-prefix', /unspecified/],
+    ['::ffff:10.0.0.0/120', 'special-purpose-prefix', /IPv4-mapped/],
+    ['64:ff9b::/120', 'special-purpose-prefix', /NAT64/],
+    ['100::/64', 'special-purpose-prefix', /discard/],
+    ['2001::/48', 'special-purpose-prefix', /Teredo/],
+    ['2001:20::/64', 'special-purpose-prefix', /ORCHIDv2/],
     ['10.0.0.0', 'invalid-prefix', /CIDR/],
     ['10.0.0.0/33', 'invalid-prefix', /0 to 32/],
     ['nonsense/24', 'invalid-prefix', /not a valid IP address/],
