@@ -2,6 +2,8 @@ import { isKubeObject, KubeObject, ANNOTATIONS, getAnnotation } from './kube/obj
 import { dumpYaml, loadYaml } from './yaml/scalar-schema';
 import { dedentLines, indentItem, reindentedText, splitResourceList } from './yaml/item-splitter';
 import { dedentRaw, headerOf, ItemHeader } from './yaml/item-sections';
+import { itemLabel, itemSource } from './yaml/item-label';
+import { YamlLimitError } from './yaml/limits';
 import { patchItemText } from './yaml/item-patcher';
 import { Result } from './results';
 
@@ -22,7 +24,12 @@ interface Origin {
   unchanged?(): boolean;
 }
 
-export class ResourceListError extends Error {}
+export class ResourceListError extends Error {
+  /** The file of the item that could not be read, when kpt's annotations say it. */
+  constructor(message: string, readonly file?: string) {
+    super(message);
+  }
+}
 
 /**
  * Reads a ResourceList and remembers each item's source. Items are returned in input order and
@@ -78,7 +85,7 @@ export class ResourceListReader {
   private readParsed(text: string): ResourceList {
     let doc: unknown;
     try {
-      doc = loadYaml(text);
+      doc = loadYaml(text, Number.POSITIVE_INFINITY);
     } catch (e) {
       throw new ResourceListError(`input is not valid YAML: ${(e as Error).message}`);
     }
@@ -250,10 +257,11 @@ function parseItem(text: string, index: number): KubeObject {
   try {
     value = loadYaml(text);
   } catch (e) {
-    throw new ResourceListError(`item ${index} is not valid YAML: ${(e as Error).message}`);
+    const what = e instanceof YamlLimitError ? 'is refused' : 'is not valid YAML';
+    throw new ResourceListError(`${itemLabel(text, index)} ${what}: ${(e as Error).message}`, itemSource(text).path);
   }
   if (!isKubeObject(value)) {
-    throw new ResourceListError(`item ${index} has no apiVersion, kind and metadata`);
+    throw new ResourceListError(`${itemLabel(text, index)} has no apiVersion, kind and metadata`, itemSource(text).path);
   }
   return value;
 }
@@ -267,10 +275,15 @@ function parseEntry(raw: string, index: number): KubeObject {
   try {
     value = loadYaml(raw);
   } catch (e) {
-    throw new ResourceListError(`item ${index} is not valid YAML: ${(e as Error).message}`);
+    const text = dedentRaw(raw);
+    const what = e instanceof YamlLimitError ? 'is refused' : 'is not valid YAML';
+    throw new ResourceListError(`${itemLabel(text, index)} ${what}: ${(e as Error).message}`, itemSource(text).path);
   }
   const item = Array.isArray(value) && value.length === 1 ? value[0] : undefined;
-  if (!isKubeObject(item)) throw new ResourceListError(`item ${index} has no apiVersion, kind and metadata`);
+  if (!isKubeObject(item)) {
+    const text = dedentRaw(raw);
+    throw new ResourceListError(`${itemLabel(text, index)} has no apiVersion, kind and metadata`, itemSource(text).path);
+  }
   return item;
 }
 

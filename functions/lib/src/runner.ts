@@ -3,6 +3,8 @@ import { isKptfile } from './conditions';
 import { ANNOTATIONS, getAnnotation, KubeObject, packagePathOf } from './kube/object';
 import { ResourceList, ResourceListError, ResourceListReader, writeResourceList } from './resource-list';
 import { generalError, hasErrors, Result } from './results';
+import { splitResourceList } from './yaml/item-splitter';
+import { dumpYaml } from './yaml/scalar-schema';
 
 /** A function's pure core: resources in, resources and results out. */
 export type Transform = (input: ResourceList) => TransformOutput;
@@ -61,16 +63,33 @@ function readInput(name: string, text: string): ParsedInput | { outcome: RunOutc
     input = reader.read(text);
   } catch (e) {
     const message = e instanceof ResourceListError ? e.message : String(e);
-    const results = [generalError(`${name}: cannot read the ResourceList: ${message}`)];
-    return { outcome: { stdout: writeResourceList(reader, [], results), exitCode: 1, results } };
+    const result = generalError(`${name}: cannot read the ResourceList: ${message}`);
+    if (e instanceof ResourceListError && e.file) result.file = { path: e.file };
+    const results = [result];
+    const echoed = echoItems(text);
+    const stdout = echoed === undefined ? writeResourceList(reader, [], results) : `${echoed}${dumpYaml({ results })}`;
+    return { outcome: { stdout, exitCode: 1, results } };
   }
   return { reader, input };
+}
+
+/**
+ * The input's items back as they came, when an item cannot be read but the ResourceList's layout
+ * can: a failed run returns what it was given (results are added by the caller's writer below).
+ */
+function echoItems(text: string): string | undefined {
+  const split = splitResourceList(text);
+  if (!split) return undefined;
+  const items = split.raw.length === 0 ? 'items: []\n' : `items:\n${split.raw.map((r) => `${r}\n`).join('')}`;
+  return `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n${items}`;
 }
 
 function internalError(name: string, { reader, input }: ParsedInput, e: unknown): RunOutcome {
   // Items are parsed when first read, so an item that is not valid YAML is found here.
   if (e instanceof ResourceListError) {
-    const results = [generalError(`${name}: cannot read the ResourceList: ${e.message}`)];
+    const result = generalError(`${name}: cannot read the ResourceList: ${e.message}`);
+    if (e.file) result.file = { path: e.file };
+    const results = [result];
     return { stdout: writeResourceList(reader, input.items, results), exitCode: 1, results };
   }
   const err = e as Error;

@@ -137,7 +137,7 @@ describe('lazy items', () => {
     expect(writeResourceList(reader, items, [])).toBe(input);
     expect(items[0].metadata.name).toBe('fine');
     expect(() => items[1].metadata).toThrow(ResourceListError);
-    expect(() => items[1].metadata).toThrow(/item 1 is not valid YAML/);
+    expect(() => items[1].metadata).toThrow(/item 1 \(ConfigMap broken\) is not valid YAML/);
   });
 
   it('behaves as a plain object: keys, spread, JSON, assignment, deletion', () => {
@@ -174,7 +174,7 @@ describe('lazy items', () => {
     const input = resourceList(cm('broken', 'data:\n  k: [unclosed\n'));
     const out = runOnText('test-fn', (rl) => ({ items: rl.items.map((i) => ({ ...i })), results: [] }), input);
     expect(out.exitCode).toBe(1);
-    expect(out.results[0].message).toMatch(/test-fn: cannot read the ResourceList: item 0 is not valid YAML/);
+    expect(out.results[0].message).toMatch(/test-fn: cannot read the ResourceList: item 0 \(ConfigMap broken\) is not valid YAML/);
     expect(out.stdout.startsWith(input)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import yaml from 'js-yaml';
+import { checkDocumentSize, checkLoadedValue, YAML_LIMITS, YamlLimitError } from './limits';
 
 /**
  * A plain (unquoted) scalar whose text some YAML reader could take for something other than the
@@ -88,8 +89,30 @@ export const LOSSLESS_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({
   implicit: [nullType, boolType, intType, floatType, rawType],
 });
 
-export function loadYaml(text: string): unknown {
-  return yaml.load(text, { schema: LOSSLESS_SCHEMA });
+/**
+ * Loads one document within YAML_LIMITS (size, aliases expanded, depth, no merge keys); a
+ * YamlLimitError says which. `maxBytes` is for callers that load a whole ResourceList at once.
+ */
+export function loadYaml(text: string, maxBytes: number = YAML_LIMITS.maxDocumentBytes): unknown {
+  if (maxBytes === YAML_LIMITS.maxDocumentBytes) checkDocumentSize(text);
+  let value: unknown;
+  try {
+    // js-yaml 4.3 stops at its own depth limit (`maxDepth`, not yet in its typings) before recursing far.
+    const options: yaml.LoadOptions & { maxDepth: number } = { schema: LOSSLESS_SCHEMA, maxDepth: YAML_LIMITS.maxDepth };
+    value = yaml.load(text, options);
+  } catch (e) {
+    const depth = `mappings and lists nest deeper than ${YAML_LIMITS.maxDepth} levels`;
+    if (e instanceof RangeError) throw new YamlLimitError(depth);
+    if (e instanceof yaml.YAMLException) {
+      if (/maxDepth/.test(e.reason)) throw new YamlLimitError(depth);
+      // The reason and where, without js-yaml's snippet (a line of a hostile document can be huge).
+      const at = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : '';
+      throw new Error(`${e.reason}${at}`);
+    }
+    throw e;
+  }
+  checkLoadedValue(value, text.length);
+  return value;
 }
 
 export function dumpYaml(value: unknown): string {
