@@ -312,6 +312,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   out.push(...carving.items, ...fresh);
 
   out = applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out));
+  const rootKptfile = items.filter(isKptfile).find((k) => packagePathOf(k) === root);
   const vlans = allocateVlans(out, input.functionConfig, rootKptfile);
   results.push(...vlans.results);
   return { items: vlans.items, results };
