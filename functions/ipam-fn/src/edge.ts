@@ -1,4 +1,4 @@
-import { generalError, ResourceList } from '../../lib/src';
+import { generalError, hasErrors, isObject, KubeObject, ResourceList, Result, unknownConfigKeys } from '../../lib/src';
 import { CONFIG_KEYS, functionLedgerConfig, withAddressLedger } from '../../lib/src/ledger';
 import { TransformOutput } from '../../lib/src/runner';
 import { IPAM_FN_CONFIG_KEYS, ipamFn } from './transform';
@@ -12,8 +12,20 @@ export const IPAM_FN_ALL_CONFIG_KEYS: readonly string[] = [...IPAM_FN_CONFIG_KEY
  * ipam step is this same function.
  */
 export async function ipamWithLedger(input: ResourceList): Promise<TransformOutput> {
+  const typos = unknownIpamKeys(input.functionConfig);
+  if (hasErrors(typos)) return { items: input.items, results: typos };
   const ledger = functionLedgerConfig(input.functionConfig);
   if (!ledger.ok) return { items: input.items, results: [generalError(`ipam-fn: functionConfig: ${ledger.error}`)] };
-  if (!ledger.config) return ipamFn(input);
-  return withAddressLedger(ledger.config, input, (hooks) => ipamFn(input, hooks));
+  const out = ledger.config ? await withAddressLedger(ledger.config, input, (hooks) => ipamFn(input, hooks)) : ipamFn(input);
+  return typos.length > 0 ? { ...out, results: [...typos, ...out.results] } : out;
+}
+
+/**
+ * A misspelt key (`ledgerEndpoint`, `vlanRanges`) would otherwise switch a feature off in silence -
+ * worst of all the ledger, whose absence means allocating within the render alone.
+ */
+function unknownIpamKeys(fc: KubeObject | undefined): Result[] {
+  if (!fc) return [];
+  const maps = fc.kind === 'List' && Array.isArray(fc.items) ? fc.items.filter((o): o is KubeObject => isObject(o) && o.kind === 'ConfigMap') : fc.kind === 'ConfigMap' ? [fc] : [];
+  return maps.flatMap((m) => unknownConfigKeys('ipam-fn', m, ['data'], IPAM_FN_ALL_CONFIG_KEYS));
 }
