@@ -9,7 +9,7 @@
  * Unlike the backend, which takes the first match, a selector that matches several claims is an
  * error: which address a workload is told must not depend on order.
  */
-import { errorFor, getAnnotation, IPClaim, isObject, KubeObject, LABELS, nameOf, namespaceOf, Result, scalarText } from '../../lib/src';
+import { errorFor, getAnnotation, IPClaim, isObject, KubeObject, LABELS, nameOf, namespaceOf, Result, scalarText, stringMap } from '../../lib/src';
 import type { ClaimStatus } from './prefix-claims';
 
 export const ACTION_ANNOTATION = 'nephio.org/action';
@@ -18,16 +18,6 @@ export const NAMESPACE_LABEL = 'nephio.org/nsn-namespace';
 const KIND_LABEL = 'nephio.org/prefix-kind';
 
 export const isGetClaim = (claim: KubeObject): boolean => getAnnotation(claim, ACTION_ANNOTATION) === 'get';
-
-function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isObject(v)) return out;
-  for (const [k, val] of Object.entries(v)) {
-    const t = scalarText(val);
-    if (t !== undefined) out[k] = t;
-  }
-  return out;
-}
 
 function selectorOf(claim: IPClaim): Record<string, string> {
   return stringMap(isObject(claim.spec.selector) ? claim.spec.selector.matchLabels : undefined);

@@ -28,6 +28,7 @@ import {
   ResourceList,
   Result,
   scalarText,
+  stringMap,
   TransformOutput,
   validateResource,
 } from '../../lib/src';
@@ -72,14 +73,7 @@ function ownerLabel(claim: IPClaim, root: string): string {
 }
 
 function selectorOf(claim: IPClaim): Record<string, string> {
-  const sel = claim.spec.selector;
-  const labels = sel && isObject(sel.matchLabels) ? sel.matchLabels : {};
-  const out = Object.create(null) as Record<string, string>;
-  for (const [k, v] of Object.entries(labels)) {
-    const t = scalarText(v);
-    if (t !== undefined) out[k] = t;
-  }
-  return out;
+  return stringMap(isObject(claim.spec.selector) ? claim.spec.selector.matchLabels : undefined);
 }
 
 /** The candidate pools of a claim, most specific first (a cluster's own subnet before a shared one). */

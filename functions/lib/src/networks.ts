@@ -6,7 +6,7 @@
  * which ipam-fn does at package time instead (see its network-aggregates module).
  */
 import { createPool, Pool } from './ipam';
-import { isKind, isObject, KubeObject, nameOf, scalarText } from './kube/object';
+import { isKind, isObject, KubeObject, nameOf, scalarText, stringMap } from './kube/object';
 import { PREFIX_KIND_LABEL, prefixKindOf, PrefixKind } from './pools';
 import { errorFor, Result } from './results';
 
@@ -26,16 +26,6 @@ export interface NetworkPrefix {
   readonly definedBy: KubeObject;
   /** e.g. `spec.routingTables[0].prefixes[1]`. */
   readonly field: string;
-}
-
-function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isObject(v)) return out;
-  for (const [k, val] of Object.entries(v)) {
-    const t = scalarText(val);
-    if (t !== undefined) out[k] = t;
-  }
-  return out;
 }
 
 /** Every routing-table prefix of the Networks among `items`; malformed entries become errors. */

@@ -1,6 +1,6 @@
 import { API, LABELS } from './api/types';
 import { createPool, Pool } from './ipam';
-import { isKind, isObject, KubeObject, nameOf, scalarText } from './kube/object';
+import { isKind, isObject, KubeObject, nameOf, scalarText, stringMap } from './kube/object';
 import { errorFor, Result } from './results';
 import { validateResource } from './schema/validate';
 import { collectNetworkPrefixes } from './networks';
@@ -29,17 +29,6 @@ export interface PoolSource {
 export const isNetworkInstance = (o: KubeObject): boolean =>
   isKind(o, API.networkInstance.apiVersion, API.networkInstance.kind);
 export const isIPPrefix = (o: KubeObject): boolean => isKind(o, API.ipPrefix.apiVersion, API.ipPrefix.kind);
-
-function stringMap(v: unknown): Record<string, string> {
-  // Label keys are user text: no prototype, so `constructor` or `__proto__` are plain keys.
-  const out = Object.create(null) as Record<string, string>;
-  if (!isObject(v)) return out;
-  for (const [k, val] of Object.entries(v)) {
-    const t = scalarText(val);
-    if (t !== undefined) out[k] = t;
-  }
-  return out;
-}
 
 function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.map(scalarText).filter((s): s is string => s !== undefined) : [];

@@ -36,6 +36,20 @@ export function scalarText(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The string entries of a map such as labels or a selector. Keys are user text: the result has no
+ * prototype, so `constructor` or `__proto__` stay plain keys and nothing reaches Object.prototype.
+ */
+export function stringMap(v: unknown): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  if (!isObject(v)) return out;
+  for (const [k, val] of Object.entries(v)) {
+    const t = scalarText(val);
+    if (t !== undefined) out[k] = t;
+  }
+  return out;
+}
+
 export function isKubeObject(value: unknown): value is KubeObject {
   if (!isObject(value)) return false;
   return typeof value.apiVersion === 'string' && typeof value.kind === 'string' && isObject(value.metadata);
