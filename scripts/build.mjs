@@ -54,11 +54,9 @@ export function validatorFor(kind) { const v = generated[kind]; if (!v) throw ne
 
 const only = process.argv.slice(2);
 const plugins = [await precompiledValidators()];
-for (const name of FUNCTIONS) {
-  if (only.length && !only.includes(name)) continue;
-  const entry = join(root, 'functions', name, 'src', 'main.ts');
-  if (!existsSync(entry)) continue;
-  const outfile = join(root, 'functions', name, 'dist', `${name}.js`);
+
+/** One executable file: the functions and the CLI are bundled alike, so each starts without node_modules. */
+async function bundleExecutable(entry, outfile) {
   await build({
     entryPoints: [entry],
     outfile,
@@ -75,21 +73,16 @@ for (const name of FUNCTIONS) {
   chmodSync(outfile, 0o755);
 }
 
+for (const name of FUNCTIONS) {
+  if (only.length && !only.includes(name)) continue;
+  const entry = join(root, 'functions', name, 'src', 'main.ts');
+  if (!existsSync(entry)) continue;
+  const outfile = join(root, 'functions', name, 'dist', `${name}.js`);
+  await bundleExecutable(entry, outfile);
+}
+
 // The operator CLI (package.json `bin`), bundled the same way.
 if (!only.length || only.includes('netpipe')) {
   const outfile = join(root, 'cli', 'dist', 'netpipe.js');
-  await build({
-    entryPoints: [join(root, 'cli', 'src', 'netpipe.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node18',
-    format: 'cjs',
-    minifySyntax: true,
-    legalComments: 'none',
-    banner: { js: '#!/usr/bin/env node' },
-    logLevel: 'warning',
-    plugins,
-  });
-  chmodSync(outfile, 0o755);
+  await bundleExecutable(join(root, 'cli', 'src', 'netpipe.ts'), outfile);
 }
