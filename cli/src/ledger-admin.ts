@@ -25,6 +25,8 @@ import {
   PoolsRecord,
 } from '../../functions/lib/src/ledger/keys';
 import { clusterOfBinding } from '../../functions/lib/src/ledger/space';
+import type { VlanIndexRecord } from '../../functions/lib/src/ledger/keys';
+import { rebuildVlans, VlanDump, verifyVlans } from './ledger-vlans';
 
 /** Everything under the prefix, decoded. */
 export interface LedgerDump {
@@ -35,6 +37,8 @@ export interface LedgerDump {
   readonly blocks: Map<string, Map<string, { pool: string; index: bigint; rec: BlockRecord; mod: string }>>;
   readonly affinity: Map<string, Map<string, Record<string, string>>>;
   readonly packages: Map<string, PackageRecord & { key: string; mod: string }>;
+  /** VLAN index -> its record */
+  readonly vlans: VlanDump;
   readonly keyCount: number;
 }
 
@@ -48,9 +52,14 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
     if (page.length < 5000) break;
     start = `${page[page.length - 1].key}\0`;
   }
-  const out: LedgerDump = { pools: new Map(), owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), keyCount: all.length };
+  const out: LedgerDump = { pools: new Map(), owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), keyCount: all.length };
   const pkgPrefix = keys.packagePrefix();
+  const vlanPrefix = keys.vlanPrefix();
   for (const kv of all) {
+    if (kv.key.startsWith(vlanPrefix)) {
+      out.vlans.set(decodeURIComponent(kv.key.slice(vlanPrefix.length)), { ...(JSON.parse(kv.value) as VlanIndexRecord), key: kv.key, mod: kv.modRevision });
+      continue;
+    }
     if (kv.key.startsWith(pkgPrefix)) {
       out.packages.set(decodeURIComponent(kv.key.slice(pkgPrefix.length)), { ...(JSON.parse(kv.value) as PackageRecord), key: kv.key, mod: kv.modRevision });
       continue;
@@ -157,6 +166,25 @@ export function whoHas(d: LedgerDump, address: string): Holding[] {
 export async function release(client: EtcdClient, keys: LedgerKeys, by: { package?: string; owner?: string; ni?: string }): Promise<Holding[]> {
   const d = await dump(client, keys);
   const targets: Holding[] = [];
+  // VLANs: the package's share of each ID (an ID shared with other packages stays theirs), or
+  // the ID of one binding (--owner "bridge domain ...").
+  const vlanOps: { key: string; mod: string; rec: VlanIndexRecord }[] = [];
+  for (const [index, rec] of d.vlans) {
+    if (by.ni && by.ni !== `vlan:${index}`) continue;
+    let changed = false;
+    const held: Record<string, VlanIndexRecord['held'][string]> = {};
+    for (const [id, h] of Object.entries(rec.held)) {
+      const keep = h.holders.filter(([p]) => by.package === undefined || p !== by.package);
+      const drop = by.owner !== undefined && h.binding === by.owner ? h.holders : h.holders.filter((x) => !keep.includes(x));
+      if (drop.length > 0) {
+        changed = true;
+        for (const [p] of drop) targets.push({ ni: `vlan:${index}`, address: id, owner: h.binding, package: p });
+      }
+      const left = by.owner !== undefined && h.binding === by.owner ? [] : keep;
+      if (left.length > 0) held[id] = { ...h, holders: left };
+    }
+    if (changed) vlanOps.push({ key: rec.key, mod: rec.mod, rec: { definition: rec.definition, package: rec.package, cursor: rec.cursor, held } });
+  }
   for (const [ni, owners] of d.owners) {
     if (by.ni && ni !== by.ni) continue;
     for (const [owner, rec] of owners) {
@@ -168,8 +196,13 @@ export async function release(client: EtcdClient, keys: LedgerKeys, by: { packag
   if (targets.length === 0) return [];
   const compares: { key: string; modRevision: string }[] = [];
   const ops: ({ put: string; value: string } | { del: string })[] = [];
+  for (const v of vlanOps) {
+    compares.push({ key: v.key, modRevision: v.mod });
+    ops.push({ put: v.key, value: JSON.stringify(v.rec) });
+  }
   const changedBlocks = new Map<string, { rec: BlockRecord; mod: string }>();
   for (const t of targets) {
+    if (t.ni.startsWith('vlan:')) continue;
     const rec = d.owners.get(t.ni)!.get(t.owner)!;
     compares.push({ key: rec.key, modRevision: rec.mod });
     ops.push({ del: rec.key });
@@ -195,10 +228,14 @@ export async function release(client: EtcdClient, keys: LedgerKeys, by: { packag
   }
   for (const [pkg, rec] of d.packages) {
     const keep = rec.holdings.filter((h) => !targets.some((t) => t.ni === h.ni && t.owner === h.owner));
-    if (keep.length === rec.holdings.length) continue;
+    const vlans = (rec.vlans ?? []).filter((index) => {
+      const v = vlanOps.find((o) => o.key === keys.vlan(index));
+      return !v || Object.values(v.rec.held).some((h) => h.holders.some(([p]) => p === pkg));
+    });
+    if (keep.length === rec.holdings.length && vlans.length === (rec.vlans ?? []).length) continue;
     compares.push({ key: rec.key, modRevision: rec.mod });
-    ops.push(keep.length ? { put: rec.key, value: JSON.stringify({ holdings: keep }) } : { del: rec.key });
-    void pkg;
+    const next: PackageRecord = vlans.length ? { holdings: keep, vlans } : { holdings: keep };
+    ops.push(keep.length || vlans.length ? { put: rec.key, value: JSON.stringify(next) } : { del: rec.key });
   }
   const r = await client.txn(compares, ops);
   if (!r.succeeded) throw new Error('the ledger changed while releasing (a render ran); run the command again');
@@ -302,17 +339,21 @@ export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyRep
       if (!who.some((h) => h.owner === binding)) report.inconsistent.push(`${ni} ${binding}: owner record says ${rec.address}, its block does not`);
     }
   }
+  const vlans = verifyVlans(d.vlans, trees);
+  report.duplicates.push(...vlans.duplicates);
+  report.drift.push(...vlans.drift);
+  report.orphans.push(...vlans.orphans);
   for (const k of Object.keys(report) as (keyof VerifyReport)[]) report[k].sort();
   return report;
 }
 
 /** Recreates the ledger from Git packages. Refuses when the prefix is not empty or Git conflicts. */
-export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: readonly KubeObject[][]): Promise<{ owners: number; pools: number }> {
+export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: readonly KubeObject[][]): Promise<{ owners: number; pools: number; vlans: number }> {
   const existing = await client.range(keys.root(), prefixEnd(keys.root()), 1);
   if (existing.length > 0) throw new Error(`the ledger under ${keys.prefix} is not empty; rebuild recreates a lost or wiped ledger only (delete the prefix first, or use another prefix)`);
   const { claims, pools, problems } = gitClaims(trees);
   if (problems.length) throw new Error(`the packages' pools are invalid: ${problems.join('; ')}`);
-  const empty: LedgerDump = { pools, owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), keyCount: 0 };
+  const empty: LedgerDump = { pools, owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), keyCount: 0 };
   const dups = verify(empty, trees).duplicates;
   if (dups.length) throw new Error(`refusing to rebuild: ${dups.join('; ')}`);
   const puts = new Map<string, string>();
@@ -355,9 +396,13 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
     carve.set(ck, cv);
   }
   for (const [k, v] of [...affinity, ...carve]) puts.set(k, JSON.stringify(Object.fromEntries(Object.entries(v).sort())));
-  for (const [pkg, holdings] of packages) {
+  const vlans = rebuildVlans(keys, trees);
+  for (const [k, v] of vlans.puts) puts.set(k, v);
+  for (const pkg of [...new Set([...packages.keys(), ...vlans.packages.keys()])]) {
+    const holdings = packages.get(pkg) ?? [];
     holdings.sort((a, b) => (`${a.ni}|${a.owner}` < `${b.ni}|${b.owner}` ? -1 : 1));
-    puts.set(keys.package(pkg), JSON.stringify({ holdings }));
+    const indexes = [...(vlans.packages.get(pkg) ?? [])].sort();
+    puts.set(keys.package(pkg), JSON.stringify(indexes.length ? { holdings, vlans: indexes } : { holdings }));
   }
   for (const [ni, rec] of pools) puts.set(keys.pools(ni), JSON.stringify(rec));
   // The pools go last, in a transaction that checks the prefix stayed empty of them: renders
@@ -369,5 +414,5 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   const poolPuts = [...puts].filter(([k]) => k.endsWith('/pools'));
   const r = await client.txn(poolPuts.map(([k]) => ({ key: k, absent: true as const })), poolPuts.map(([k, v]) => ({ put: k, value: v })));
   if (!r.succeeded) throw new Error('a render published pools while the ledger was being rebuilt; wipe the prefix and rebuild again');
-  return { owners: claims.length, pools: pools.size };
+  return { owners: claims.length, pools: pools.size, vlans: vlans.count };
 }

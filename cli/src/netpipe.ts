@@ -3,6 +3,7 @@
  *
  *   netpipe ledger status                      per network instance and pool: size, used, free, blocks, cursors
  *   netpipe ledger who-has ADDRESS             the claim identity (and package) holding an address
+ *   netpipe ledger who-has vlan INDEX ID       the bridge domain (and packages) holding a VLAN ID
  *   netpipe ledger release --package PKG | --owner CLUSTER/NAMESPACE/CLAIM [--ni NI]
  *   netpipe ledger verify DIR...               Git packages vs ledger: duplicates, drift, orphans; exit 1 on any
  *   netpipe ledger rebuild DIR...              recreate a lost or wiped ledger from the Git packages
@@ -14,8 +15,9 @@
 import { ENV, EtcdClient, EtcdError, ledgerConfig, LedgerKeys } from '../../functions/lib/src/ledger';
 import { readPackageTree } from './git-packages';
 import { dump, rebuild, release, status, verify, whoHas } from './ledger-admin';
+import { vlanStatus, whoHasVlan } from './ledger-vlans';
 
-const USAGE = `usage: netpipe ledger <status|who-has ADDRESS|release (--package PKG|--owner ID) [--ni NI]|verify DIR...|rebuild DIR...>
+const USAGE = `usage: netpipe ledger <status|who-has ADDRESS|who-has vlan INDEX ID|release (--package PKG|--owner ID) [--ni NI]|verify DIR...|rebuild DIR...>
        [--endpoints URL,...] [--prefix /netpipe] [--json]
 Environment: ${Object.values(ENV).join(', ')}
 `;
@@ -72,19 +74,30 @@ async function run(argv: readonly string[]): Promise<number> {
     const [, command, ...rest] = positional;
     switch (command) {
       case 'status': {
-        const rows = status(await dump(client, keys));
-        out(
-          rows,
-          rows.length === 0
+        const d = await dump(client, keys);
+        const rows = status(d);
+        const vlans = vlanStatus(d.vlans);
+        const text =
+          (rows.length === 0
             ? `the ledger under ${keys.prefix} holds no network instance\n`
             : table(
                 ['NETWORK INSTANCE', 'POOL', 'SIZE', 'USED', 'FREE', 'BLOCKS', 'CURSORS'],
                 rows.map((r) => [r.ni, r.pool, r.size, String(r.used), r.free, r.blocks, Object.entries(r.cursors).map(([c, a]) => `${c}=${a}`).join(' ')]),
-              ),
-        );
+              )) +
+          (vlans.length === 0
+            ? ''
+            : `\n${table(['VLAN INDEX', 'RANGE', 'USABLE', 'USED', 'FREE', 'CURSOR'], vlans.map((v) => [v.index, v.range, String(v.usable), String(v.used), String(v.free), v.cursor === null ? '-' : String(v.cursor)]))}`);
+        // --json keeps the address rows as they were (scripts read them) and adds the rest beside.
+        out(json ? (vlans.length ? [...rows, ...vlans.map((v) => ({ vlanIndex: v.index, ...v }))] : rows) : rows, text);
         return 0;
       }
       case 'who-has': {
+        if (rest[0] === 'vlan') {
+          if (rest.length !== 3 || !/^\d+$/.test(rest[2])) throw new Error('who-has vlan takes a VLAN index and an ID');
+          const h = whoHasVlan((await dump(client, keys)).vlans, rest[1], Number(rest[2]));
+          out(h, h.length === 0 ? `VLAN ${rest[2]} is free in VLAN index ${rest[1]} of ${keys.prefix}\n` : table(['VLAN INDEX', 'VLAN', 'BINDING', 'PACKAGES'], h.map((x) => [x.index, String(x.id), x.binding, x.packages.join(', ')])));
+          return h.length === 0 ? 1 : 0;
+        }
         if (rest.length !== 1) throw new Error('who-has takes one address');
         const h = whoHas(await dump(client, keys), rest[0]);
         out(h, h.length === 0 ? `${rest[0]} is free in every network instance of ${keys.prefix}\n` : table(['NETWORK INSTANCE', 'ADDRESS', 'OWNER', 'PACKAGE'], h.map((x) => [x.ni, x.address, x.owner, x.package])));
@@ -120,7 +133,7 @@ async function run(argv: readonly string[]): Promise<number> {
       case 'rebuild': {
         if (rest.length === 0) throw new Error('rebuild takes the package directories (each as you render it)');
         const r = await rebuild(client, keys, rest.map(readPackageTree));
-        out(r, `rebuilt ${keys.prefix}: ${r.owners} holdings, pools of ${r.pools} network instances\n`);
+        out(r, `rebuilt ${keys.prefix}: ${r.owners} holdings, pools of ${r.pools} network instances, ${r.vlans} VLAN IDs\n`);
         return 0;
       }
       default:

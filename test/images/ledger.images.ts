@@ -5,8 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { EtcdClient } from '../../functions/lib/src/ledger';
-import { EtcdCluster, etcdAvailable, startCluster } from '../ledger/etcd';
+import { EtcdCluster, etcdAvailable, startReady } from '../ledger/etcd';
 import { claimPrefixes, render, renderOk, treeHash, writeNetworksPackage, writeNfPackage } from '../ledger/packages';
 import { NETWORKS, NF_INTERFACES, Scenario } from '../ledger/scenario';
 
@@ -24,13 +23,9 @@ beforeAll(async () => {
   const summary = JSON.parse(built.stdout) as { engine: string; images: { name: string; image: string }[] };
   if (summary.engine !== 'podman') throw new Error(`this test drives podman; images.mjs picked ${summary.engine}`);
   image = summary.images.find((i) => i.name === 'ipam-fn')!.image;
-  etcd = await startCluster(1, undefined, true);
-  const client = new EtcdClient({ endpoints: etcd.endpoints });
-  try {
-    await etcd.ready(15000, async () => (await client.range('/', '0'), true));
-  } finally {
-    client.close();
-  }
+  const started = await startReady({ listenAll: true });
+  etcd = started.etcd;
+  started.client.close();
 });
 
 afterAll(async () => {

@@ -4,8 +4,7 @@
  * answer was lost is safe to repeat because it compares revisions), with no duplicates.
  */
 import { spawnSync } from 'node:child_process';
-import { EtcdClient } from '../../functions/lib/src/ledger';
-import { EtcdCluster, etcdAvailable, startCluster } from './etcd';
+import { EtcdCluster, startReady } from './etcd';
 import { CLI, renderOk, treeHash } from './packages';
 import { Scenario } from './scenario';
 
@@ -15,14 +14,9 @@ let etcd: EtcdCluster;
 let scenario: Scenario | undefined;
 
 beforeAll(async () => {
-  if (!etcdAvailable()) throw new Error('etcd is not installed: `apt-get install -y etcd-server` (scripts/setup.sh does)');
-  etcd = await startCluster(3);
-  const client = new EtcdClient({ endpoints: etcd.endpoints });
-  try {
-    await etcd.ready(20000, async () => (await client.txn([], [{ put: '/ready', value: 'yes' }]), true));
-  } finally {
-    client.close();
-  }
+  const started = await startReady({ size: 3 });
+  etcd = started.etcd;
+  started.client.close();
 });
 
 afterAll(async () => {

@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EtcdClient } from '../../functions/lib/src/ledger';
+import type { EtcdOptions } from '../../functions/lib/src/ledger';
 
 export const ETCD = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 
@@ -150,4 +152,34 @@ export async function startCluster(size = 1, tls?: TlsFiles, listenAll = false):
   const members = specs.map((s) => new EtcdMember(s, join(root, s.name), initial, tls, listenAll));
   for (const m of members) m.start();
   return new EtcdCluster(members, root);
+}
+
+export interface ReadyEtcd {
+  readonly etcd: EtcdCluster;
+  /** A client on every member, for the test's own reads (close it in afterAll). */
+  readonly client: EtcdClient;
+}
+
+/**
+ * The one way tests start etcd: checks that it is installed, starts `size` members on loopback
+ * (free ports, a temporary data dir), and waits until a request through `client` succeeds - a
+ * write for clusters (it needs a leader), a read otherwise.
+ */
+export async function startReady(
+  opts: { size?: number; tls?: TlsFiles; listenAll?: boolean; client?: Omit<EtcdOptions, 'endpoints'>; timeoutMs?: number } = {},
+): Promise<ReadyEtcd> {
+  if (!etcdAvailable()) throw new Error('etcd is not installed: `apt-get install -y etcd-server` (scripts/setup.sh does)');
+  const size = opts.size ?? 1;
+  const etcd = await startCluster(size, opts.tls, opts.listenAll ?? false);
+  const client = new EtcdClient({ ...opts.client, endpoints: etcd.endpoints });
+  try {
+    await etcd.ready(opts.timeoutMs ?? (size > 1 ? 20000 : 15000), async () =>
+      size > 1 ? (await client.txn([], [{ put: '/ready', value: 'yes' }]), true) : (await client.range('/', '0'), true),
+    );
+  } catch (e) {
+    client.close();
+    await etcd.stop();
+    throw e;
+  }
+  return { etcd, client };
 }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EtcdClient, prefixEnd } from '../../functions/lib/src/ledger';
-import { EtcdCluster, etcdAvailable, startCluster } from './etcd';
+import { EtcdCluster, startReady } from './etcd';
 import { claimPrefixes, CLI, FN, render, renderOk, treeHash, writeInterfaces } from './packages';
 
 const netpipe = (args: string[]) => spawnSync('node', [CLI, ...args], { encoding: 'utf8' });
@@ -21,10 +21,7 @@ let client: EtcdClient;
 const scenarios: Scenario[] = [];
 
 beforeAll(async () => {
-  if (!etcdAvailable()) throw new Error('etcd is not installed: `apt-get install -y etcd-server` (scripts/setup.sh does)');
-  etcd = await startCluster(1);
-  client = new EtcdClient({ endpoints: etcd.endpoints });
-  await etcd.ready(15000, async () => (await client.range('/', '0'), true));
+  ({ etcd, client } = await startReady());
 });
 
 afterAll(async () => {

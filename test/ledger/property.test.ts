@@ -12,7 +12,7 @@ import { KubeObject } from '../../functions/lib/src';
 import { EtcdClient, LedgerConfig, withAddressLedger } from '../../functions/lib/src/ledger';
 import { dump } from '../../cli/src/ledger-admin';
 import { LedgerKeys } from '../../functions/lib/src/ledger/keys';
-import { EtcdCluster, etcdAvailable, startCluster } from './etcd';
+import { EtcdCluster, startReady } from './etcd';
 
 jest.setTimeout(300000);
 
@@ -20,10 +20,7 @@ let etcd: EtcdCluster;
 let client: EtcdClient;
 
 beforeAll(async () => {
-  if (!etcdAvailable()) throw new Error('etcd is not installed: `apt-get install -y etcd-server` (scripts/setup.sh does)');
-  etcd = await startCluster(1);
-  client = new EtcdClient({ endpoints: etcd.endpoints });
-  await etcd.ready(15000, async () => (await client.range('/', '0'), true));
+  ({ etcd, client } = await startReady());
 });
 
 afterAll(async () => {

@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EtcdClient, prefixEnd } from '../../functions/lib/src/ledger';
-import { EtcdCluster, etcdAvailable, startCluster } from './etcd';
+import { prefixEnd } from '../../functions/lib/src/ledger';
+import { EtcdCluster, startReady } from './etcd';
 import { claimPrefixes, render, treeHash } from './packages';
 import { Scenario } from './scenario';
 
@@ -32,16 +32,18 @@ function makeCert(name: string, subject: string, usage: string, san?: string): v
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 beforeAll(async () => {
-  if (!etcdAvailable()) throw new Error('etcd is not installed: `apt-get install -y etcd-server` (scripts/setup.sh does)');
   openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=netpipe-test-ca');
   makeCert('server', '/CN=127.0.0.1', 'serverAuth,clientAuth', 'IP:127.0.0.1');
   // etcd's JSON gateway refuses client certificates with a CommonName once auth is on.
   makeCert('client', '/O=netpipe', 'clientAuth');
   makeCert('named', '/CN=netpipe', 'clientAuth');
-  etcd = await startCluster(1, { ca: file('ca.pem'), serverCert: file('server.pem'), serverKey: file('server.key') });
-  const admin = new EtcdClient({ endpoints: etcd.endpoints, ca: readFileSync(file('ca.pem')), cert: readFileSync(file('client.pem')), key: readFileSync(file('client.key')) });
+  const started = await startReady({
+    tls: { ca: file('ca.pem'), serverCert: file('server.pem'), serverKey: file('server.key') },
+    client: { ca: readFileSync(file('ca.pem')), cert: readFileSync(file('client.pem')), key: readFileSync(file('client.key')) },
+  });
+  etcd = started.etcd;
+  const admin = started.client;
   try {
-    await etcd.ready(15000, async () => (await admin.range('/', '0'), true));
     // A root user (etcd requires one), and a user that may use only the ledger's prefix.
     await admin.request('/v3/auth/user/add', { name: 'root', password: 'root-secret' });
     await admin.request('/v3/auth/user/grant', { user: 'root', role: 'root' });

@@ -307,7 +307,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
 
   out = applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out));
   const rootKptfile = items.filter(isKptfile).find((k) => packagePathOf(k) === root);
-  const vlans = allocateVlans(out, input.functionConfig, rootKptfile);
+  const vlans = allocateVlans(out, input.functionConfig, rootKptfile, undefined, ledger?.vlans);
   results.push(...vlans.results);
   return { items: vlans.items, results };
 }

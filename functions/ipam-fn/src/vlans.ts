@@ -32,6 +32,7 @@ import {
   vlanIndexOf,
 } from '../../lib/src';
 import { createVlanSpace, parseVlanRange, VLAN_MAX, VLAN_MIN, VlanLedger, VlanRangeSpec } from '../../lib/src/ipam';
+import type { VlanLedgerHooks } from '../../lib/src/ledger/vlan-edge';
 
 export const VLAN_CURSOR_API = { apiVersion: 'ipam.netpipe.dev/v1alpha1', kind: 'VLANCursor' } as const;
 export const isVlanCursor = (o: KubeObject): boolean => isKind(o, VLAN_CURSOR_API.apiVersion, VLAN_CURSOR_API.kind);
@@ -152,6 +153,8 @@ export function allocateVlans(
   fc: KubeObject | undefined,
   rootKptfile: KubeObject | undefined,
   createSpace: VlanSpaceFactory = createVlanSpace,
+  /** With a shared ledger: index definitions are published there, IDs and cursors kept there (not in Git). */
+  ledger?: VlanLedgerHooks,
 ): { items: KubeObject[]; results: Result[] } {
   const results: Result[] = [];
   const claims: VLANClaim[] = [];
@@ -161,31 +164,41 @@ export function allocateVlans(
     if (errors.length > 0) results.push(...errors);
     else claims.push(o);
   }
-  const cursorItems = items.filter(isVlanCursor);
+  const cursorItems = ledger ? [] : items.filter(isVlanCursor);
+  if (ledger) {
+    // Every index this render defines is published (or checked against the published one), also
+    // when no claim of the render uses it: a networks package publishes the indexes.
+    for (const [name, def] of indexDefinitions(items, fc, [])) {
+      const diff = ledger.define(name, def.range);
+      if (diff) results.push(errorFor(def.definedBy, diff, 'spec', name));
+    }
+  }
   if (claims.length === 0 && cursorItems.length === 0) {
     return { items: applyConditions(items, VLAN_CONDITION_PREFIX, vlanClaimConditions(items)), results };
   }
   const defs = indexDefinitions(items, fc, results);
   const fallback = defaultRange(fc, results);
+  const newSpace: VlanSpaceFactory = ledger ? (name, range) => ledger.space(name, range) : createSpace;
 
   const spaces = new Map<string, VlanLedger | undefined>();
   const spaceOf = (index: string, claim: VLANClaim): VlanLedger | undefined => {
     if (spaces.has(index)) return spaces.get(index);
     const def = defs.get(index);
-    const range = def?.range ?? fallback;
+    const range = def?.range ?? fallback ?? ledger?.published(index);
     let space: VlanLedger | undefined;
     if (!range) {
       results.push(
         errorFor(
           claim,
           `VLANClaim ${nameOf(claim)}: VLAN index ${index} is not defined: add a ${API.vlanIndex.apiVersion} VLANIndex named ${index} ` +
-            `(local config, optional spec.minID/spec.maxID) or set data.${VLAN_RANGE_KEY} (e.g. "100-199") in ipam-fn's functionConfig`,
+            `(local config, optional spec.minID/spec.maxID) or set data.${VLAN_RANGE_KEY} (e.g. "100-199") in ipam-fn's functionConfig` +
+            (ledger ? `, or render the package that defines it first so it is published in the shared ledger` : ''),
           'spec.vlanIndex.name',
           index,
         ),
       );
     } else {
-      const created = createSpace(index, range);
+      const created = newSpace(index, range);
       if (created.ok) space = created.value;
       else results.push(errorFor(def ? def.definedBy : fc ?? claim, created.error.message, def ? 'spec' : `data.${VLAN_RANGE_KEY}`));
     }
@@ -293,7 +306,7 @@ export function allocateVlans(
   // Cursors are kept beside the VLANIndex (or at the root when the range came from config).
   const fresh: KubeObject[] = [];
   const updated = new Map<KubeObject, KubeObject>();
-  for (const index of [...spaces.keys()].sort(byText)) {
+  for (const index of ledger ? [] : [...spaces.keys()].sort(byText)) {
     const last = spaces.get(index)?.exportCursor();
     if (last === undefined) continue;
     const existing = cursorOf.get(index);

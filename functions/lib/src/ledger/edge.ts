@@ -41,6 +41,7 @@ import {
   PoolsRecord,
 } from './keys';
 import { BlockState, clusterOfBinding, LedgerSpace, NiSnapshot, Want } from './space';
+import { packageVlans, vlanCommit, VlanEdge, VlanFact, vlanFacts, VlanLedgerHooks } from './vlan-edge';
 
 /** What the ipam step needs from the edge. */
 export interface IpamLedgerHooks {
@@ -48,6 +49,8 @@ export interface IpamLedgerHooks {
   space(ni: string): AddressLedger;
   /** Pools published in the ledger that this render does not define itself. */
   readonly extraPools: readonly PoolSource[];
+  /** VLAN indexes, kept in the ledger too. */
+  readonly vlans: VlanLedgerHooks;
 }
 
 export interface LedgerEdgeOptions {
@@ -82,6 +85,9 @@ interface RenderFacts {
   readonly pools: readonly PoolSource[];
   readonly poolResults: readonly Result[];
   readonly packageOf: (o: KubeObject) => string;
+  readonly vlanClaims: readonly VlanFact[];
+  /** VLAN indexes the render defines (VLANIndex resources). */
+  readonly vlanIndexes: readonly string[];
 }
 
 /**
@@ -122,7 +128,11 @@ export function renderFacts(input: ResourceList): RenderFacts {
   const collected = collectPools(input.items, input.functionConfig);
   for (const p of collected.pools) nis.add(p.networkInstance);
   const packages = [...new Set(input.items.filter(isKptfile).map(packageOf))].sort();
+  const vlans = vlanFacts(input.items, input.functionConfig, packageOf);
+  for (const v of vlans.claims) if (v.cluster) clusters.add(v.cluster);
   return {
+    vlanClaims: vlans.claims,
+    vlanIndexes: vlans.defined,
     claims,
     bindingPackage: new Map(claims.map((c) => [`${c.ni}|${c.binding}`, c.pkg])),
     packages,
@@ -336,6 +346,7 @@ async function attemptOnce(
     ...facts.claims.map((c) => keys.owner(c.ni, c.binding)),
     ...pairs.map(([ni, cluster]) => keys.affinity(ni, cluster)),
     ...facts.packages.map((p) => keys.package(p)),
+    ...[...new Set([...facts.vlanClaims.map((v) => v.index), ...facts.vlanIndexes])].map((i) => keys.vlan(i)),
   ]);
   const plan = planPools(facts, snap, keys, ledgerName);
   if (plan.errors.length > 0) return { items: input.items, results: [...facts.poolResults, ...plan.errors] };
@@ -354,14 +365,18 @@ async function attemptOnce(
     const aff = snap.json<AffinityRecord>(keys.affinity(ni, cluster)) ?? {};
     for (const [poolId, idx] of Object.entries(aff)) currentBlocks.push(keys.block(ni, poolId, BigInt(`0x${idx}`)));
   }
-  await snap.fetch([...releasable.map((h) => keys.owner(h.ni, h.owner)), ...currentBlocks]);
+  const heldIndexes = [...new Set(facts.packages.flatMap((p) => packageVlans(snap.json<PackageRecord>(keys.package(p)))))].sort();
+  await snap.fetch([...releasable.map((h) => keys.owner(h.ni, h.owner)), ...currentBlocks, ...heldIndexes.map((i) => keys.vlan(i))]);
 
   const packageOfOwner = (ni: string) => (owner: string) => facts.bindingPackage.get(`${ni}|${owner}`) ?? '';
   let spaces = new Map<string, LedgerSpace>();
+  let vlanEdge = new VlanEdge(snap, keys, ledgerName);
   let out: TransformOutput | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     spaces = new Map();
+    vlanEdge = new VlanEdge(snap, keys, ledgerName);
     const hooks: IpamLedgerHooks = {
+      vlans: vlanEdge,
       space: (ni) => {
         let s = spaces.get(ni);
         if (!s) spaces.set(ni, (s = new LedgerSpace(niSnapshot(snap, keys, ni, plan.effective.get(ni) ?? []), keys, packageOfOwner(ni), ledgerName)));
@@ -371,7 +386,8 @@ async function attemptOnce(
     };
     out = step(hooks);
     const wants = [...spaces.values()].flatMap((s) => s.wants);
-    if (wants.length === 0) break;
+    if (wants.length === 0 && vlanEdge.wants.length === 0) break;
+    await snap.fetch(vlanEdge.wants);
     await satisfy(snap, keys, wants, plan.effective);
     out = undefined;
   }
@@ -446,6 +462,18 @@ async function attemptOnce(
     for (const [cluster, aff] of affinity) put(ops, snap, keys.affinity(ni, cluster), sortedRecord(aff));
     put(ops, snap, keys.carve(ni), sortedRecord(carve));
   }
+  // VLAN indexes: one key each.
+  const vlan = vlanCommit({
+    snap,
+    keys,
+    edge: vlanEdge,
+    claims: facts.vlanClaims,
+    heldIndexes,
+    packages: facts.packages,
+    inScope: (cluster) => cluster === '' || facts.clusters.size === 0 || facts.clusters.has(cluster),
+    definingPackage: facts.packages[0] ?? '',
+  });
+  for (const [key, rec] of vlan.puts) put(ops, snap, key, rec);
   // Package records: the holdings each package made.
   const freed = new Set(frees.filter((f) => !present.has(`${f.ni}|${f.owner}`)).map((f) => `${f.ni}|${f.owner}`));
   for (const pkg of facts.packages) {
@@ -464,8 +492,11 @@ async function attemptOnce(
     }
     for (const c of facts.claims) if (c.pkg === pkg) entries.set(`${c.ni}|${c.binding}`, { ni: c.ni, owner: c.binding });
     const holdings = [...entries.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, h]) => h);
-    if (holdings.length === 0 && !snap.kv.get(keys.package(pkg))) continue;
-    put(ops, snap, keys.package(pkg), { holdings } satisfies PackageRecord);
+    const vlans = new Set(packageVlans(snap.json<PackageRecord>(keys.package(pkg))).filter((i) => !vlan.touched.has(i)));
+    for (const i of vlan.packageIndexes.get(pkg) ?? []) vlans.add(i);
+    if (holdings.length === 0 && vlans.size === 0 && !snap.kv.get(keys.package(pkg))) continue;
+    const record: PackageRecord = vlans.size > 0 ? { holdings, vlans: [...vlans].sort() } : { holdings };
+    put(ops, snap, keys.package(pkg), record);
   }
   for (const [ni, rec] of plan.publish) put(ops, snap, keys.pools(ni), rec);
 

@@ -14,7 +14,14 @@
  * A block is an aligned run of at most 64 addresses of one pool (Calico's design): each cluster
  * allocates from its own blocks, so concurrent renders of different clusters touch different keys
  * and a render's cost does not depend on how many addresses the network instance holds.
- * `<prefix>/v1/vlan/...` is kept free for VLAN indexes, which follow the same layout.
+ *
+ * VLAN indexes live under `<prefix>/v1/vlan/<index>`, ONE key per index (an index holds at most
+ * 4094 IDs): its published definition (range, exclusions), the next-fit cursor and every held ID
+ * with its holder (the bridge-domain binding) and the packages (and their clusters) whose claims
+ * share it. A render reads and writes only the indexes its VLANClaims and VLANIndexes name (and
+ * those its packages held IDs in, to release them), so renders of different clusters on
+ * per-cluster indexes never touch the same key. An ID is freed when its last holding package drops
+ * it.
  *
  * Every variable segment is URI-encoded, so no segment contains `/` and a range over
  * `package/<a>/` never catches `package/<a>/<b>`.
@@ -57,6 +64,12 @@ export class LedgerKeys {
   }
   carve(ni: string): string {
     return `${this.ni(ni)}carve`;
+  }
+  vlan(index: string): string {
+    return `${this.vlanPrefix()}${seg(index)}`;
+  }
+  vlanPrefix(): string {
+    return `${this.prefix}/${LAYOUT_VERSION}/vlan/`;
   }
   package(pkg: string): string {
     return `${this.prefix}/${LAYOUT_VERSION}/package/${seg(pkg)}`;
@@ -114,6 +127,56 @@ export type CarveRecord = Readonly<Record<string, string>>;
 export interface PackageRecord {
   /** Sorted by network instance, then owner. */
   readonly holdings: readonly { readonly ni: string; readonly owner: string }[];
+  /** VLAN indexes in which the package's claims hold an ID (sorted; absent when none). */
+  readonly vlans?: readonly string[];
+}
+
+/** A VLAN index's range as published: what must agree between every render using the index. */
+export interface VlanDefinition {
+  readonly min: number;
+  readonly max: number;
+  /** Exclusions as `lo-hi`, sorted and merged as written. */
+  readonly exclude: readonly string[];
+}
+
+/** One held VLAN ID: its binding and the `[package, cluster]` pairs whose claims share it. */
+export interface VlanHolding {
+  readonly binding: string;
+  readonly holders: readonly (readonly [string, string])[];
+}
+
+export interface VlanIndexRecord {
+  readonly definition: VlanDefinition | null;
+  /** The package that published the definition (messages only). */
+  readonly package: string;
+  /** The last ID handed out (next-fit), null before the first. */
+  readonly cursor: number | null;
+  /** ID (decimal) -> holding. */
+  readonly held: Readonly<Record<string, VlanHolding>>;
+}
+
+export function vlanDefinitionOf(range: { min: number; max: number; exclude?: readonly { lo: number; hi: number }[] }): VlanDefinition {
+  const exclude = [...(range.exclude ?? [])].sort((a, b) => a.lo - b.lo || a.hi - b.hi).map((e) => (e.lo === e.hi ? `${e.lo}` : `${e.lo}-${e.hi}`));
+  return { min: range.min, max: range.max, exclude };
+}
+
+export function vlanRangeOf(def: VlanDefinition): { min: number; max: number; exclude: { lo: number; hi: number }[] } {
+  return {
+    min: def.min,
+    max: def.max,
+    exclude: def.exclude.map((e) => {
+      const [lo, hi] = e.split('-').map(Number);
+      return { lo, hi: hi ?? lo };
+    }),
+  };
+}
+
+/** What differs between two definitions of one VLAN index, or undefined when they agree. */
+export function vlanDefinitionDifference(published: VlanDefinition, mine: VlanDefinition): string | undefined {
+  const diffs: string[] = [];
+  if (published.min !== mine.min || published.max !== mine.max) diffs.push(`range ${published.min}-${published.max} in the ledger, ${mine.min}-${mine.max} here`);
+  if (published.exclude.join(',') !== mine.exclude.join(',')) diffs.push(`exclusions [${published.exclude.join(', ')}] in the ledger, [${mine.exclude.join(', ')}] here`);
+  return diffs.length ? diffs.join('; ') : undefined;
 }
 
 /** Block geometry: at most 64 addresses, and at least four blocks per pool. */

@@ -1,0 +1,232 @@
+/**
+ * What Nephio packages need from the shared ledger, against one real etcd: VLAN IDs, pool and
+ * loopback prefixes and carved Network subnets, for packages of several clusters rendered
+ * separately and concurrently by real `kpt fn render` processes.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { EtcdClient, prefixEnd } from '../../functions/lib/src/ledger';
+import { EtcdCluster, startReady } from './etcd';
+import { CLI, files, FN, LedgerSettings, render, renderOk, treeHash } from './packages';
+
+jest.setTimeout(300000);
+
+let etcd: EtcdCluster;
+let client: EtcdClient;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  ({ etcd, client } = await startReady());
+});
+
+afterAll(async () => {
+  client?.close();
+  await etcd?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'netpipe-nephio-ledger-'));
+  dirs.push(d);
+  return d;
+}
+
+const ledgerOf = (prefix: string): LedgerSettings => ({ endpoints: etcd.endpoints, prefix });
+const cli = (prefix: string, ...args: string[]) =>
+  spawnSync('node', [CLI, 'ledger', ...args, '--endpoints', etcd.endpoints[0], '--prefix', prefix], { encoding: 'utf8' });
+
+function kptfile(name: string, ledger: LedgerSettings, withInterfaceFn: boolean, extra: Record<string, string> = {}): string {
+  const data = { ledgerEndpoints: ledger.endpoints.join(','), ledgerPrefix: ledger.prefix, ...extra };
+  return (
+    `apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: ${name}\n  annotations:\n    config.kubernetes.io/local-config: "true"\npipeline:\n  mutators:\n` +
+    (withInterfaceFn ? `  - exec: ${FN.interface}\n` : '') +
+    `  - exec: ${FN.ipam}\n    configMap:\n${Object.entries(data).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}\n`).join('')}`
+  );
+}
+
+const local = `  annotations:\n    config.kubernetes.io/local-config: "true"\n`;
+
+/** A package defining VLAN indexes (and whatever else `docs` holds), rendered first. */
+function writeNetworks(dir: string, prefix: string, docs: string[]): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'Kptfile'), kptfile('networks', ledgerOf(prefix), false));
+  writeFileSync(join(dir, 'resources.yaml'), docs.join('---\n'));
+}
+
+const vlanIndex = (name: string, min: number, max: number): string =>
+  `apiVersion: vlan.resource.nephio.org/v1alpha1\nkind: VLANIndex\nmetadata:\n  name: ${name}\n${local}spec:\n  minID: ${min}\n  maxID: ${max}\n`;
+
+interface Itf {
+  readonly name: string;
+  readonly ni: string;
+  /** L2 only (no IP) unless set. */
+  readonly family?: 'ipv4-only' | 'dual-stack';
+}
+
+function writeNf(dir: string, prefix: string, cluster: string, nf: string, itfs: readonly Itf[], extra: Record<string, string> = {}): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'Kptfile'), kptfile(dir.slice(dir.lastIndexOf('/') + 1), ledgerOf(prefix), true, extra));
+  writeFileSync(
+    join(dir, 'workload-cluster.yaml'),
+    `apiVersion: infra.nephio.org/v1alpha1\nkind: WorkloadCluster\nmetadata:\n  name: ${cluster}\n${local}spec:\n  clusterName: ${cluster}\n  cnis:\n  - macvlan\n  masterInterface: ens4\n`,
+  );
+  writeInterfacesOf(dir, nf, itfs);
+}
+
+function writeInterfacesOf(dir: string, nf: string, itfs: readonly Itf[]): void {
+  writeFileSync(
+    join(dir, 'interfaces.yaml'),
+    itfs
+      .map(
+        (i) =>
+          `apiVersion: req.nephio.org/v1alpha1\nkind: Interface\nmetadata:\n  name: ${i.name}\n  namespace: ${nf}\n  annotations:\n` +
+          `    specializer.nephio.org/owner: workload.nephio.org/v1alpha1.NFDeployment.${nf}\n    specializer.nephio.org/for: workload.nephio.org/v1alpha1.NFDeployment.${nf}\n` +
+          `spec:\n  networkInstance:\n    name: ${i.ni}\n  cniType: macvlan\n  attachmentType: vlan\n  ipFamilyPolicy: ${i.family ?? 'none'}\n`,
+      )
+      .join('---\n'),
+  );
+}
+
+/** `kind name` -> the parsed document, for every YAML file of a package. */
+function docsOf(dir: string, kind: string): Record<string, { metadata: { name: string; annotations?: Record<string, string> }; spec: Record<string, unknown>; status?: Record<string, unknown> }> {
+  const out: Record<string, never> = {};
+  for (const f of files(dir)) {
+    if (!f.endsWith('.yaml')) continue;
+    for (const text of readFileSync(join(dir, f), 'utf8').split(/^---$/m)) {
+      const doc = load(text) as { kind?: string; metadata?: { name: string } } | undefined;
+      if (doc?.kind === kind && doc.metadata) out[doc.metadata.name] = doc as never;
+    }
+  }
+  return out;
+}
+
+/** bridge domain -> VLAN ID of every VLANClaim of the package. */
+function vlansOf(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of Object.values(docsOf(dir, 'VLANClaim'))) {
+    const bd = c.metadata.annotations?.['specializer.nephio.org/vlanClaimName'] ?? c.metadata.name;
+    if (c.status?.vlanID !== undefined) out[`${(c.spec.vlanIndex as { name: string }).name} ${bd}`] = c.status.vlanID as number;
+  }
+  return out;
+}
+
+describe('VLAN IDs in the shared ledger', () => {
+  it('packages of two clusters rendered concurrently: one ID per bridge domain, unique per index, re-render byte-identical, verify clean; wipe + rebuild', async () => {
+    const prefix = '/vlans';
+    const root = tmp();
+    const networks = join(root, 'networks');
+    writeNetworks(networks, prefix, [vlanIndex('edge1', 100, 199), vlanIndex('edge2', 100, 199)]);
+    await renderOk(networks);
+    const nfs: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const cluster = `edge${(i % 2) + 1}`;
+      const dir = join(root, `${cluster}-nf${i}`);
+      // n3 is shared by every NF of a cluster (one bridge domain), x<i> is the NF's own.
+      writeNf(dir, prefix, cluster, `nf${i}`, [{ name: 'n3', ni: 'vpc-n3' }, { name: 'x', ni: `vpc-x${i}` }]);
+      nfs.push(dir);
+    }
+    await Promise.all(nfs.map((d) => renderOk(d)));
+    const byBd = new Map<string, Set<number>>();
+    const byId = new Map<string, Set<string>>();
+    for (const d of nfs) {
+      const v = vlansOf(d);
+      expect(Object.keys(v)).toHaveLength(2);
+      for (const [key, id] of Object.entries(v)) {
+        (byBd.get(key) ?? byBd.set(key, new Set()).get(key)!).add(id);
+        const idKey = `${key.split(' ')[0]} ${id}`;
+        (byId.get(idKey) ?? byId.set(idKey, new Set()).get(idKey)!).add(key);
+      }
+    }
+    for (const [bd, ids] of byBd) expect([bd, ids.size]).toEqual([bd, 1]);
+    for (const [id, bds] of byId) expect([id, bds.size]).toEqual([id, 1]);
+    expect(byBd.size).toBe(2 + 8);
+    // Next-fit from the index's start: each index handed out 100..104 (VLAN 1 is outside anyway).
+    for (const index of ['edge1', 'edge2']) {
+      expect([...byId.keys()].filter((k) => k.startsWith(`${index} `)).map((k) => Number(k.split(' ')[1])).sort()).toEqual([100, 101, 102, 103, 104]);
+    }
+    const hashes = nfs.map(treeHash);
+    await Promise.all(nfs.map((d) => renderOk(d)));
+    expect(nfs.map(treeHash)).toEqual(hashes);
+    // No VLANCursor in Git: the cursor lives in the ledger.
+    expect(nfs.flatMap((d) => files(d)).filter((f) => f.includes('vlan-cursor'))).toEqual([]);
+
+    const verify = cli(prefix, 'verify', networks, ...nfs);
+    expect(verify.stdout).toContain('clean');
+    expect(verify.status).toBe(0);
+    const status = cli(prefix, 'status');
+    expect(status.stdout).toMatch(/VLAN INDEX +RANGE +USABLE +USED +FREE +CURSOR/);
+    expect(status.stdout).toMatch(/edge1 +100-199 +100 +5 +95 +104/);
+    const who = cli(prefix, 'who-has', 'vlan', 'edge2', String([...byBd].find(([k]) => k === 'edge2 vpc-n3-edge2-bd')![1].values().next().value));
+    expect(who.stdout).toContain('bridge domain vpc-n3-edge2-bd');
+    expect(who.stdout).toMatch(/edge2-nf1.*edge2-nf3|edge2-nf3.*edge2-nf1/s);
+
+    await client.txn([], [{ del: `${prefix}/`, end: prefixEnd(`${prefix}/`) }]);
+    const lost = cli(prefix, 'verify', networks, ...nfs);
+    expect(lost.status).toBe(1);
+    expect(lost.stdout).toMatch(/VLAN/);
+    expect(cli(prefix, 'rebuild', networks, ...nfs).status).toBe(0);
+    expect(cli(prefix, 'verify', networks, ...nfs).status).toBe(0);
+    await Promise.all(nfs.map((d) => renderOk(d)));
+    expect(nfs.map(treeHash)).toEqual(hashes);
+  });
+
+  it('an Interface dropped releases its VLAN (reused last); another package sharing the bridge domain keeps it', async () => {
+    const prefix = '/vlan-release';
+    const root = tmp();
+    const networks = join(root, 'networks');
+    writeNetworks(networks, prefix, [vlanIndex('edge1', 10, 19)]);
+    await renderOk(networks);
+    const a = join(root, 'edge1-a');
+    const b = join(root, 'edge1-b');
+    writeNf(a, prefix, 'edge1', 'a', [{ name: 'n3', ni: 'vpc-n3' }, { name: 'own', ni: 'vpc-own' }]);
+    writeNf(b, prefix, 'edge1', 'b', [{ name: 'n3', ni: 'vpc-n3' }]);
+    await renderOk(a);
+    await renderOk(b);
+    expect(vlansOf(a)).toEqual({ 'edge1 vpc-n3-edge1-bd': 10, 'edge1 vpc-own-edge1-bd': 11 });
+    expect(vlansOf(b)).toEqual({ 'edge1 vpc-n3-edge1-bd': 10 });
+    // a drops both: its own VLAN is freed, the shared one stays with b.
+    writeInterfacesOf(a, 'a', []);
+    await renderOk(a);
+    const rec = JSON.parse((await client.range(`${prefix}/v1/vlan/edge1`, `${prefix}/v1/vlan/edge1\0`))[0].value) as { held: Record<string, { holders: string[][] }> };
+    expect(Object.keys(rec.held)).toEqual(['10']);
+    expect(rec.held['10'].holders).toEqual([['edge1-b', 'edge1']]);
+    writeInterfacesOf(a, 'a', [{ name: 'new', ni: 'vpc-new' }]);
+    await renderOk(a);
+    expect(vlansOf(a)).toEqual({ 'edge1 vpc-new-edge1-bd': 12 });
+
+    // Deleting package b needs an explicit release: its share of VLAN 10 goes, and the ID with it.
+    expect(cli(prefix, 'verify', networks, a).stdout).toMatch(/VLAN 10 of bridge domain vpc-n3-edge1-bd is held for package edge1-b/);
+    const released = cli(prefix, 'release', '--package', 'edge1-b');
+    expect(released.stdout).toMatch(/vlan:edge1 +10 +bridge domain vpc-n3-edge1-bd +edge1-b/);
+    expect(cli(prefix, 'verify', networks, a).status).toBe(0);
+    expect(cli(prefix, 'who-has', 'vlan', 'edge1', '10').status).toBe(1);
+  });
+
+  it('exhaustion names the index; a package whose VLANIndex differs from the published one fails naming the difference; files untouched', async () => {
+    const prefix = '/vlan-errors';
+    const root = tmp();
+    const networks = join(root, 'networks');
+    writeNetworks(networks, prefix, [vlanIndex('edge1', 10, 11)]);
+    await renderOk(networks);
+    const a = join(root, 'edge1-a');
+    writeNf(a, prefix, 'edge1', 'a', [{ name: 'p', ni: 'vpc-p' }, { name: 'q', ni: 'vpc-q' }]);
+    await renderOk(a);
+    const b = join(root, 'edge1-b');
+    writeNf(b, prefix, 'edge1', 'b', [{ name: 'r', ni: 'vpc-r' }]);
+    const before = treeHash(b);
+    const r = await render(b);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/no free VLAN ID for "bridge domain vpc-r-edge1-bd" in VLAN index edge1/);
+    expect(treeHash(b)).toBe(before);
+
+    writeFileSync(join(b, 'index.yaml'), vlanIndex('edge1', 10, 20));
+    const before2 = treeHash(b);
+    const r2 = await render(b);
+    expect(r2.status).not.toBe(0);
+    expect(r2.output).toMatch(/VLAN index edge1 differs from the definition published .* by package networks: range 10-11 in the ledger, 10-20 here/);
+    expect(treeHash(b)).toBe(before2);
+  });
+});
