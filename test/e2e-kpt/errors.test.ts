@@ -57,7 +57,11 @@ const cases: BadInput[] = [
   {
     what: 'two claims with the same status.prefix (a Git-merge duplicate)',
     fn: 'ipam-fn',
-    mutate: (ws) => ws.edit('packages/core01/upf/ipclaim-upf-core01-n4-ipv4.yaml', 'prefix: 10.4.0.3/24', 'prefix: 10.4.0.2/24'),
+    // A merge brings the other branch's whole claim: its status and ipam-fn's record of it.
+    mutate: (ws) => {
+      const file = 'packages/core01/upf/ipclaim-upf-core01-n4-ipv4.yaml';
+      ws.write(file, ws.read(file).split('10.4.0.3/24').join('10.4.0.2/24'));
+    },
     expect: [
       'IPClaim/core/upf-core01-n4-ipv4',
       'IPClaim core/smf-core01-n4-ipv4 in package packages/core01/smf',
@@ -65,6 +69,23 @@ const cases: BadInput[] = [
       '10.4.0.2',
       'remove the address from one of the two claims',
     ],
+  },
+  {
+    what: "an IPClaim's status.prefix rewritten to another free address of its pool (as Nephio's ipam specializer does)",
+    fn: 'ipam-fn',
+    mutate: (ws) => ws.edit('packages/core01/upf/ipclaim-upf-core01-n4-ipv4.yaml', 'prefix: 10.4.0.3/24', 'prefix: 10.4.0.9/24'),
+    expect: [
+      'IPClaim/core/upf-core01-n4-ipv4',
+      'status.prefix is 10.4.0.9/24, but ipam-fn bound the address 10.4.0.3/24 to it',
+      'Nothing was moved',
+      'Restore status.prefix to 10.4.0.3/24',
+    ],
+  },
+  {
+    what: "a VLANClaim's status.vlanID rewritten to another free ID of its index (as Nephio's VLAN specializer does)",
+    fn: 'ipam-fn',
+    mutate: (ws) => ws.edit('packages/edge02/upf/vlanclaim-upf-edge02-n3.yaml', 'vlanID: 1002', 'vlanID: 1042'),
+    expect: ['VLANClaim/upf/upf-edge02-n3', 'status.vlanID is 1042, but ipam-fn bound VLAN 1002 to it', 'Restore status.vlanID to 1002'],
   },
   {
     what: 'attachmentType vlan without a VLAN index',

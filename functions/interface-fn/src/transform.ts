@@ -58,6 +58,7 @@ import {
   unlessUnchanged,
   validateResource,
   warningFor,
+  withBoundRecordOf,
 } from '../../lib/src';
 import { recordReleases } from './released';
 
@@ -164,7 +165,8 @@ const claimCarryOver: CarryOver = {
     const prefix = claimedPrefix(previous);
     const chosen = isObject(previous.spec) ? scalarText(previous.spec.prefix) : undefined;
     if (prefix === undefined && chosen === undefined) return undefined;
-    const item: IPClaim = { ...successor, spec: { ...successor.spec, ...(chosen !== undefined ? { prefix: chosen } : {}) } };
+    // ipam-fn's record goes with the status, so a status rewritten before the rename is still caught.
+    const item: IPClaim = withBoundRecordOf(previous, { ...successor, spec: { ...successor.spec, ...(chosen !== undefined ? { prefix: chosen } : {}) } });
     if (prefix !== undefined) item.status = previous.status;
     return {
       item,
@@ -233,7 +235,7 @@ const vlanCarryOver: CarryOver = {
     const vlanID = isObject(previous.status) ? scalarText(previous.status.vlanID) : undefined;
     if (vlanID === undefined) return undefined;
     return {
-      item: { ...successor, status: previous.status },
+      item: { ...withBoundRecordOf(previous, successor), status: previous.status },
       message:
         `VLANClaim ${nameOf(successor)} (${fileLabel(successor)}) replaces VLANClaim ${nameOf(previous)} (${fileLabel(previous)}), ` +
         `which is no longer generated: same Interface ${getAnnotation(previous, FROM_INTERFACE)}, so it keeps VLAN ${vlanID}`,

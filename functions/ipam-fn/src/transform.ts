@@ -39,6 +39,7 @@ import { isGetClaim, resolveGetClaims } from './get-claims';
 import { carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';
 import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, prefixClaimWork, reservePrefixClaims } from './prefix-claims';
 import { allocateVlans, VLAN_RANGE_KEY } from './vlans';
+import { rewrittenPrefix, withBound } from './bound-marker';
 
 /**
  * The ConfigMap keys ipam-fn reads (besides pools, its functionConfig may carry them: subnet
@@ -168,6 +169,13 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
       getClaims.push(claim);
       continue;
     }
+    // A recorded address other than the one ipam-fn bound was written by someone else: never
+    // take it as the binding. spec.prefix, when set, is the binding and is checked below.
+    const rewritten = scalarText(claim.spec.prefix) === undefined ? rewrittenPrefix(claim, claimedPrefix(claim)) : undefined;
+    if (rewritten) {
+      results.push(rewritten);
+      continue;
+    }
     const prefixKind = prefixClaimKind(claim);
     if (prefixKind !== undefined) {
       const pw = prefixClaimWork(claim, prefixKind, claimBinding(claim), ownerLabel(claim, root), candidatePools(claim, collected.pools, prefixKind), results);
@@ -287,7 +295,9 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   let out = items.map((o) => {
     if (!isIPClaim(o)) return o;
     const alloc = allocated.get(o);
-    return alloc ? withStatus(o, alloc) : o;
+    if (!alloc) return o;
+    // A get claim holds nothing: its status is a copy, re-read every render.
+    return isGetClaim(o) ? withStatus(o, alloc) : withBound(withStatus(o, alloc), alloc.prefix);
   });
 
   // Persist next-fit cursors of the network instances that have any.

@@ -31,6 +31,7 @@ import {
   vlanIdValue,
   vlanIndexOf,
 } from '../../lib/src';
+import { rewrittenVlan, withBound } from './bound-marker';
 import { createVlanSpace, parseVlanRange, VLAN_MAX, VLAN_MIN, VlanLedger, VlanRangeSpec } from '../../lib/src/ipam';
 import type { VlanLedgerHooks } from '../../lib/src/ledger/vlan-edge';
 
@@ -161,7 +162,11 @@ export function allocateVlans(
   for (const o of items) {
     if (!isVLANClaim(o)) continue;
     const errors = validateResource(o, API.vlanClaim.kind);
+    // A recorded ID other than the one ipam-fn bound was written by someone else (spec.vlanID, when
+    // set, is the binding instead).
+    const rewritten = errors.length === 0 && vlanIdValue(o.spec.vlanID) === undefined ? rewrittenVlan(o, claimedVlan(o)) : undefined;
     if (errors.length > 0) results.push(...errors);
+    else if (rewritten) results.push(rewritten);
     else claims.push(o);
   }
   const cursorItems = ledger ? [] : items.filter(isVlanCursor);
@@ -300,7 +305,7 @@ export function allocateVlans(
   let out = items.map((o) => {
     if (!isVLANClaim(o)) return o;
     const id = bound.get(`${vlanIndexOf(o)}\u0000${vlanBinding(o)}`);
-    return id === undefined ? o : withVlan(o, id);
+    return id === undefined ? o : withBound(withVlan(o, id), String(id));
   });
 
   // Cursors are kept beside the VLANIndex (or at the root when the range came from config).

@@ -1,8 +1,8 @@
 import { API, Interface } from './api/types';
 import { FROM_INTERFACE, interfaceRef } from './claims';
 import { Condition, conditionType } from './conditions';
-import { getAnnotation, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
-import { nadRefOf } from './naming';
+import { ANNOTATIONS, getAnnotation, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
+import { childAnnotations, nadRefOf } from './naming';
 
 export const isNad = (o: KubeObject): boolean => isKind(o, API.nad.apiVersion, API.nad.kind);
 
@@ -24,9 +24,11 @@ export function interfaceNadConditions(items: readonly KubeObject[], interfaces:
     const nad = nadRefOf(itf);
     const pkg = packagePathOf(itf);
     const type = conditionType(API.nad.apiVersion, API.nad.kind, nad.name);
+    // The reason names the parent Interface, as Nephio's condition SDK writes it.
+    const reason = childAnnotations(itf)[ANNOTATIONS.owner];
     const condition: Condition = generated.has(`${pkg}|${interfaceRef(itf)}|${nad.namespace}/${nad.name}`)
-      ? { type, status: 'True', reason: 'Generated', message: `for Interface ${interfaceRef(itf)}` }
-      : { type, status: 'False', reason: 'Pending', message: 'waiting for nad-fn to generate the NetworkAttachmentDefinition' };
+      ? { type, status: 'True', reason, message: `for Interface ${interfaceRef(itf)}` }
+      : { type, status: 'False', reason, message: 'waiting for nad-fn to generate the NetworkAttachmentDefinition' };
     byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), condition]);
   }
   return byPackage;

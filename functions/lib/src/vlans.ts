@@ -1,4 +1,5 @@
 import { API, VLANClaim } from './api/types';
+import { ownerReason } from './claims';
 import { Condition, conditionType } from './conditions';
 import { getAnnotation, isKind, isObject, KubeObject, nameOf, namespaceOf, packagePathOf, scalarText } from './kube/object';
 
@@ -51,8 +52,8 @@ export function vlanClaimConditions(items: readonly KubeObject[]): Map<string, C
     const type = conditionType(o.apiVersion, o.kind, scalarText(o.metadata.name) ?? '');
     const condition: Condition =
       id !== undefined && Number.isInteger(id)
-        ? { type, status: 'True', reason: 'Allocated', message: `VLAN ${id}` }
-        : { type, status: 'False', reason: 'Pending', message: 'waiting for ipam-fn to allocate a VLAN ID' };
+        ? { type, status: 'True', ...ownerReason(o), message: `VLAN ${id}` }
+        : { type, status: 'False', ...ownerReason(o), message: 'waiting for ipam-fn to allocate a VLAN ID' };
     const pkg = packagePathOf(o);
     byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), condition]);
   }
