@@ -174,7 +174,8 @@ describe('separate renders against one etcd', () => {
     const aAddr = claimPrefixes(a)['nf0-n3-ipv4'];
     const bFile = join(b, 'ipclaim-nf1-n3-ipv4.yaml');
     const text = readFileSync(bFile, 'utf8');
-    writeFileSync(bFile, text.replace(/prefix: \S+/, `prefix: ${aAddr}`));
+    // A merge brings the other branch's claim whole: its status and ipam-fn's record of it.
+    writeFileSync(bFile, text.replace(/prefix: \S+/, `prefix: ${aAddr}`).replace(/netpipe\.dev\/allocated: \S+/, `netpipe.dev/allocated: ${aAddr}`));
     const before = treeHash(b);
     const r = await render(b);
     expect(r.status).not.toBe(0);

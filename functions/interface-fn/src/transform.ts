@@ -60,6 +60,7 @@ import {
   warningFor,
   withBoundRecordOf,
 } from '../../lib/src';
+import { sharedVlanIndexes, VlanIndexChoice, vlanBindingFor } from './vlan-indexes';
 import { recordReleases } from './released';
 
 interface WantedClaim {
@@ -187,13 +188,14 @@ function selectorFamily(o: IPClaim): string | undefined {
 /**
  * The VLANClaim of an `attachmentType: vlan` Interface, as Nephio's interface-fn makes it: named
  * like the NAD, from the cluster's VLAN index, for the bridge domain `<network instance>-<cluster>-bd`
- * (every Interface of the cluster on that network shares the bridge domain's VLAN).
+ * (every Interface of the cluster on that network shares the bridge domain's VLAN) - unless a
+ * VLANIndex shared by several clusters covers this one (see vlan-indexes.ts).
  */
-function desiredVlanClaim(itf: Interface, cluster: WorkloadCluster): VLANClaim {
+function desiredVlanClaim(itf: Interface, cluster: WorkloadCluster, shared: ReadonlyMap<string, VlanIndexChoice>): VLANClaim {
   const name = attachmentName(itf);
-  const clusterName = cluster.spec.clusterName;
+  const { index, bridgeDomain } = vlanBindingFor(cluster.spec.clusterName, itf.spec.networkInstance.name, shared);
   const annotations: Record<string, string> = childAnnotations(itf);
-  annotations[VLAN_CLAIM_NAME] = `${itf.spec.networkInstance.name}-${clusterName}-bd`;
+  annotations[VLAN_CLAIM_NAME] = bridgeDomain;
   annotations[ANNOTATIONS.localConfig] = 'true';
   annotations[FROM_INTERFACE] = interfaceRef(itf);
   Object.assign(annotations, placementFrom(itf, `vlanclaim-${name}.yaml`));
@@ -202,7 +204,7 @@ function desiredVlanClaim(itf: Interface, cluster: WorkloadCluster): VLANClaim {
     apiVersion: API.vlanClaim.apiVersion,
     kind: API.vlanClaim.kind,
     metadata: { name, ...(ns ? { namespace: ns } : {}), annotations },
-    spec: { vlanIndex: { name: clusterName } },
+    spec: { vlanIndex: { name: index } },
   };
 }
 
@@ -211,13 +213,31 @@ function sameVlanBinding(a: VLANClaim, b: VLANClaim): boolean {
     getAnnotation(a, VLAN_CLAIM_NAME) === getAnnotation(b, VLAN_CLAIM_NAME);
 }
 
-/** Keeps the recorded VLAN only while the claim still asks the same index for the same bridge domain. */
-function reconcileVlanClaim(existing: VLANClaim, wanted: VLANClaim): VLANClaim {
+/**
+ * Keeps the recorded VLAN only while the claim still asks the same index for the same bridge
+ * domain; when that changes (a shared VLAN index now covers the cluster, or no longer does), the
+ * recorded ID is given up - with a warning, never silently.
+ */
+function reconcileVlanClaim(existing: VLANClaim, wanted: VLANClaim, results: Result[]): VLANClaim {
   const spec: VLANClaim['spec'] = { ...wanted.spec };
   if (isObject(existing.spec) && existing.spec.vlanID !== undefined) spec.vlanID = existing.spec.vlanID;
   const next: VLANClaim = { ...existing, metadata: { ...existing.metadata, annotations: mergedAnnotations(existing, wanted) }, spec };
   if (sameVlanBinding(existing, wanted) && existing.status !== undefined) next.status = existing.status;
   else delete next.status;
+  const recorded = isObject(existing.status) ? scalarText(existing.status.vlanID) : undefined;
+  if (recorded !== undefined && next.status === undefined) {
+    const was = isObject(existing.spec) && isObject(existing.spec.vlanIndex) ? vlanIndexOf(existing) : '(none)';
+    results.push(
+      warningFor(
+        existing,
+        `VLANClaim ${nameOf(existing)} gives up VLAN ${recorded} (VLAN index ${was}, bridge domain ` +
+          `${getAnnotation(existing, VLAN_CLAIM_NAME) ?? '(none)'}): it now asks VLAN index ${vlanIndexOf(wanted)} for bridge domain ` +
+          `${getAnnotation(wanted, VLAN_CLAIM_NAME) ?? '(none)'}, so ipam-fn allocates its VLAN ID there`,
+        'spec.vlanIndex.name',
+        was,
+      ),
+    );
+  }
   return unlessUnchanged(existing, next);
 }
 
@@ -254,6 +274,7 @@ export function interfaceFn(input: ResourceList): TransformOutput {
   const wanted = new Map<string, WantedClaim | Kept>();
   const byBinding = new Map<string, WantedClaim>();
   const wantedVlans = new Map<string, { vlan: VLANClaim } | Kept>();
+  const sharedIndexes = sharedVlanIndexes(items, results);
   const notReady: Interface[] = [];
   const withNad: Interface[] = [];
   const seenInterfaces = new Map<string, Interface>();
@@ -311,7 +332,7 @@ export function interfaceFn(input: ResourceList): TransformOutput {
     }
     if (itf.spec.cniType !== undefined) withNad.push(itf);
     if (itf.spec.cniType !== undefined && itf.spec.attachmentType === 'vlan') {
-      const vlanClaim = desiredVlanClaim(itf, cluster);
+      const vlanClaim = desiredVlanClaim(itf, cluster, sharedIndexes);
       const k = resourceKey(vlanClaim);
       const other = wantedVlans.get(k);
       if (other) {
@@ -383,7 +404,7 @@ export function interfaceFn(input: ResourceList): TransformOutput {
     reconciled.items,
     isVLANClaim,
     wantedVlans,
-    (existing, w) => ('keep' in w ? existing : reconcileVlanClaim(existing as VLANClaim, w.vlan)),
+    (existing, w) => ('keep' in w ? existing : reconcileVlanClaim(existing as VLANClaim, w.vlan, results)),
     (w) => ('keep' in w ? w.keep : w.vlan),
     vlanCarryOver,
   );
