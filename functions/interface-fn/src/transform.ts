@@ -227,14 +227,16 @@ function reconcileVlanClaim(existing: VLANClaim, wanted: VLANClaim, results: Res
   const recorded = isObject(existing.status) ? scalarText(existing.status.vlanID) : undefined;
   if (recorded !== undefined && next.status === undefined) {
     const was = isObject(existing.spec) && isObject(existing.spec.vlanIndex) ? vlanIndexOf(existing) : '(none)';
+    const wasBd = getAnnotation(existing, VLAN_CLAIM_NAME);
+    const field = was !== vlanIndexOf(wanted) ? { path: 'spec.vlanIndex.name', value: was } : { path: `metadata.annotations[${VLAN_CLAIM_NAME}]`, value: wasBd };
     results.push(
       warningFor(
         existing,
         `VLANClaim ${nameOf(existing)} gives up VLAN ${recorded} (VLAN index ${was}, bridge domain ` +
-          `${getAnnotation(existing, VLAN_CLAIM_NAME) ?? '(none)'}): it now asks VLAN index ${vlanIndexOf(wanted)} for bridge domain ` +
+          `${wasBd ?? '(none)'}): it now asks VLAN index ${vlanIndexOf(wanted)} for bridge domain ` +
           `${getAnnotation(wanted, VLAN_CLAIM_NAME) ?? '(none)'}, so ipam-fn allocates its VLAN ID there`,
-        'spec.vlanIndex.name',
-        was,
+        field.path,
+        field.value,
       ),
     );
   }
