@@ -11,10 +11,7 @@
  *   across those clusters (`<network instance>-bd`, Nephio's name for a bridge domain that no
  *   selector splits), so Interfaces of every listed cluster on one network share one VLAN ID.
  */
-import { errorFor, getAnnotation, isVLANIndex, KubeObject, nameOf, packagePathOf, Result } from '../../lib/src';
-
-export const INDEX_CLUSTERS = 'netpipe.dev/clusters';
-export const INDEX_BRIDGE_DOMAINS = 'netpipe.dev/bridge-domains';
+import { errorFor, getAnnotation, INDEX_BRIDGE_DOMAINS, INDEX_CLUSTERS, indexClusters, isVLANIndex, KubeObject, nameOf, packagePathOf, Result } from '../../lib/src';
 
 export interface VlanIndexChoice {
   /** The VLAN index the cluster's VLANClaims name. */
@@ -47,7 +44,7 @@ export function sharedVlanIndexes(items: readonly KubeObject[], results: Result[
       );
       continue;
     }
-    const clusters = (getAnnotation(o, INDEX_CLUSTERS) ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
+    const clusters = indexClusters(o);
     if (clusters.length === 0) {
       results.push(
         errorFor(o, `VLANIndex ${nameOf(o)}: ${INDEX_CLUSTERS} names no cluster; list the clusters (spec.clusterName) that share it, comma-separated`, `metadata.annotations[${INDEX_CLUSTERS}]`),

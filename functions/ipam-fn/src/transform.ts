@@ -40,6 +40,7 @@ import { carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';
 import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, prefixClaimWork, reservePrefixClaims } from './prefix-claims';
 import { allocateVlans, VLAN_RANGE_KEY } from './vlans';
 import { rewrittenPrefix, withBound } from './bound-marker';
+import { sharedIndexWarnings } from './shared-vlan-indexes';
 
 /**
  * The ConfigMap keys ipam-fn reads (besides pools, its functionConfig may carry them: subnet
@@ -318,7 +319,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   out = applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out));
   const rootKptfile = items.filter(isKptfile).find((k) => packagePathOf(k) === root);
   const vlans = allocateVlans(out, input.functionConfig, rootKptfile, undefined, ledger?.vlans);
-  results.push(...vlans.results);
+  results.push(...vlans.results, ...sharedIndexWarnings(items, ledger !== undefined));
   return { items: vlans.items, results };
 }
 

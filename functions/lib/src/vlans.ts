@@ -41,6 +41,19 @@ export function vlanBinding(claim: VLANClaim): string {
   return bd ? `bridge domain ${bd}` : `VLANClaim ${namespaceOf(claim) ? `${namespaceOf(claim)}/` : ''}${nameOf(claim)}`;
 }
 
+/**
+ * On a VLANIndex: the clusters (`spec.clusterName`s, comma-separated) whose VLANClaims name this
+ * index instead of their own - one ID space for clusters on one L2 fabric (see interface-fn).
+ */
+export const INDEX_CLUSTERS = 'netpipe.dev/clusters';
+/** On such a VLANIndex: `cluster` (default, a bridge domain per cluster and network) or `network`. */
+export const INDEX_BRIDGE_DOMAINS = 'netpipe.dev/bridge-domains';
+
+/** The clusters a VLANIndex says it serves (empty when it says none). */
+export function indexClusters(o: KubeObject): string[] {
+  return (getAnnotation(o, INDEX_CLUSTERS) ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
+}
+
 export const VLAN_CONDITION_PREFIX = `${API.vlanClaim.apiVersion}.${API.vlanClaim.kind}.`;
 
 /** Kptfile conditions for every VLANClaim, per package: True once it records a VLAN ID. */
