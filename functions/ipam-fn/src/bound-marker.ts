@@ -14,7 +14,7 @@
  * fresh address (or VLAN) on purpose, and a claim without the annotation (rendered before it
  * existed, or just inherited by a renamed claim) is taken as it is and gets the annotation.
  */
-import { BOUND_ANNOTATION, errorFor, getAnnotation, isObject, KubeObject, nameOf, namespaceOf, Result } from '../../lib/src';
+import { BOUND_ANNOTATION, errorFor, getAnnotation, isObject, KubeObject, nameOf, namespaceOf, Result, warningFor } from '../../lib/src';
 
 /** The value ipam-fn last bound to the item, if it recorded one. */
 export function boundValue(o: KubeObject): string | undefined {
@@ -50,10 +50,29 @@ function rewrittenError(o: KubeObject, what: string, field: string, recorded: st
   );
 }
 
-/** An error when the claim's recorded `status.prefix` is another address than the one ipam-fn bound. */
-export function rewrittenPrefix(claim: KubeObject, recorded: string | undefined): Result | undefined {
+/**
+ * When the status was rewritten but the user chose the value in spec, the choice is the binding:
+ * no error, but the rewrite is said, with what ipam-fn had bound (which the move releases).
+ */
+function chosenOverRewritten(o: KubeObject, what: string, field: string, recorded: string, bound: string, specField: string, chosen: string): Result {
+  const ns = namespaceOf(o);
+  return warningFor(
+    o,
+    `${o.kind} ${ns ? `${ns}/` : ''}${nameOf(o)}: ${field} is ${recorded}, but ipam-fn bound ${what} ${bound} to it ` +
+      `(annotation ${BOUND_ANNOTATION}): something else rewrote the status. ${specField} ${chosen} is the binding now; ${bound} is released`,
+    field,
+    recorded,
+  );
+}
+
+/**
+ * An error when the claim's recorded `status.prefix` is another address than the one ipam-fn
+ * bound; a warning instead when `spec.prefix` (`chosen`) decides the binding anyway.
+ */
+export function rewrittenPrefix(claim: KubeObject, recorded: string | undefined, chosen?: string): Result | undefined {
   const bound = boundValue(claim);
   if (recorded === undefined || bound === undefined || addressOf(recorded) === addressOf(bound)) return undefined;
+  if (chosen !== undefined) return chosenOverRewritten(claim, 'the address', 'status.prefix', recorded, bound, 'spec.prefix', chosen);
   return rewrittenError(
     claim,
     'the address',
@@ -64,10 +83,11 @@ export function rewrittenPrefix(claim: KubeObject, recorded: string | undefined)
   );
 }
 
-/** An error when the VLANClaim's recorded `status.vlanID` is another ID than the one ipam-fn bound. */
-export function rewrittenVlan(claim: KubeObject, recorded: number | undefined): Result | undefined {
+/** As rewrittenPrefix, for a VLANClaim's `status.vlanID` (`chosen`: its `spec.vlanID`). */
+export function rewrittenVlan(claim: KubeObject, recorded: number | undefined, chosen?: number): Result | undefined {
   const bound = boundValue(claim);
   if (recorded === undefined || !Number.isInteger(recorded) || bound === undefined || bound === String(recorded)) return undefined;
+  if (chosen !== undefined) return chosenOverRewritten(claim, 'VLAN', 'status.vlanID', String(recorded), bound, 'spec.vlanID', String(chosen));
   return rewrittenError(
     claim,
     'VLAN',

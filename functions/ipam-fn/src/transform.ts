@@ -159,6 +159,8 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   const prefixWork: PrefixClaimWork[] = [];
   const getClaims: IPClaim[] = [];
   const claims = items.filter(isIPClaim);
+  // Claims whose rewritten status spec.prefix overrides: said once, not again as a move.
+  const saidRewritten = new Set<IPClaim>();
   for (const claim of claims) {
     const errors = validateResource(claim);
     if (errors.length > 0) {
@@ -171,11 +173,12 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
       continue;
     }
     // A recorded address other than the one ipam-fn bound was written by someone else: never
-    // take it as the binding. spec.prefix, when set, is the binding and is checked below.
-    const rewritten = scalarText(claim.spec.prefix) === undefined ? rewrittenPrefix(claim, claimedPrefix(claim)) : undefined;
+    // take it as the binding. spec.prefix, when set, is the binding (and the rewrite is said).
+    const rewritten = rewrittenPrefix(claim, claimedPrefix(claim), scalarText(claim.spec.prefix));
     if (rewritten) {
       results.push(rewritten);
-      continue;
+      if (rewritten.severity === 'error') continue;
+      saidRewritten.add(claim);
     }
     const prefixKind = prefixClaimKind(claim);
     if (prefixKind !== undefined) {
@@ -251,7 +254,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
       results.push(errorFor(w.claim, message, field, address));
       continue;
     }
-    if (chosen !== undefined && recorded !== undefined && asks(chosen, recorded)) {
+    if (chosen !== undefined && recorded !== undefined && asks(chosen, recorded) && !saidRewritten.has(w.claim)) {
       results.push(
         warningFor(
           w.claim,

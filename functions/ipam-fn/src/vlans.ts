@@ -164,10 +164,12 @@ export function allocateVlans(
     const errors = validateResource(o, API.vlanClaim.kind);
     // A recorded ID other than the one ipam-fn bound was written by someone else (spec.vlanID, when
     // set, is the binding instead).
-    const rewritten = errors.length === 0 && vlanIdValue(o.spec.vlanID) === undefined ? rewrittenVlan(o, claimedVlan(o)) : undefined;
+    const chosen = errors.length === 0 ? vlanIdValue(o.spec.vlanID) : undefined;
+    // (A spec.vlanID that is no integer is reported below, with its group.)
+    const rewritten = errors.length === 0 && (chosen === undefined || Number.isInteger(chosen)) ? rewrittenVlan(o, claimedVlan(o), chosen) : undefined;
+    if (rewritten) results.push(rewritten);
     if (errors.length > 0) results.push(...errors);
-    else if (rewritten) results.push(rewritten);
-    else claims.push(o);
+    else if (rewritten?.severity !== 'error') claims.push(o);
   }
   const cursorItems = ledger ? [] : items.filter(isVlanCursor);
   if (ledger) {
