@@ -144,20 +144,30 @@ export function networkOf(family: IpFamily, value: bigint, length: number): bigi
 }
 
 export function formatIpv4(value: bigint): string {
-  const n = Number(value);
+  return formatIpv4Number(Number(value));
+}
+
+function formatIpv4Number(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-const IPV4_MAPPED = 0xffffn;
-
 const WORD = 0xffffffffn;
+const TWO_32 = 4294967296;
+
+/** An IPv6 address as four 32-bit words, most significant first. */
+export type Ipv6Words = readonly [number, number, number, number];
+
+export function ipv6Words(value: bigint): Ipv6Words {
+  return [Number(value >> 96n), Number((value >> 64n) & WORD), Number((value >> 32n) & WORD), Number(value & WORD)];
+}
 
 export function formatIpv6(value: bigint): string {
-  if (value >> 32n === IPV4_MAPPED) return `::ffff:${formatIpv4(value & WORD)}`;
-  const w0 = Number(value >> 96n);
-  const w1 = Number((value >> 64n) & WORD);
-  const w2 = Number((value >> 32n) & WORD);
-  const w3 = Number(value & WORD);
+  const [w0, w1, w2, w3] = ipv6Words(value);
+  return formatIpv6Words(w0, w1, w2, w3);
+}
+
+function formatIpv6Words(w0: number, w1: number, w2: number, w3: number): string {
+  if (w0 === 0 && w1 === 0 && w2 === 0xffff) return `::ffff:${formatIpv4Number(w3)}`;
   const groups = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
   // The longest run of two or more zero groups is shortened to "::" (the first one on a tie).
   let bestStart = -1;
@@ -185,6 +195,33 @@ export function formatIpv6(value: bigint): string {
     out += groups[i]!.toString(16);
   }
   return out;
+}
+
+/**
+ * The address `offset` (an integer from 0 to 2^53 - 1) past a network address, given as its
+ * number (IPv4) or its words (IPv6): what `formatAddress` prints for network + offset, without
+ * bigint arithmetic. The allocator prints every address it hands out this way.
+ */
+export function formatAddressAt(family: IpFamily, network: number | Ipv6Words, offset: number): string {
+  if (family === 'ipv4') return formatIpv4Number((network as number) + offset);
+  const [n0, n1, n2, n3] = network as Ipv6Words;
+  let w3 = n3 + (offset % TWO_32);
+  let w2 = n2 + Math.floor(offset / TWO_32);
+  if (w3 >= TWO_32) {
+    w3 -= TWO_32;
+    w2++;
+  }
+  let w1 = n1;
+  let w0 = n0;
+  if (w2 >= TWO_32) {
+    w2 -= TWO_32;
+    w1++;
+    if (w1 >= TWO_32) {
+      w1 -= TWO_32;
+      w0++;
+    }
+  }
+  return formatIpv6Words(w0, w1, w2, w3);
 }
 
 export function formatAddress(family: IpFamily, value: bigint): string {

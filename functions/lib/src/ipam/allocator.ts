@@ -10,7 +10,19 @@
  * the address's offset in the pool (a small integer for any realistic pool): with a million
  * holdings this keeps the heap small and the garbage collector and hash lookups cheap.
  */
-import { blockSize, FAMILY_BITS, formatAddress, formatCidr, IpFamily, networkOf, parseAddress, parseAddressWithLength } from './address';
+import {
+  blockSize,
+  FAMILY_BITS,
+  formatAddress,
+  formatAddressAt,
+  formatCidr,
+  IpFamily,
+  ipv6Words,
+  Ipv6Words,
+  networkOf,
+  parseAddress,
+  parseAddressWithLength,
+} from './address';
 import { nextFreeAlignedBlock } from './aligned-blocks';
 import { BlockHolding, BlockHoldings } from './block-holdings';
 import { IntervalSet } from './interval-set';
@@ -20,16 +32,69 @@ import type { AddressLedger, Allocation, AllocationRequest, BlockAllocation, Cur
 import { Pool, PoolSpec } from './pool';
 import { fail, IpamError, ok, Result } from './result';
 
-interface PoolState {
-  readonly pool: Pool;
+/** Offsets up to here are numbers: exact, and one more still is. */
+const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+const MAX_OFFSET_BIG = BigInt(MAX_OFFSET);
+
+/**
+ * Offsets from the network address below 2^53 (every IPv4 pool; an IPv6 pool while addresses
+ * come from its first 2^53) are numbers on the allocation path: the next free address, the
+ * holding, the taken set and the printed address are all worked out without a bigint.
+ */
+class PoolState {
   /** Position in `InMemoryAddressSpace.states` plus one: what the holding table records. */
   readonly ref: number;
-  /** Gateway, exclusions and held addresses, within [firstUsable, lastUsable]. */
+  /** Gateway, exclusions and held addresses, within [firstUsable, lastUsable]; origin: the network address. */
   readonly taken: IntervalSet;
   /** Owner id by offset of the held address in the pool. */
   readonly holders: PoolHolders;
+  /** firstUsable and lastUsable as offsets; lastUsable is Infinity when it lies past 2^53 - 1. */
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  /** The network address as `formatAddressAt` takes it. */
+  readonly networkAt: number | Ipv6Words;
+  /**
+   * Offset of the last address handed out by allocate (the next search starts after it): -1
+   * when there is none, NaN when it lies past 2^53 - 1 (then `farCursor` holds it).
+   */
+  cursorOffset = -1;
+  private farCursor = 0n;
+
+  constructor(
+    readonly pool: Pool,
+    ref: number,
+    table: HoldingTable,
+  ) {
+    this.ref = ref;
+    this.taken = pool.reservedAddresses();
+    if (this.taken.originValue !== pool.network) throw new Error(`${pool.describe()}: taken addresses must count from the network address`);
+    this.holders = new PoolHolders(table);
+    this.firstOffset = Number(pool.firstUsable - pool.network);
+    const last = pool.lastUsable - pool.network;
+    this.lastOffset = last <= MAX_OFFSET_BIG ? Number(last) : Infinity;
+    this.networkAt = pool.family === 'ipv4' ? Number(pool.network) : ipv6Words(pool.network);
+  }
+
   /** Last address handed out by allocate; the next search starts after it. */
-  cursor: bigint | undefined;
+  get cursor(): bigint | undefined {
+    const c = this.cursorOffset;
+    if (c === -1) return undefined;
+    return Number.isNaN(c) ? this.farCursor : this.pool.network + BigInt(c);
+  }
+
+  set cursor(value: bigint | undefined) {
+    if (value === undefined) {
+      this.cursorOffset = -1;
+      return;
+    }
+    const d = value - this.pool.network;
+    if (d >= 0n && d <= MAX_OFFSET_BIG) {
+      this.cursorOffset = Number(d);
+    } else {
+      this.cursorOffset = NaN;
+      this.farCursor = value;
+    }
+  }
 }
 
 const FAMILIES: readonly IpFamily[] = ['ipv4', 'ipv6'];
@@ -107,13 +172,7 @@ export class InMemoryAddressSpace implements AddressLedger {
         pools: [other.id, pool.id],
       });
     }
-    const state: PoolState = {
-      pool,
-      ref: this.states.length + 1,
-      taken: pool.reservedAddresses(),
-      holders: new PoolHolders(this.tables[pool.family]),
-      cursor: undefined,
-    };
+    const state = new PoolState(pool, this.states.length + 1, this.tables[pool.family]);
     this.states.push(state);
     this.byId.set(pool.id, state);
     this.ordered.push(state);
@@ -182,7 +241,8 @@ export class InMemoryAddressSpace implements AddressLedger {
       });
     }
     const table = this.tables[family];
-    const id = this.owners.idOf(owner);
+    const h = this.owners.hash(owner);
+    const id = this.owners.find(owner, h);
     const holder = holderId(state, value);
     if (holder !== -1) {
       if (holder === id) return ok(allocationOf(owner, value, state));
@@ -208,7 +268,7 @@ export class InMemoryAddressSpace implements AddressLedger {
         pools: [pool.id],
       });
     }
-    this.hold(id, owner, value, state);
+    this.hold(id, owner, h, value, state);
     return ok(allocationOf(owner, value, state));
   }
 
@@ -580,7 +640,9 @@ export class InMemoryAddressSpace implements AddressLedger {
   private allocateIn(owner: string, states: readonly PoolState[]): Result<{ allocation: Allocation; freshId?: number }> {
     const family = states[0]!.pool.family;
     const table = this.tables[family];
-    const id = this.owners.idOf(owner);
+    // Hashed once: the lookup's hash serves the insert of a new owner.
+    const h = this.owners.hash(owner);
+    const id = this.owners.find(owner, h);
     if (table.holds(id)) {
       const state = this.states[table.pool[id]! - 1]!;
       const allocation = allocationOf(owner, this.valueOf(table, id), state);
@@ -594,10 +656,18 @@ export class InMemoryAddressSpace implements AddressLedger {
       });
     }
     for (const s of states) {
+      const offset = nextFreeOffset(s);
+      if (offset >= 0) {
+        s.cursorOffset = offset;
+        const held = this.holdOffset(id, owner, h, offset, s);
+        return ok({ allocation: allocationAt(owner, offset, s), freshId: held });
+      }
+      if (offset === -1) continue;
+      // Past the numbers' window: the same search in bigints.
       const value = nextFree(s);
       if (value !== undefined) {
         s.cursor = value;
-        const held = this.hold(id, owner, value, s);
+        const held = this.hold(id, owner, h, value, s);
         return ok({ allocation: allocationOf(owner, value, s), freshId: held });
       }
     }
@@ -605,22 +675,38 @@ export class InMemoryAddressSpace implements AddressLedger {
   }
 
   /** Records the holding; `id` is the owner's id, or -1 when it has none yet. Returns the id. */
-  private hold(id: number, owner: string, value: bigint, state: PoolState): number {
-    if (id === -1) id = this.owners.add(owner);
-    const table = this.tables[state.pool.family];
+  private hold(id: number, owner: string, h: number, value: bigint, state: PoolState): number {
     const offset = value - state.pool.network;
+    if (offset <= MAX_OFFSET_BIG) return this.holdOffset(id, owner, h, Number(offset), state);
+    if (id === -1) id = this.owners.add(owner, h);
+    const table = this.tables[state.pool.family];
     table.set(id, state.ref, offset);
     state.holders.add(id, offset);
     state.taken.add(value);
     return id;
   }
 
+  /** `hold` of the address `offset` (below 2^53) past the network address; `h`: the owner's hash. */
+  private holdOffset(id: number, owner: string, h: number, offset: number, state: PoolState): number {
+    if (id === -1) id = this.owners.add(owner, h);
+    this.tables[state.pool.family].setNumber(id, state.ref, offset);
+    state.holders.addNumber(id, offset);
+    state.taken.addOffset(offset);
+    return id;
+  }
+
   private unhold(family: IpFamily, id: number): void {
     const table = this.tables[family];
     const state = this.states[table.pool[id]! - 1]!;
-    const offset = table.offsetOf(id);
-    state.holders.delete(id, offset);
-    state.taken.delete(state.pool.network + offset);
+    const near = table.offsetNumber(id);
+    if (Number.isNaN(near)) {
+      const offset = table.offsetOf(id);
+      state.holders.delete(id, offset);
+      state.taken.delete(state.pool.network + offset);
+    } else {
+      state.holders.deleteNumber(id, near);
+      state.taken.deleteOffset(near);
+    }
     table.clear(id);
     this.forgetIfIdle(id);
   }
@@ -650,6 +736,42 @@ function nextFree(s: PoolState): bigint | undefined {
     if (w < start) return w;
   }
   return undefined;
+}
+
+/**
+ * `nextFree` in offsets: the offset of the address it would return, -1 when there is none,
+ * NaN when the answer lies outside the numbers' window (cursor or free address past 2^53 - 1,
+ * or a taken set holding such values): then `nextFree` decides.
+ */
+function nextFreeOffset(s: PoolState): number {
+  const first = s.firstOffset;
+  const last = s.lastOffset;
+  const c = s.cursorOffset;
+  if (Number.isNaN(c)) return NaN;
+  const start = c === -1 || c < first || c >= last ? first : c + 1;
+  const v = s.taken.firstAbsentAtOrAfterOffset(start);
+  // NaN (a wide set) or 2^53 fail this test.
+  if (!(v <= MAX_OFFSET)) return NaN;
+  if (v <= last) return v;
+  if (start > first) {
+    const w = s.taken.firstAbsentAtOrAfterOffset(first);
+    if (w < start) return w;
+  }
+  return -1;
+}
+
+/** `allocationOf` the address `offset` (below 2^53) past the pool's network address. */
+function allocationAt(owner: string, offset: number, state: PoolState): Allocation {
+  const pool = state.pool;
+  const address = formatAddressAt(pool.family, state.networkAt, offset);
+  return {
+    owner,
+    family: pool.family,
+    address,
+    prefix: `${address}/${pool.prefixLength}`,
+    gateway: pool.gatewayAddress,
+    poolId: pool.id,
+  };
 }
 
 function exhausted(owner: string, states: readonly PoolState[], space: string): IpamError {

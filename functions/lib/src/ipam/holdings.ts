@@ -38,7 +38,7 @@ export class HoldingTable {
     return id >= 0 && id < this.pool.length && this.pool[id] !== 0;
   }
 
-  set(id: number, ref: number, offset: bigint): void {
+  private setRef(id: number, ref: number): void {
     if (id >= this.pool.length) {
       let n = this.pool.length * 2;
       while (n <= id) n *= 2;
@@ -49,20 +49,29 @@ export class HoldingTable {
     }
     if (ref > 0xffff && this.pool instanceof Uint16Array) this.pool = Uint32Array.from(this.pool);
     this.pool[id] = ref;
+  }
+
+  set(id: number, ref: number, offset: bigint): void {
     if (offset <= MAX_NUMBER_OFFSET) {
-      const n = Number(offset);
-      this.low[id] = n >>> 0;
-      if (n >= TWO_32 || this.high) this.highColumn()[id] = Math.floor(n / TWO_32);
-    } else {
-      this.low[id] = 0;
-      this.highColumn()[id] = FAR;
-      this.far.set(id, offset);
+      this.setNumber(id, ref, Number(offset));
+      return;
     }
+    this.setRef(id, ref);
+    this.low[id] = 0;
+    this.highColumn()[id] = FAR;
+    this.far.set(id, offset);
+  }
+
+  /** `set` for an offset below 2^53, without a bigint. */
+  setNumber(id: number, ref: number, offset: number): void {
+    this.setRef(id, ref);
+    this.low[id] = offset >>> 0;
+    if (offset >= TWO_32 || this.high) this.highColumn()[id] = Math.floor(offset / TWO_32);
   }
 
   clear(id: number): void {
     this.pool[id] = 0;
-    this.far.delete(id);
+    if (this.far.size > 0) this.far.delete(id);
   }
 
   /** Records the prefix length of the block id holds (after `set`). */
@@ -128,20 +137,34 @@ export class PoolHolders {
   /** The owner id holding `offset`, or -1. */
   find(offset: bigint): number {
     if (offset > MAX_NUMBER_OFFSET) return this.far.get(offset) ?? -1;
-    const key = Number(offset);
-    return this.near.lookup(key, hashNumber(key));
+    return this.findNumber(Number(offset));
+  }
+
+  /** `find` for an offset below 2^53. */
+  findNumber(offset: number): number {
+    return this.near.lookup(offset, hashNumber(offset));
   }
 
   /** Adds id, which the table already records at `offset`. */
   add(id: number, offset: bigint): void {
-    if (offset <= MAX_NUMBER_OFFSET) this.near.insert(id);
+    if (offset <= MAX_NUMBER_OFFSET) this.addNumber(id, Number(offset));
     else this.far.set(offset, id);
+  }
+
+  /** `add` for an offset below 2^53: its hash is known here, so the index need not read it back. */
+  addNumber(id: number, offset: number): void {
+    this.near.insert(id, hashNumber(offset));
   }
 
   /** Removes id, which the table still records at `offset`. */
   delete(id: number, offset: bigint): void {
-    if (offset <= MAX_NUMBER_OFFSET) this.near.delete(id);
+    if (offset <= MAX_NUMBER_OFFSET) this.deleteNumber(id, Number(offset));
     else this.far.delete(offset);
+  }
+
+  /** `delete` for an offset below 2^53. */
+  deleteNumber(id: number, offset: number): void {
+    this.near.delete(id, hashNumber(offset));
   }
 
   /** The holders' ids in offset order. */

@@ -155,22 +155,59 @@ export class IntervalSet {
     if (hi < lo) throw new RangeError(`IntervalSet.add: empty interval [${lo}, ${hi}]`);
     this.origin ??= lo;
     if (!this.wide && (lo < this.origin || hi - this.origin > MAX_OFFSET_BIG)) this.widen();
-    const l = this.offsetOf(lo);
-    const h = this.offsetOf(hi);
-    // Intervals that overlap [lo, hi] or touch it merge into one.
+    this.addOffsets(this.offsetOf(lo), this.offsetOf(hi));
+  }
+
+  /**
+   * Adds the value `o` past the origin. The allocator's own calls: an offset is a number, so a
+   * narrow set adds it without a bigint. `o` must be an integer >= 0.
+   */
+  addOffset(o: number): void {
+    if (this.wide || o > MAX_OFFSET || this.origin === undefined) this.add(this.valueOfNumber(o));
+    else this.addOffsets(o, o);
+  }
+
+  /** Removes the value `o` past the origin (an integer >= 0). */
+  deleteOffset(o: number): void {
+    if (this.wide || o > MAX_OFFSET || this.origin === undefined) this.delete(this.valueOfNumber(o));
+    else this.deleteOffsets(o, o);
+  }
+
+  /**
+   * The smallest offset >= `o` not in the set, for a narrow set: at most 2^53, the one past
+   * the window of numbers. NaN when the set is wide (ask `firstAbsentAtOrAfter`).
+   */
+  firstAbsentAtOrAfterOffset(o: number): number {
+    if (this.wide) return NaN;
+    const p = this.find(o);
+    const ch = this.chunks[p.c]!;
+    // Intervals never touch, so the value after an interval is always absent.
+    if (p.i < ch.n && (ch.lo[p.i] as number) <= o) return (ch.hi[p.i] as number) + 1;
+    return o;
+  }
+
+  /** Where offsets count from: the constructor's origin, or the first value added. */
+  get originValue(): bigint | undefined {
+    return this.origin;
+  }
+
+  private addOffsets(l: Offset, h: Offset): void {
+    // Intervals that overlap [l, h] or touch it merge into one.
     const start = this.find(minusOne(l));
     this.scan(start, plusOne(h), l, h);
     const newLo = this.scanned > 0 && this.scanFirstLo < l ? this.scanFirstLo : l;
     const newHi = this.scanned > 0 && this.scanLastHi > h ? this.scanLastHi : h;
     this.total = difference(sum(this.total, width(l, h)), this.scanCovered);
-    this.replace(start, this.scanned, newLo, newHi);
+    this.replace(start, this.scanned, 1, newLo, newHi);
   }
 
   /** Removes every value of [lo, hi]. */
   delete(lo: bigint, hi: bigint = lo): void {
     if (hi < lo) throw new RangeError(`IntervalSet.delete: empty interval [${lo}, ${hi}]`);
-    const l = this.offsetOf(lo);
-    const h = this.offsetOf(hi);
+    this.deleteOffsets(this.offsetOf(lo), this.offsetOf(hi));
+  }
+
+  private deleteOffsets(l: Offset, h: Offset): void {
     const start = this.find(l);
     this.scan(start, h, l, h);
     const count = this.scanned;
@@ -182,10 +219,10 @@ export class IntervalSet {
     // narrow set stays narrow whatever [lo, hi] is.
     const left = firstLo < l;
     const right = lastHi > h;
-    if (left && right) this.replace(start, count, firstLo, minusOne(l), plusOne(h), lastHi);
-    else if (left) this.replace(start, count, firstLo, minusOne(l));
-    else if (right) this.replace(start, count, plusOne(h), lastHi);
-    else this.replace(start, count);
+    if (left && right) this.replace(start, count, 2, firstLo, minusOne(l), plusOne(h), lastHi);
+    else if (left) this.replace(start, count, 1, firstLo, minusOne(l));
+    else if (right) this.replace(start, count, 1, plusOne(h), lastHi);
+    else this.replace(start, count, 0);
   }
 
   *intervals(): IterableIterator<Interval> {
@@ -207,6 +244,11 @@ export class IntervalSet {
 
   private valueOf(o: Offset): bigint {
     return this.origin! + (typeof o === 'number' ? BigInt(o) : o);
+  }
+
+  private valueOfNumber(o: number): bigint {
+    if (this.origin === undefined) throw new RangeError('IntervalSet: an offset needs an origin');
+    return this.origin + BigInt(o);
   }
 
   /** From now on bounds are bigints: the set holds a value outside the window of numbers. */
@@ -274,18 +316,24 @@ export class IntervalSet {
   }
 
   /**
-   * Removes `count` intervals starting at `at` (they may span chunks) and inserts the given
-   * intervals (flattened lo, hi pairs) in their place, then restores the chunk size bounds.
+   * Removes `count` intervals starting at `at` (they may span chunks) and inserts `inserted`
+   * (0 to 2) intervals [lo1, hi1], [lo2, hi2] in their place, then restores the chunk size
+   * bounds. Bounds are arguments, not an array: this runs once per allocation.
    */
-  private replace(at: Position, count: number, ...bounds: Offset[]): void {
-    const inserted = bounds.length / 2;
+  private replace(at: Position, count: number, inserted: number, lo1: Offset = 0, hi1: Offset = 0, lo2: Offset = 0, hi2: Offset = 0): void {
     const ch = this.chunks[at.c]!;
     const here = Math.min(count, ch.n - at.i);
-    ch.lo.copyWithin(at.i + inserted, at.i + here, ch.n);
-    ch.hi.copyWithin(at.i + inserted, at.i + here, ch.n);
-    for (let k = 0; k < inserted; k++) {
-      ch.lo[at.i + k] = bounds[2 * k]!;
-      ch.hi[at.i + k] = bounds[2 * k + 1]!;
+    if (inserted !== here) {
+      ch.lo.copyWithin(at.i + inserted, at.i + here, ch.n);
+      ch.hi.copyWithin(at.i + inserted, at.i + here, ch.n);
+    }
+    if (inserted > 0) {
+      ch.lo[at.i] = lo1;
+      ch.hi[at.i] = hi1;
+      if (inserted > 1) {
+        ch.lo[at.i + 1] = lo2;
+        ch.hi[at.i + 1] = hi2;
+      }
     }
     ch.n += inserted - here;
     let rest = count - here;

@@ -19,6 +19,9 @@ const UNPACKED = 0xffffffff;
 /** `at` of an id not in use. */
 const FREE = 0xfffffffe;
 const MAX_PACKED_LENGTH = 255;
+/** Pages kept after a compaction for reuse: a new 64 KiB page costs far more than writing one. */
+const MAX_SPARE_PAGES = 8;
+const SLASH = 47;
 
 class OwnerIndex extends RowIndex<string> {
   constructor(private readonly table: OwnerTable) {
@@ -44,6 +47,7 @@ function varintSize(n: number): number {
 
 export class OwnerTable {
   private pages: Uint8Array[] = [];
+  private spare: Uint8Array[] = [];
   /**
    * Where each id's entry starts (page * PAGE_SIZE + offset), or UNPACKED or FREE. An entry is
    * the directory id (varint), the length of the rest (one byte), then the rest's characters.
@@ -55,7 +59,16 @@ export class OwnerTable {
   private garbage = 0;
   private readonly unpacked = new Map<number, string>();
   private readonly dirs: string[] = [''];
+  /** FNV-1a state after each directory's characters: a name hashes from there on. */
+  private readonly dirStates: number[] = [FNV_OFFSET_BASIS];
   private readonly dirIds = new Map<string, number>([['', 0]]);
+  /** The directory stored last: claims of one namespace usually come one after another. */
+  private lastDir = '';
+  private lastDirId = 0;
+  /** What `hash` learnt about the name it read last: where its directory ends, whether the rest fits in bytes. */
+  private hashed = '';
+  private hashedCut = 0;
+  private hashedPackable = true;
   private readonly freeIds: number[] = [];
   private nextId = 0;
   private readonly index = new OwnerIndex(this);
@@ -73,8 +86,38 @@ export class OwnerTable {
     return this.index.lookup(owner, hashString(owner));
   }
 
-  /** Interns `owner`, which must not be present, and returns its new id. */
-  add(owner: string): number {
+  /**
+   * `hashString(owner)`, for `find` and a following `add`: the one pass over the name also
+   * notes where its directory part ends and whether the rest fits in bytes, so `add` of the
+   * same name reads its characters only to copy them.
+   */
+  hash(owner: string): number {
+    let h = FNV_OFFSET_BASIS;
+    let cut = 0;
+    let bits = 0;
+    for (let i = 0; i < owner.length; i++) {
+      const c = owner.charCodeAt(i);
+      h = fnvStep(h, c);
+      if (c === SLASH) {
+        cut = i + 1;
+        bits = 0;
+      } else {
+        bits |= c;
+      }
+    }
+    this.hashed = owner;
+    this.hashedCut = cut;
+    this.hashedPackable = bits <= 0xff && owner.length - cut <= MAX_PACKED_LENGTH;
+    return mix(h);
+  }
+
+  /** `idOf` for a caller that keeps the hash (`hash(owner)`) for a following `add`. */
+  find(owner: string, h: number): number {
+    return this.index.lookup(owner, h);
+  }
+
+  /** Interns `owner`, which must not be present, and returns its new id. `h`: `hashString(owner)`. */
+  add(owner: string, h: number = hashString(owner)): number {
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextId++;
     if (id >= this.at.length) {
       const grown = new Uint32Array(this.at.length * 2).fill(FREE);
@@ -82,7 +125,7 @@ export class OwnerTable {
       this.at = grown;
     }
     this.store(id, owner);
-    this.index.insert(id, hashString(owner));
+    this.index.insert(id, h);
     return id;
   }
 
@@ -130,15 +173,15 @@ export class OwnerTable {
     const at = this.at[id]!;
     if (at === UNPACKED) return hashString(this.unpacked.get(id)!);
     this.decode(at);
-    let h = fnvString(FNV_OFFSET_BASIS, this.dirs[this.dir]!);
+    let h = this.dirStates[this.dir]!;
     const page = this.pages[at >>> PAGE_BITS]!;
     const start = this.chars & IN_PAGE;
     for (let i = 0; i < this.length; i++) h = fnvStep(h, page[start + i]!);
     return mix(h);
   }
 
-  private decode(at: number): void {
-    const page = this.pages[at >>> PAGE_BITS]!;
+  private decode(at: number, pages: readonly Uint8Array[] = this.pages): void {
+    const page = pages[at >>> PAGE_BITS]!;
     let p = at & IN_PAGE;
     let dir = 0;
     for (let shift = 0; ; shift += 7) {
@@ -152,22 +195,23 @@ export class OwnerTable {
   }
 
   private store(id: number, owner: string): void {
-    const cut = owner.lastIndexOf('/') + 1;
+    let cut: number;
+    let packable: boolean;
+    if (owner === this.hashed) {
+      cut = this.hashedCut;
+      packable = this.hashedPackable;
+    } else {
+      cut = owner.lastIndexOf('/') + 1;
+      packable = owner.length - cut <= MAX_PACKED_LENGTH;
+      for (let i = cut; packable && i < owner.length; i++) packable = owner.charCodeAt(i) <= 0xff;
+    }
     const length = owner.length - cut;
-    let packable = length <= MAX_PACKED_LENGTH;
-    for (let i = cut; packable && i < owner.length; i++) packable = owner.charCodeAt(i) <= 0xff;
     if (!packable) {
       this.unpacked.set(id, owner);
       this.at[id] = UNPACKED;
       return;
     }
-    const dirName = owner.slice(0, cut);
-    let dir = this.dirIds.get(dirName);
-    if (dir === undefined) {
-      dir = this.dirs.length;
-      this.dirs.push(dirName);
-      this.dirIds.set(dirName, dir);
-    }
+    const dir = this.dirIdOf(owner, cut);
     const page = this.reserve(varintSize(dir) + 1 + length);
     let p = this.end & IN_PAGE;
     this.at[id] = this.end;
@@ -180,25 +224,51 @@ export class OwnerTable {
     this.end += p - (this.end & IN_PAGE);
   }
 
+  /** The id of `owner`'s first `cut` characters as a directory, interned if new. */
+  private dirIdOf(owner: string, cut: number): number {
+    const last = this.lastDir;
+    if (last.length === cut && owner.startsWith(last)) return this.lastDirId;
+    const name = owner.slice(0, cut);
+    let dir = this.dirIds.get(name);
+    if (dir === undefined) {
+      dir = this.dirs.length;
+      this.dirs.push(name);
+      this.dirStates.push(fnvString(FNV_OFFSET_BASIS, name));
+      this.dirIds.set(name, dir);
+    }
+    this.lastDir = name;
+    this.lastDirId = dir;
+    return dir;
+  }
+
   /** The page where `size` bytes fit at `end`, moving `end` to a new page when they do not. */
   private reserve(size: number): Uint8Array {
     if (this.end + size > this.pages.length * PAGE_SIZE) {
       this.end = this.pages.length * PAGE_SIZE;
-      this.pages.push(new Uint8Array(PAGE_SIZE));
+      this.pages.push(this.spare.pop() ?? new Uint8Array(PAGE_SIZE));
     }
     return this.pages[this.pages.length - 1]!;
   }
 
   /** Rewrites the live entries into fresh pages once removed ones take more room than they do. */
   private compact(): void {
-    const names: [number, string][] = [];
-    for (let id = 0; id < this.nextId; id++) {
-      const at = this.at[id]!;
-      if (at !== FREE && at !== UNPACKED) names.push([id, this.name(id)]);
-    }
+    const old = this.pages;
     this.pages = [];
     this.end = 0;
     this.garbage = 0;
-    for (const [id, owner] of names) this.store(id, owner);
+    for (let id = 0; id < this.nextId; id++) {
+      const at = this.at[id]!;
+      if (at === FREE || at === UNPACKED) continue;
+      // An entry is self-contained (directory id, length, characters): copy its bytes.
+      this.decode(at, old);
+      const from = at & IN_PAGE;
+      const size = this.chars + this.length - at;
+      const page = this.reserve(size);
+      const to = this.end & IN_PAGE;
+      page.set(old[at >>> PAGE_BITS]!.subarray(from, from + size), to);
+      this.at[id] = this.end;
+      this.end += size;
+    }
+    for (const page of old) if (this.spare.length < MAX_SPARE_PAGES) this.spare.push(page);
   }
 }

@@ -88,12 +88,12 @@ export abstract class RowIndex<K> {
     this.live++;
   }
 
-  /** Removes `row`; its key must still be readable. */
-  delete(row: number): void {
+  /** Removes `row`, whose key hashes to `h`; its key must still be readable. */
+  delete(row: number, h: number = this.hashOfRow(row)): void {
     const slots = this.slots;
     const n = slots.length;
     const rowMask = (1 << this.rowBits) - 1;
-    let i = home(this.hashOfRow(row), n);
+    let i = home(h, n);
     for (;;) {
       const s = slots[i]!;
       if (s === 0) return;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { canonicalAddress, formatAddress, parseAddress, parseAddressWithLength } from '../../src/ipam';
+import { formatAddressAt, ipv6Words } from '../../src/ipam/address';
 import { errorOf, unwrap } from './helpers';
 
 describe('parseAddress / formatAddress', () => {
@@ -93,6 +94,40 @@ describe('agreement with the ip-address package', () => {
         expect(unwrap(parseAddress(other.canonicalForm())).value).toBe(value); // all 32 digits
         expect(unwrap(parseAddress(other.correctForm().toUpperCase())).value).toBe(value);
         expect(unwrap(parseAddress(groups.map((g) => g.toString(16)).join(':'))).value).toBe(value);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('formatAddressAt (the allocator prints from a network address and a number offset)', () => {
+  const word = fc.oneof(fc.constantFrom(0, 1, 0xffff, 0xffff0000, 0xfffffffe, 0xffffffff), fc.integer({ min: 0, max: 0xffffffff }));
+  const offset = fc.oneof(
+    fc.integer({ min: 0, max: 70000 }),
+    fc.integer({ min: 0, max: 0xffffffff }),
+    fc.constantFrom(2 ** 32 - 1, 2 ** 32, 2 ** 48, Number.MAX_SAFE_INTEGER),
+    fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  );
+
+  it('prints what formatAddress prints for network + offset (IPv6, carries across words included)', () => {
+    fc.assert(
+      fc.property(fc.tuple(word, word, word, word), offset, ([a, b, c, d], o) => {
+        const network = (BigInt(a) << 96n) | (BigInt(b) << 64n) | (BigInt(c) << 32n) | BigInt(d);
+        fc.pre(network + BigInt(o) < 1n << 128n);
+        expect(ipv6Words(network)).toEqual([a, b, c, d]);
+        expect(formatAddressAt('ipv6', ipv6Words(network), o)).toBe(formatAddress('ipv6', network + BigInt(o)));
+      }),
+      { numRuns: 2000 },
+    );
+    // IPv4-mapped addresses keep their dotted form.
+    expect(formatAddressAt('ipv6', ipv6Words(0xffff00000000n), 0x0a000001)).toBe('::ffff:10.0.0.1');
+  });
+
+  it('prints what formatAddress prints for IPv4', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), (n, o) => {
+        fc.pre(n + o <= 0xffffffff);
+        expect(formatAddressAt('ipv4', n, o)).toBe(formatAddress('ipv4', BigInt(n + o)));
       }),
       { numRuns: 500 },
     );

@@ -155,3 +155,54 @@ describe('IntervalSet across the exact window of numbers', () => {
     );
   });
 });
+
+describe('IntervalSet offset API (the allocator calls it with numbers)', () => {
+  const MAX = Number.MAX_SAFE_INTEGER;
+  it.each([
+    ['near the origin', 0],
+    ['at the end of the window of numbers', MAX - 1500],
+  ] as const)('agrees with the bigint API %s, and falls back to it once the set is wide', (_name, base) => {
+    const origin = 0x20010db8000000000000000000000000n;
+    const op = fc.record({
+      kind: fc.integer({ min: 0, max: 9 }),
+      at: fc.integer({ min: 0, max: 3000 }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 20, maxLength: 400 }), (ops) => {
+        const bySet = new IntervalSet(origin);
+        const byOffset = new IntervalSet(origin);
+        for (const { kind, at } of ops) {
+          // Offsets past 2^53 - 1 only through the bigint API, which widens both sets.
+          const o = Math.min(base + at, MAX);
+          const value = origin + BigInt(base) + BigInt(at);
+          if (kind === 9) {
+            bySet.add(value);
+            byOffset.add(value);
+          } else if (kind < 6) {
+            bySet.add(origin + BigInt(o));
+            byOffset.addOffset(o);
+          } else {
+            bySet.delete(origin + BigInt(o));
+            byOffset.deleteOffset(o);
+          }
+          expect(byOffset.size).toBe(bySet.size);
+          const free = bySet.firstAbsentAtOrAfter(origin + BigInt(o)) - origin;
+          const answer = byOffset.firstAbsentAtOrAfterOffset(o);
+          if (Number.isNaN(answer)) expect([...bySet.intervals()].some((i) => i.hi - origin > BigInt(MAX))).toBe(true);
+          else expect(BigInt(answer)).toBe(free);
+        }
+        expect(intervals(byOffset)).toEqual(intervals(bySet));
+        expect(byOffset.fragments).toBe(bySet.fragments);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('answers 2^53 as the first absent offset after a set that ends at 2^53 - 1', () => {
+    const s = new IntervalSet(0n);
+    s.addOffset(MAX);
+    s.addOffset(MAX - 1);
+    expect(s.firstAbsentAtOrAfterOffset(MAX - 1)).toBe(2 ** 53);
+    expect(s.firstAbsentAtOrAfterOffset(5)).toBe(5);
+  });
+});
