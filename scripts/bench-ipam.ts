@@ -72,6 +72,7 @@ interface Loaded {
   /** Holders by number: window index i for loaded ones, -1 - n for the n-th allocated one. */
   holders: number[];
   reserveMs: number;
+  reserveCpuMs: number;
   /** Live bytes the loaded space occupies per holding (after a full GC), if the GC is exposed. */
   bytesPerHolding: number | undefined;
 }
@@ -119,16 +120,19 @@ function load(c: Case, rand: () => number): Loaded {
   const first = (pool.gateway ?? pool.network) + 1n;
   const before = gc && held > 0 ? liveBytes() : 0;
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < window; i++) {
     if (left[i] === 1) continue;
     must(space.reserve(ownerName(i), formatAddress(family, first + BigInt(i)), [pool.id]));
   }
   const reserveMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const reserveCpu = process.cpuUsage(cpu);
+  const reserveCpuMs = (reserveCpu.user + reserveCpu.system) / 1000;
   sampleMemory();
   const bytesPerHolding = gc && held > 0 ? (liveBytes() - before) / held : undefined;
   const holders: number[] = [];
   for (let i = 0; i < window; i++) if (left[i] === 0) holders.push(i);
-  return { space, holders, reserveMs, bytesPerHolding };
+  return { space, holders, reserveMs, reserveCpuMs, bytesPerHolding };
 }
 
 /** Holes between holdings: consecutive holdings whose addresses are not adjacent. */
@@ -154,7 +158,7 @@ interface CaseResult {
 
 function runCase(c: Case, seed: number): CaseResult {
   const rand = random(seed);
-  const { space, holders, reserveMs, bytesPerHolding } = load(c, rand);
+  const { space, holders, reserveMs, reserveCpuMs, bytesPerHolding } = load(c, rand);
   const poolId = space.pools()[0]!.id;
   const usable = space.pools()[0]!.usableSize;
   const free = Number(usable > 1n << 40n ? 1n << 40n : usable) - holders.length;
@@ -202,9 +206,37 @@ function runCase(c: Case, seed: number): CaseResult {
   const line = `${c.name.padEnd(16)}${String(allocPerSec).padStart(14)}${String(perCpuSecond).padStart(14)}${ms.toFixed(1).padStart(10)}${String(held).padStart(10)}${String(holes).padStart(9)}`;
   const loadLine =
     loaded > 0
-      ? `load ${c.name}: ${String(loaded).padStart(7)} reserve calls, ${Math.round(loaded / (reserveMs / 1000))} reserves/s, ${reserveMs.toFixed(0)} ms`
+      ? `load ${c.name}: ${String(loaded).padStart(7)} reserve calls, ${Math.round(loaded / (reserveMs / 1000))} reserves/s, ${reserveMs.toFixed(0)} ms, ${Math.round(loaded / (reserveCpuMs / 1000))} per CPU-s`
       : undefined;
   return { allocPerSec, ms, line, loadLine, loaded, bytesPerHolding };
+}
+
+/** Pools added per case: a network instance with many pools (e.g. one per cluster and NF). */
+const POOL_CASES: readonly number[] = [1_000, 16_000];
+
+/**
+ * `addPool` of n IPv4 /24s in a seeded random order. Prints a line shaped like an allocation
+ * case's (adds per second of wall time, per CPU-second, ms, pools, 0).
+ */
+function runPoolCase(n: number, seed: number): string {
+  const rand = random(seed);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const specs = order.map((i) => ({ prefix: `10.${i >>> 8}.${i & 255}.0/24` }));
+  const space = createAddressSpace('bench-pools');
+  gc?.();
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  for (const spec of specs) must(space.addPool(spec));
+  const c1 = process.cpuUsage(c0);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (space.pools().length !== n) throw new Error(`addPool ${n}: ${space.pools().length} pools`);
+  const perSecond = Math.round(n / (ms / 1000));
+  const perCpuSecond = Math.round(n / ((c1.user + c1.system) / 1e6));
+  return `${`addPool ${n}`.padEnd(16)}${String(perSecond).padStart(14)}${String(perCpuSecond).padStart(14)}${ms.toFixed(1).padStart(10)}${String(n).padStart(10)}${'0'.padStart(9)}`;
 }
 
 function main(): void {
@@ -227,6 +259,11 @@ function main(): void {
     }
     min = Math.min(min, r.allocPerSec);
   });
+  const poolCases = POOL_CASES.filter((n) => !only || `addPool ${n}`.includes(only));
+  if (poolCases.length > 0) {
+    console.log(`${'pool case'.padEnd(16)}${'pools/s'.padStart(14)}${'per CPU-s'.padStart(14)}${'ms'.padStart(10)}${'pools'.padStart(10)}`);
+    poolCases.forEach((n, i) => console.log(runPoolCase(n, 3000 + i)));
+  }
   for (const l of loads) console.log(l);
   for (const l of memory) console.log(l);
   if (memory.length > 0) console.log(`bytes per holding at ${IPV6_HELD}: ${Math.round(worstBytes)}`);

@@ -121,11 +121,6 @@ function allocationOf(owner: string, value: bigint, state: PoolState): Allocatio
   };
 }
 
-function comparePools(a: Pool, b: Pool): number {
-  if (a.family !== b.family) return a.family === 'ipv4' ? -1 : 1;
-  return a.network < b.network ? -1 : a.network > b.network ? 1 : 0;
-}
-
 function sameDefinition(a: Pool, b: Pool): boolean {
   return a.gateway === b.gateway && a.exclusions.join(',') === b.exclusions.join(',');
 }
@@ -145,6 +140,12 @@ export class InMemoryAddressSpace implements AddressLedger {
     (id) => this.forgetIfIdle(id),
   );
 
+  /** What the last `allocateIn` handed out: the owner's id, or -1 (see there). */
+  private freshId = -1;
+  /** The last single pool id resolved and what it resolved to (pools are never removed). */
+  private resolvedId: string | undefined;
+  private resolvedOne: Result<readonly PoolState[]> | undefined;
+
   constructor(name = 'default') {
     this.name = name;
   }
@@ -158,9 +159,12 @@ export class InMemoryAddressSpace implements AddressLedger {
       if (!created.ok) return created;
       pool = created.value;
     }
-    for (const s of this.ordered) {
-      const other = s.pool;
-      if (other.family !== pool.family || other.lastAddress < pool.network || pool.lastAddress < other.network) continue;
+    // The pools are sorted and disjoint: the first one that does not end before the new one is
+    // the only candidate for the first overlap, and where the new one goes.
+    const at = this.firstNotBefore(pool);
+    const next = this.ordered[at];
+    if (next !== undefined && next.pool.family === pool.family && next.pool.network <= pool.lastAddress) {
+      const other = next.pool;
       if (other.id === pool.id && sameDefinition(other, pool)) return ok(other);
       const detail =
         other.id === pool.id
@@ -175,9 +179,23 @@ export class InMemoryAddressSpace implements AddressLedger {
     const state = new PoolState(pool, this.states.length + 1, this.tables[pool.family]);
     this.states.push(state);
     this.byId.set(pool.id, state);
-    this.ordered.push(state);
-    this.ordered.sort((a, b) => comparePools(a.pool, b.pool));
+    this.ordered.splice(at, 0, state);
     return ok(pool);
+  }
+
+  /** Position in `ordered` of the first pool that does not lie wholly before `pool`. */
+  private firstNotBefore(pool: Pool): number {
+    const ordered = this.ordered;
+    let lo = 0;
+    let hi = ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const p = ordered[mid]!.pool;
+      const before = p.family !== pool.family ? p.family === 'ipv4' : p.lastAddress < pool.network;
+      if (before) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   pools(): readonly Pool[] {
@@ -275,8 +293,7 @@ export class InMemoryAddressSpace implements AddressLedger {
   allocate(owner: string, poolIds: readonly string[]): Result<Allocation> {
     const resolved = this.resolve(poolIds, owner);
     if (!resolved.ok) return resolved;
-    const r = this.allocateIn(owner, resolved.value);
-    return r.ok ? ok(r.value.allocation) : r;
+    return this.allocateIn(owner, resolved.value);
   }
 
   allocateMany(requests: readonly AllocationRequest[]): Result<readonly Allocation[]> {
@@ -313,8 +330,8 @@ export class InMemoryAddressSpace implements AddressLedger {
           owners,
         });
       }
-      if (r.value.freshId !== undefined) fresh.push({ family: r.value.allocation.family, id: r.value.freshId });
-      out.push(r.value.allocation);
+      if (this.freshId !== -1) fresh.push({ family: r.value.family, id: this.freshId });
+      out.push(r.value);
     }
     return ok(out);
   }
@@ -602,6 +619,8 @@ export class InMemoryAddressSpace implements AddressLedger {
   }
 
   private resolve(poolIds: readonly string[], owner: string): Result<readonly PoolState[]> {
+    // Claims of one pool come one after another: the same single id resolves as last time.
+    if (poolIds.length === 1 && this.resolvedOne !== undefined && poolIds[0] === this.resolvedId) return this.resolvedOne;
     if (poolIds.length === 0) {
       return fail({
         code: 'no-pools',
@@ -633,11 +652,17 @@ export class InMemoryAddressSpace implements AddressLedger {
         pools: states.map((s) => s.pool.id),
       });
     }
-    return ok(states);
+    const resolved = ok(states);
+    if (poolIds.length === 1) {
+      this.resolvedId = poolIds[0];
+      this.resolvedOne = resolved;
+    }
+    return resolved;
   }
 
-  /** `freshId` is set when the address was handed out by this call (not already held). */
-  private allocateIn(owner: string, states: readonly PoolState[]): Result<{ allocation: Allocation; freshId?: number }> {
+  /** Sets `freshId` to the owner's id when the address was handed out by this call, else -1. */
+  private allocateIn(owner: string, states: readonly PoolState[]): Result<Allocation> {
+    this.freshId = -1;
     const family = states[0]!.pool.family;
     const table = this.tables[family];
     // Hashed once: the lookup's hash serves the insert of a new owner.
@@ -646,7 +671,7 @@ export class InMemoryAddressSpace implements AddressLedger {
     if (table.holds(id)) {
       const state = this.states[table.pool[id]! - 1]!;
       const allocation = allocationOf(owner, this.valueOf(table, id), state);
-      if (states.includes(state)) return ok({ allocation });
+      if (states.includes(state)) return ok(allocation);
       return fail({
         code: 'owner-conflict',
         message: `"${owner}" already holds ${allocation.address} from ${state.pool.describe()}, which is not among the pools it now selects (${states.map((s) => s.pool.id).join(', ')}); release it first`,
@@ -659,16 +684,16 @@ export class InMemoryAddressSpace implements AddressLedger {
       const offset = nextFreeOffset(s);
       if (offset >= 0) {
         s.cursorOffset = offset;
-        const held = this.holdOffset(id, owner, h, offset, s);
-        return ok({ allocation: allocationAt(owner, offset, s), freshId: held });
+        this.freshId = this.holdOffset(id, owner, h, offset, s);
+        return ok(allocationAt(owner, offset, s));
       }
       if (offset === -1) continue;
       // Past the numbers' window: the same search in bigints.
       const value = nextFree(s);
       if (value !== undefined) {
         s.cursor = value;
-        const held = this.hold(id, owner, h, value, s);
-        return ok({ allocation: allocationOf(owner, value, s), freshId: held });
+        this.freshId = this.hold(id, owner, h, value, s);
+        return ok(allocationOf(owner, value, s));
       }
     }
     return fail(exhausted(owner, states, this.name));

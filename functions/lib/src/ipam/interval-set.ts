@@ -17,6 +17,12 @@ const MAX_CHUNK = 256;
 const MIN_CHUNK = 32;
 /** One change adds at most two intervals to a chunk before it is split. */
 const CHUNK_CAPACITY = MAX_CHUNK + 2;
+/**
+ * Room a chunk starts with; it doubles up to CHUNK_CAPACITY as it fills. Most sets (a pool's
+ * gateway and exclusions, a small pool's holdings) have a handful of intervals, and a space may
+ * have thousands of pools: a full-size chunk would cost 4 KiB and a typed-array allocation each.
+ */
+const INITIAL_CAPACITY = 4;
 /** The exact window of a set of numbers: offsets 0 ..= 2^53 - 1 from the origin. */
 const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
 const MAX_OFFSET_BIG = BigInt(MAX_OFFSET);
@@ -35,9 +41,27 @@ interface Chunk {
   n: number;
 }
 
-function newChunk(wide: boolean): Chunk {
-  const bounds = (): Offset[] => (wide ? new Array<Offset>(CHUNK_CAPACITY).fill(0n) : (new Float64Array(CHUNK_CAPACITY) as unknown as Offset[]));
-  return { lo: bounds(), hi: bounds(), n: 0 };
+function newChunk(wide: boolean, capacity = INITIAL_CAPACITY): Chunk {
+  return { lo: newBounds(wide, capacity), hi: newBounds(wide, capacity), n: 0 };
+}
+
+function newBounds(wide: boolean, capacity: number): Offset[] {
+  return wide ? new Array<Offset>(capacity).fill(0n) : (new Float64Array(capacity) as unknown as Offset[]);
+}
+
+/** Makes room for `size` intervals in `ch`, keeping its first `ch.n`. */
+function reserveRoom(ch: Chunk, size: number, wide: boolean): void {
+  const capacity = ch.lo.length;
+  if (size <= capacity) return;
+  const grown = Math.min(CHUNK_CAPACITY, Math.max(size, capacity * 2));
+  const lo = newBounds(wide, grown);
+  const hi = newBounds(wide, grown);
+  for (let i = 0; i < ch.n; i++) {
+    lo[i] = ch.lo[i]!;
+    hi[i] = ch.hi[i]!;
+  }
+  ch.lo = lo;
+  ch.hi = hi;
 }
 
 /** Position of an interval: chunk index and offset; offset may equal the chunk length (end). */
@@ -254,7 +278,7 @@ export class IntervalSet {
   /** From now on bounds are bigints: the set holds a value outside the window of numbers. */
   private widen(): void {
     this.chunks = this.chunks.map((ch) => {
-      const wide = newChunk(true);
+      const wide = newChunk(true, ch.lo.length);
       for (let i = 0; i < ch.n; i++) {
         wide.lo[i] = BigInt(ch.lo[i]!);
         wide.hi[i] = BigInt(ch.hi[i]!);
@@ -323,6 +347,7 @@ export class IntervalSet {
   private replace(at: Position, count: number, inserted: number, lo1: Offset = 0, hi1: Offset = 0, lo2: Offset = 0, hi2: Offset = 0): void {
     const ch = this.chunks[at.c]!;
     const here = Math.min(count, ch.n - at.i);
+    if (inserted > here) reserveRoom(ch, ch.n + inserted - here, this.wide);
     if (inserted !== here) {
       ch.lo.copyWithin(at.i + inserted, at.i + here, ch.n);
       ch.hi.copyWithin(at.i + inserted, at.i + here, ch.n);
@@ -373,7 +398,7 @@ export class IntervalSet {
     if (n > MAX_CHUNK) {
       // Appending (addresses handed out in order) leaves the lower part full, not half empty.
       const keep = changed >= n - 2 ? n - MIN_CHUNK : n >>> 1;
-      const upper = newChunk(this.wide);
+      const upper = newChunk(this.wide, n - keep);
       IntervalSet.move(ch, keep, upper, 0, n - keep);
       upper.n = n - keep;
       ch.n = keep;
@@ -389,6 +414,7 @@ export class IntervalSet {
     }
     if (n < MIN_CHUNK && c + 1 < chunks.length && n + chunks[c + 1]!.n <= MAX_CHUNK) {
       const next = chunks[c + 1]!;
+      reserveRoom(ch, n + next.n, this.wide);
       IntervalSet.move(next, 0, ch, n, next.n);
       ch.n += next.n;
       chunks.splice(c + 1, 1);

@@ -22,6 +22,8 @@ const MAX_PACKED_LENGTH = 255;
 /** Pages kept after a compaction for reuse: a new 64 KiB page costs far more than writing one. */
 const MAX_SPARE_PAGES = 8;
 const SLASH = 47;
+/** Names up to this long are copied into a scratch buffer while they are hashed. */
+const SCRATCH = 512;
 
 class OwnerIndex extends RowIndex<string> {
   constructor(private readonly table: OwnerTable) {
@@ -39,6 +41,11 @@ class OwnerIndex extends RowIndex<string> {
   protected rowHasKey(id: number, key: string): boolean {
     return this.table.is(id, key);
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function varintSize(n: number): number {
@@ -65,10 +72,19 @@ export class OwnerTable {
   /** The directory stored last: claims of one namespace usually come one after another. */
   private lastDir = '';
   private lastDirId = 0;
-  /** What `hash` learnt about the name it read last: where its directory ends, whether the rest fits in bytes. */
+  /** The directory stored last as bytes (-1: not kept so), to recognise it without a string. */
+  private readonly lastDirBytes = new Uint8Array(SCRATCH);
+  private lastDirLength = 0;
+  /**
+   * What `hash` learnt about the name it read last: where its directory ends, the hash state
+   * there, whether the rest fits in bytes, and whether all its characters are in `scratch`.
+   */
   private hashed = '';
   private hashedCut = 0;
+  private hashedDirState = FNV_OFFSET_BASIS;
   private hashedPackable = true;
+  private hashedInScratch = true;
+  private readonly scratch = new Uint8Array(SCRATCH);
   private readonly freeIds: number[] = [];
   private nextId = 0;
   private readonly index = new OwnerIndex(this);
@@ -92,14 +108,22 @@ export class OwnerTable {
    * same name reads its characters only to copy them.
    */
   hash(owner: string): number {
+    const n = owner.length;
+    const scratch = this.scratch;
     let h = FNV_OFFSET_BASIS;
     let cut = 0;
+    let dirState = FNV_OFFSET_BASIS;
+    /** Every character code or-ed: of the rest (after the last '/'), of the directory. */
     let bits = 0;
-    for (let i = 0; i < owner.length; i++) {
+    let dirBits = 0;
+    for (let i = 0; i < n; i++) {
       const c = owner.charCodeAt(i);
       h = fnvStep(h, c);
+      scratch[i & (SCRATCH - 1)] = c;
       if (c === SLASH) {
         cut = i + 1;
+        dirState = h;
+        dirBits |= bits;
         bits = 0;
       } else {
         bits |= c;
@@ -107,7 +131,9 @@ export class OwnerTable {
     }
     this.hashed = owner;
     this.hashedCut = cut;
-    this.hashedPackable = bits <= 0xff && owner.length - cut <= MAX_PACKED_LENGTH;
+    this.hashedDirState = dirState;
+    this.hashedPackable = bits <= 0xff && n - cut <= MAX_PACKED_LENGTH;
+    this.hashedInScratch = n <= SCRATCH && (bits | dirBits) <= 0xff;
     return mix(h);
   }
 
@@ -200,6 +226,10 @@ export class OwnerTable {
     if (owner === this.hashed) {
       cut = this.hashedCut;
       packable = this.hashedPackable;
+      if (packable && this.hashedInScratch) {
+        this.storeHashed(id);
+        return;
+      }
     } else {
       cut = owner.lastIndexOf('/') + 1;
       packable = owner.length - cut <= MAX_PACKED_LENGTH;
@@ -224,6 +254,28 @@ export class OwnerTable {
     this.end += p - (this.end & IN_PAGE);
   }
 
+  /** `store` of the name `hash` read last, from the bytes it left in `scratch`. */
+  private storeHashed(id: number): void {
+    const scratch = this.scratch;
+    const n = this.hashed.length;
+    const cut = this.hashedCut;
+    const length = n - cut;
+    let dir = this.lastDirId;
+    if (cut !== this.lastDirLength || this.hashedDirState !== this.dirStates[dir] || !sameBytes(scratch, this.lastDirBytes, cut)) {
+      dir = this.dirIdOf(this.hashed, cut);
+    }
+    const page = this.reserve(varintSize(dir) + 1 + length);
+    let p = this.end & IN_PAGE;
+    this.at[id] = this.end;
+    for (let d = dir; ; d >>>= 7) {
+      page[p++] = d < 0x80 ? d : (d & 0x7f) | 0x80;
+      if (d < 0x80) break;
+    }
+    page[p++] = length;
+    for (let i = cut; i < n; i++) page[p++] = scratch[i]!;
+    this.end += p - (this.end & IN_PAGE);
+  }
+
   /** The id of `owner`'s first `cut` characters as a directory, interned if new. */
   private dirIdOf(owner: string, cut: number): number {
     const last = this.lastDir;
@@ -238,6 +290,13 @@ export class OwnerTable {
     }
     this.lastDir = name;
     this.lastDirId = dir;
+    let bytes = cut <= SCRATCH;
+    for (let i = 0; bytes && i < cut; i++) {
+      const c = name.charCodeAt(i);
+      this.lastDirBytes[i] = c;
+      bytes = c <= 0xff;
+    }
+    this.lastDirLength = bytes ? cut : -1;
     return dir;
   }
 

@@ -31,10 +31,10 @@ describe('allocation across the 2^53 edge of a pool', () => {
         const taken = new Map<bigint, string>();
         if (excluding) for (let o = EDGE - 2n; o <= EDGE + 1n; o++) taken.set(o, '');
         const held = new Map<string, bigint>();
-        let cursor: bigint | undefined = EDGE + BigInt(cursorAt);
+        let cursor: bigint = EDGE + BigInt(cursorAt);
         unwrap(space.importState({ [POOL]: text(cursor) }));
         for (const o of ops) {
-          const owner = `edge0/ran/claim-${o.owner}`;
+          const owner = 'owner' in o ? `edge0/ran/claim-${o.owner}` : '';
           if (o.kind === 'cursor') {
             cursor = EDGE + BigInt(o.at);
             unwrap(space.importState({ [POOL]: text(cursor) }));
@@ -64,7 +64,7 @@ describe('allocation across the 2^53 edge of a pool', () => {
               expect(r.address).toBe(text(mine));
               continue;
             }
-            let v = cursor === undefined || cursor < 1n || cursor >= LAST ? 1n : cursor + 1n;
+            let v: bigint = cursor < 1n || cursor >= LAST ? 1n : cursor + 1n;
             while (taken.has(v)) v++;
             expect(r.address).toBe(text(v));
             expect(r.prefix).toBe(`${text(v)}/64`);

@@ -89,6 +89,10 @@ describe('OwnerTable', () => {
     fc.integer({ min: 0, max: 20 }).map((n) => `ns/ünïcödé-${n}`),
     fc.integer({ min: 0, max: 20 }).map((n) => `zone/名前-${n}`),
     fc.integer({ min: 0, max: 5 }).map((n) => `long/${'x'.repeat(250 + n * 2)}`),
+    // Directories longer than a byte can count, names longer than the hashing scratch buffer.
+    fc.integer({ min: 0, max: 5 }).map((n) => `${'d'.repeat(300)}/x-${n}`),
+    fc.integer({ min: 0, max: 5 }).map((n) => `${'d'.repeat(600 + n)}/x-${n}`),
+    fc.integer({ min: 0, max: 5 }).map((n) => `dir/${'x'.repeat(520 + n)}`),
     fc.constantFrom('', '/', 'a/', '/b', 'a//b'),
   );
 
