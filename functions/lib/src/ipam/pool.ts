@@ -63,6 +63,18 @@ const SPECIAL_PURPOSE: readonly { family: IpFamily; cidr: string; what: string }
   { family: 'ipv6', cidr: 'ff00::/8', what: 'multicast' },
 ];
 
+/** The special-purpose blocks as ranges, parsed once (every pool is checked against them). */
+let specialRanges: readonly { family: IpFamily; cidr: string; what: string; lo: bigint; hi: bigint }[] | undefined;
+
+function specialPurposeRanges(): NonNullable<typeof specialRanges> {
+  specialRanges ??= SPECIAL_PURPOSE.flatMap((special) => {
+    const s = parseAddressWithLength(special.cidr);
+    if (!s.ok) return [];
+    return [{ ...special, lo: s.value.value, hi: s.value.value + blockSize(special.family, s.value.length) - 1n }];
+  });
+  return specialRanges;
+}
+
 export class Pool {
   /** Canonical prefix, e.g. `10.1.3.0/24`; unique within an address space. */
   readonly id: string;
@@ -139,12 +151,9 @@ export class Pool {
       });
     }
     const last = network + blockSize(family, length) - 1n;
-    for (const special of SPECIAL_PURPOSE) {
+    for (const special of specialPurposeRanges()) {
       if (special.family !== family) continue;
-      const s = parseAddressWithLength(special.cidr);
-      if (!s.ok) continue;
-      const sLast = s.value.value + blockSize(family, s.value.length) - 1n;
-      if (network <= sLast && s.value.value <= last) {
+      if (network <= special.hi && special.lo <= last) {
         return fail({
           code: 'special-purpose-prefix',
           message: `pool${where} ${id} overlaps the ${special.what} block ${special.cidr}, whose addresses cannot be assigned to an interface on a link (IANA special-purpose registry); use a private or globally routable subnet`,
