@@ -83,7 +83,7 @@ export abstract class RowIndex<K> {
   insert(row: number, h: number = this.hashOfRow(row)): void {
     const rowBits = Math.max(this.rowBits, 32 - Math.clz32(row + 1));
     if ((this.live + 1) * 4 > this.slots.length * 3) this.rebuild(this.slots.length + (this.slots.length >>> 1), rowBits);
-    else if (rowBits > this.rowBits) this.rebuild(this.slots.length, rowBits);
+    else if (rowBits > this.rowBits) this.retag(rowBits);
     this.place(row, h);
     this.live++;
   }
@@ -129,11 +129,34 @@ export abstract class RowIndex<K> {
     slots[i] = ((h << this.rowBits) & ~((1 << this.rowBits) - 1)) | (row + 1);
   }
 
+  /** Moves every row to a table of `slotCount` slots; the one step that reads every key's hash. */
   private rebuild(slotCount: number, rowBits: number): void {
-    const rows = this.rows();
+    const old = this.slots;
+    const oldMask = (1 << this.rowBits) - 1;
     this.slots = new Int32Array(slotCount);
     this.rowBits = rowBits;
-    for (const row of rows) this.place(row, this.hashOfRow(row));
+    for (let i = 0; i < old.length; i++) {
+      const s = old[i]!;
+      if (s === 0) continue;
+      const row = (s & oldMask) - 1;
+      this.place(row, this.hashOfRow(row));
+    }
+  }
+
+  /**
+   * Makes room for larger rows without moving or re-hashing any: a slot's position depends on
+   * its hash and the table size only, and its tag (the hash shifted past the row bits) just
+   * moves up.
+   */
+  private retag(rowBits: number): void {
+    const slots = this.slots;
+    const shift = rowBits - this.rowBits;
+    const oldMask = (1 << this.rowBits) - 1;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      if (s !== 0) slots[i] = ((s & ~oldMask) << shift) | (s & oldMask);
+    }
+    this.rowBits = rowBits;
   }
 }
 
