@@ -41,6 +41,12 @@ class OwnerIndex extends RowIndex<string> {
   protected rowHasKey(id: number, key: string): boolean {
     return this.table.is(id, key);
   }
+
+  /** By id: the names are then read from the pages nearly in the order they were written. */
+  protected override placeRowsInOrder(place: (row: number, h: number) => void): boolean {
+    this.table.forEachId(place);
+    return true;
+  }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
@@ -150,8 +156,9 @@ export class OwnerTable {
       grown.set(this.at);
       this.at = grown;
     }
-    this.store(id, owner);
+    // Into the index first: a rebuild it triggers reads the stored names, this one not yet among them.
     this.index.insert(id, h);
+    this.store(id, owner);
     return id;
   }
 
@@ -192,6 +199,12 @@ export class OwnerTable {
     const start = this.chars & IN_PAGE;
     for (let i = 0; i < length; i++) if (page[start + i] !== key.charCodeAt(prefix.length + i)) return false;
     return true;
+  }
+
+  /** Calls `f` with every id in use and the hash of its name, in id order. */
+  forEachId(f: (id: number, h: number) => void): void {
+    const at = this.at;
+    for (let id = 0; id < this.nextId; id++) if (at[id] !== FREE) f(id, this.hashOf(id));
   }
 
   /** `hashString` of id's name. */

@@ -135,12 +135,22 @@ export abstract class RowIndex<K> {
     const oldMask = (1 << this.rowBits) - 1;
     this.slots = new Int32Array(slotCount);
     this.rowBits = rowBits;
+    if (this.placeRowsInOrder((row, h) => this.place(row, h))) return;
     for (let i = 0; i < old.length; i++) {
       const s = old[i]!;
       if (s === 0) continue;
       const row = (s & oldMask) - 1;
       this.place(row, this.hashOfRow(row));
     }
+  }
+
+  /**
+   * For a rebuild: places every row (with its hash) in an order cheaper to read than the slots'
+   * (random) one, and returns true; false when the keys have no such order. The row being
+   * inserted must not be among them yet.
+   */
+  protected placeRowsInOrder(_place: (row: number, h: number) => void): boolean {
+    return false;
   }
 
   /**
