@@ -23,7 +23,9 @@ import {
   PackageRecord,
   PoolDefinition,
   PoolsRecord,
+  PrefixPoolRecord,
 } from '../../functions/lib/src/ledger/keys';
+import { parseAddressWithLength } from '../../functions/lib/src/ipam/address';
 import { clusterOfBinding } from '../../functions/lib/src/ledger/space';
 import type { VlanIndexRecord } from '../../functions/lib/src/ledger/keys';
 import { rebuildVlans, VlanDump, verifyVlans } from './ledger-vlans';
@@ -39,6 +41,8 @@ export interface LedgerDump {
   readonly packages: Map<string, PackageRecord & { key: string; mod: string }>;
   /** VLAN index -> its record */
   readonly vlans: VlanDump;
+  /** ni -> pool-kind prefix -> the prefixes held in it */
+  readonly prefixPools: Map<string, Map<string, PrefixPoolRecord & { key: string; mod: string }>>;
   readonly keyCount: number;
 }
 
@@ -52,7 +56,7 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
     if (page.length < 5000) break;
     start = `${page[page.length - 1].key}\0`;
   }
-  const out: LedgerDump = { pools: new Map(), owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), keyCount: all.length };
+  const out: LedgerDump = { pools: new Map(), owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), keyCount: all.length };
   const pkgPrefix = keys.packagePrefix();
   const vlanPrefix = keys.vlanPrefix();
   for (const kv of all) {
@@ -78,6 +82,10 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
       const m = out.blocks.get(ni) ?? new Map();
       out.blocks.set(ni, m);
       m.set(kv.key, { pool: decodeURIComponent(pool), index: BigInt(`0x${hex}`), rec: value as BlockRecord, mod: kv.modRevision });
+    } else if (rest.startsWith('prefix/')) {
+      const m = out.prefixPools.get(ni) ?? new Map();
+      out.prefixPools.set(ni, m);
+      m.set(decodeURIComponent(rest.slice(7)), { ...(value as PrefixPoolRecord), key: kv.key, mod: kv.modRevision });
     } else if (rest.startsWith('affinity/')) {
       const m = out.affinity.get(ni) ?? new Map();
       out.affinity.set(ni, m);
@@ -112,6 +120,22 @@ export function status(d: LedgerDump): PoolStatus[] {
   for (const [ni, rec] of [...d.pools].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     for (const def of rec.pools) {
       const pool = poolOf(def);
+      if (def.kind === 'pool') {
+        // Aligned prefixes: USED counts the addresses inside them, BLOCKS the prefixes.
+        const held = Object.keys(d.prefixPools.get(ni)?.get(pool.id)?.held ?? {});
+        const inside = held.reduce((n, p) => n + sizeOf(p), 0n);
+        const rec = d.prefixPools.get(ni)?.get(pool.id);
+        rows.push({
+          ni,
+          pool: pool.id,
+          size: (pool.lastAddress - pool.network + 1n).toString(),
+          used: Number(inside),
+          free: (pool.lastAddress - pool.network + 1n - inside).toString(),
+          blocks: `${held.length} prefixes`,
+          cursors: rec?.cursor ? { prefixes: rec.cursor } : {},
+        });
+        continue;
+      }
       const blocks = [...(d.blocks.get(ni)?.values() ?? [])].filter((b) => b.pool === pool.id);
       const used = blocks.reduce((n, b) => n + Object.keys(b.rec.held).length, 0);
       const cursors: Record<string, string> = {};
@@ -135,6 +159,19 @@ export function status(d: LedgerDump): PoolStatus[] {
   return rows;
 }
 
+function sizeOf(cidr: string): bigint {
+  const p = parseAddressWithLength(cidr);
+  return p.ok ? 1n << BigInt((p.value.family === 'ipv4' ? 32 : 128) - p.value.length) : 0n;
+}
+
+/** Whether `cidr` contains the address value of `family`. */
+function prefixContains(cidr: string, family: string, value: bigint): boolean {
+  const p = parseAddressWithLength(cidr);
+  if (!p.ok || p.value.family !== family) return false;
+  const size = 1n << BigInt((family === 'ipv4' ? 32 : 128) - p.value.length);
+  return value >= p.value.value && value < p.value.value + size;
+}
+
 export interface Holding {
   ni: string;
   address: string;
@@ -150,6 +187,9 @@ export function whoHas(d: LedgerDump, address: string): Holding[] {
     for (const def of rec.pools) {
       const pool = poolOf(def);
       if (pool.family !== parsed.value.family || !pool.contains(parsed.value.value)) continue;
+      for (const [prefix, [owner, pkg]] of Object.entries(d.prefixPools.get(ni)?.get(pool.id)?.held ?? {})) {
+        if (prefixContains(prefix, pool.family, parsed.value.value)) out.push({ ni, address: prefix, owner, package: pkg });
+      }
       const index = blockIndexOf(pool, parsed.value.value);
       for (const b of d.blocks.get(ni)?.values() ?? []) {
         if (b.pool !== pool.id || b.index !== index) continue;
@@ -201,11 +241,24 @@ export async function release(client: EtcdClient, keys: LedgerKeys, by: { packag
     ops.push({ put: v.key, value: JSON.stringify(v.rec) });
   }
   const changedBlocks = new Map<string, { rec: BlockRecord; mod: string }>();
+  const changedPrefixPools = new Map<string, { rec: PrefixPoolRecord; mod: string }>();
   for (const t of targets) {
     if (t.ni.startsWith('vlan:')) continue;
     const rec = d.owners.get(t.ni)!.get(t.owner)!;
     compares.push({ key: rec.key, modRevision: rec.mod });
     ops.push({ del: rec.key });
+    if (rec.block) {
+      const pp = d.prefixPools.get(t.ni)?.get(rec.pool);
+      if (!pp) continue;
+      const cur = changedPrefixPools.get(pp.key) ?? { rec: { cursor: pp.cursor, held: { ...pp.held } }, mod: pp.mod };
+      if (cur.rec.held[rec.prefix]?.[0] === t.owner) {
+        const held = { ...cur.rec.held };
+        delete held[rec.prefix];
+        cur.rec = { ...cur.rec, held };
+      }
+      changedPrefixPools.set(pp.key, cur);
+      continue;
+    }
     const def = d.pools.get(t.ni)?.pools.find((p) => p.prefix === rec.pool);
     const parsed = parseAddress(rec.address);
     if (!def || !parsed.ok) continue;
@@ -222,7 +275,7 @@ export async function release(client: EtcdClient, keys: LedgerKeys, by: { packag
     }
     changedBlocks.set(key, cur);
   }
-  for (const [key, b] of changedBlocks) {
+  for (const [key, b] of [...changedBlocks, ...changedPrefixPools]) {
     compares.push({ key, modRevision: b.mod });
     ops.push({ put: key, value: JSON.stringify(b.rec) });
   }
@@ -250,6 +303,8 @@ interface GitClaim {
   prefix: string;
   package: string;
   file: string;
+  /** A pool claim: `address` and `prefix` are the prefix. */
+  block: boolean;
 }
 
 function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools: Map<string, PoolsRecord>; problems: string[] } {
@@ -266,10 +321,12 @@ function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools:
       if (!prefix || !ni) continue;
       const parsed = parseAddress(prefix.split('/')[0]);
       if (!parsed.ok) continue;
+      const block = scalarText(c.spec?.kind) === 'pool';
       claims.push({
         ni,
         binding: claimBinding(c),
-        address: formatAddress(parsed.value.family, parsed.value.value),
+        block,
+        address: block ? prefix : formatAddress(parsed.value.family, parsed.value.value),
         prefix,
         package: facts.packageOf(c),
         file: o.metadata.annotations?.['internal.config.kubernetes.io/path'] ?? '',
@@ -280,7 +337,7 @@ function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools:
     for (const p of collected.pools) {
       const rec = pools.get(p.networkInstance) ?? { pools: [], package: facts.packageOf(p.definedBy) };
       if (rec.pools.some((d) => d.prefix === p.pool.id)) continue;
-      pools.set(p.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(p.pool, p.labels)].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)) });
+      pools.set(p.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(p.pool, p.labels, p.kind)].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)) });
     }
   }
   return { claims, pools, problems };
@@ -333,8 +390,20 @@ export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyRep
       }
     }
   }
+  for (const [ni, pools] of d.prefixPools) {
+    for (const [poolId, pp] of pools) {
+      for (const [prefix, [owner]] of Object.entries(pp.held)) {
+        const rec = d.owners.get(ni)?.get(owner);
+        if (!rec || rec.prefix !== prefix || rec.pool !== poolId) report.inconsistent.push(`${ni} ${prefix} in ${poolId}: prefix record says ${owner}, owner record says ${rec ? rec.prefix : 'nothing'}`);
+      }
+    }
+  }
   for (const [ni, owners] of d.owners) {
     for (const [binding, rec] of owners) {
+      if (rec.block) {
+        if (d.prefixPools.get(ni)?.get(rec.pool)?.held[rec.prefix]?.[0] !== binding) report.inconsistent.push(`${ni} ${binding}: owner record says ${rec.prefix}, the prefixes of ${rec.pool} do not`);
+        continue;
+      }
       const who = whoHas(d, rec.address).filter((h) => h.ni === ni);
       if (!who.some((h) => h.owner === binding)) report.inconsistent.push(`${ni} ${binding}: owner record says ${rec.address}, its block does not`);
     }
@@ -353,14 +422,30 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   if (existing.length > 0) throw new Error(`the ledger under ${keys.prefix} is not empty; rebuild recreates a lost or wiped ledger only (delete the prefix first, or use another prefix)`);
   const { claims, pools, problems } = gitClaims(trees);
   if (problems.length) throw new Error(`the packages' pools are invalid: ${problems.join('; ')}`);
-  const empty: LedgerDump = { pools, owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), keyCount: 0 };
+  const empty: LedgerDump = { pools, owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), keyCount: 0 };
   const dups = verify(empty, trees).duplicates;
   if (dups.length) throw new Error(`refusing to rebuild: ${dups.join('; ')}`);
   const puts = new Map<string, string>();
   const blocks = new Map<string, { ni: string; pool: Pool; index: bigint; rec: { cluster: string; cursor: number | null; held: Record<string, [string, string]> } }>();
   const packages = new Map<string, { ni: string; owner: string }[]>();
+  const prefixPools = new Map<string, { cursor: bigint; family: string; held: Record<string, [string, string]> }>();
   for (const c of claims) {
     const rec = pools.get(c.ni);
+    if (c.block) {
+      const parsed = parseAddressWithLength(c.prefix);
+      const def = rec?.pools.find((p) => p.kind === 'pool' && parsed.ok && prefixContains(p.prefix, parsed.value.family, parsed.value.value));
+      if (!def || !parsed.ok) throw new Error(`refusing to rebuild: ${c.binding} (package ${c.package}) holds ${c.prefix}, outside every pool-kind prefix of ${c.ni} in these packages`);
+      const key = keys.prefixPool(c.ni, def.prefix);
+      const pp = prefixPools.get(key) ?? { cursor: -1n, family: parsed.value.family, held: {} };
+      pp.held[c.prefix] = [c.binding, c.package];
+      // The order prefixes were handed out in is not in Git: resume after the highest one.
+      const last = parsed.value.value + sizeOf(c.prefix) - 1n;
+      if (last > pp.cursor) pp.cursor = last;
+      prefixPools.set(key, pp);
+      puts.set(keys.owner(c.ni, c.binding), JSON.stringify({ address: c.prefix, prefix: c.prefix, pool: def.prefix, cluster: clusterOfBinding(c.binding), package: c.package, block: true } satisfies OwnerRecord));
+      packages.set(c.package, [...(packages.get(c.package) ?? []), { ni: c.ni, owner: c.binding }]);
+      continue;
+    }
     const def = rec?.pools.find((p) => {
       const pool = poolOf(p);
       const parsed = parseAddress(c.address);
@@ -396,6 +481,14 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
     carve.set(ck, cv);
   }
   for (const [k, v] of [...affinity, ...carve]) puts.set(k, JSON.stringify(Object.fromEntries(Object.entries(v).sort())));
+  for (const [key, pp] of prefixPools) {
+    const held = Object.fromEntries(Object.entries(pp.held).sort((a, b) => {
+      const x = parseAddressWithLength(a[0]);
+      const y = parseAddressWithLength(b[0]);
+      return x.ok && y.ok ? (x.value.value < y.value.value ? -1 : 1) : 0;
+    }));
+    puts.set(key, JSON.stringify({ cursor: formatAddress(pp.family as 'ipv4' | 'ipv6', pp.cursor), held } satisfies PrefixPoolRecord));
+  }
   const vlans = rebuildVlans(keys, trees);
   for (const [k, v] of vlans.puts) puts.set(k, v);
   for (const pkg of [...new Set([...packages.keys(), ...vlans.packages.keys()])]) {

@@ -230,3 +230,145 @@ describe('VLAN IDs in the shared ledger', () => {
     expect(treeHash(b)).toBe(before2);
   });
 });
+
+const poolsNi = (name: string, prefixes: readonly { prefix: string; kind: string }[]): string =>
+  `apiVersion: ipam.resource.nephio.org/v1alpha1\nkind: NetworkInstance\nmetadata:\n  name: ${name}\n${local}spec:\n  prefixes:\n` +
+  prefixes.map((p) => `  - prefix: ${p.prefix}\n    labels:\n      nephio.org/prefix-kind: ${p.kind}\n`).join('');
+
+const ipPrefix = (name: string, ni: string, prefix: string, kind: string): string =>
+  `apiVersion: ipam.resource.nephio.org/v1alpha1\nkind: IPPrefix\nmetadata:\n  name: ${name}\n${local}spec:\n  kind: ${kind}\n  networkInstance:\n    name: ${ni}\n  prefix: ${prefix}\n`;
+
+/** Hand-written `kind: pool` (with a length) and `kind: loopback` claims, as dnn-fn and Nephio's interface-fn make them. */
+function writeClaims(dir: string, cluster: string, nf: string, claims: readonly { name: string; ni: string; kind: 'pool' | 'loopback'; length?: number }[]): void {
+  writeFileSync(
+    join(dir, 'claims.yaml'),
+    claims
+      .map(
+        (c) =>
+          `apiVersion: ipam.resource.nephio.org/v1alpha1\nkind: IPClaim\nmetadata:\n  name: ${nf}-${c.name}\n  namespace: ${nf}\n${local}spec:\n  kind: ${c.kind}\n  networkInstance:\n    name: ${c.ni}\n` +
+          (c.length ? `  prefixLength: ${c.length}\n` : '') +
+          `  selector:\n    matchLabels:\n      nephio.org/cluster-name: ${cluster}\n`,
+      )
+      .join('---\n'),
+  );
+}
+
+/** claim name -> status.prefix */
+function prefixesOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, c] of Object.entries(docsOf(dir, 'IPClaim'))) if (c.status?.prefix) out[name] = c.status.prefix as string;
+  return out;
+}
+
+function range(cidr: string): [bigint, bigint] {
+  const [a, len] = cidr.split('/');
+  const v = a.split('.').reduce((n, o) => (n << 8n) + BigInt(o), 0n);
+  return [v, v + (1n << BigInt(32 - Number(len))) - 1n];
+}
+
+function overlaps(cidrs: readonly string[]): string[] {
+  const sorted = cidrs.map((c) => [c, ...range(c)] as const).sort((x, y) => (x[1] < y[1] ? -1 : 1));
+  const out: string[] = [];
+  for (let i = 1; i < sorted.length; i++) if (sorted[i][1] <= sorted[i - 1][2]) out.push(`${sorted[i - 1][0]} ${sorted[i][0]}`);
+  return out;
+}
+
+describe('pool and loopback prefixes in the shared ledger', () => {
+  it('packages of two clusters rendered concurrently: aligned, never overlapping, persistent; verify clean; wipe + rebuild; a dropped claim is released', async () => {
+    const prefix = '/prefixes';
+    const root = tmp();
+    const networks = join(root, 'networks');
+    // The UE pools come from an IPPrefix of kind pool (the kind is not a label: it is published too).
+    writeNetworks(networks, prefix, [poolsNi('vpc-ue', [{ prefix: '10.255.0.0/24', kind: 'loopback' }]), ipPrefix('ue', 'vpc-ue', '10.64.0.0/16', 'pool')]);
+    await renderOk(networks);
+    const nfs: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const cluster = `edge${(i % 2) + 1}`;
+      const dir = join(root, `${cluster}-nf${i}`);
+      writeNf(dir, prefix, cluster, `nf${i}`, []);
+      writeClaims(dir, cluster, `nf${i}`, [
+        { name: 'ue-a', ni: 'vpc-ue', kind: 'pool', length: 20 },
+        { name: 'ue-b', ni: 'vpc-ue', kind: 'pool', length: 24 + (i % 3) },
+        { name: 'lo', ni: 'vpc-ue', kind: 'loopback' },
+      ]);
+      nfs.push(dir);
+    }
+    await Promise.all(nfs.map((d) => renderOk(d)));
+    const all = nfs.flatMap((d) => Object.values(prefixesOf(d)));
+    expect(all).toHaveLength(18);
+    expect(overlaps(all)).toEqual([]);
+    for (const p of all) {
+      const [lo] = range(p);
+      expect([p, lo % (1n << BigInt(32 - Number(p.split('/')[1])))]).toEqual([p, 0n]);
+      expect(p.startsWith('10.255.0.') ? p.endsWith('/32') : p.startsWith('10.64.')).toBe(true);
+    }
+    const hashes = nfs.map(treeHash);
+    await Promise.all(nfs.map((d) => renderOk(d)));
+    expect(nfs.map(treeHash)).toEqual(hashes);
+    expect(cli(prefix, 'verify', networks, ...nfs).status).toBe(0);
+    const status = cli(prefix, 'status').stdout;
+    expect(status).toMatch(/vpc-ue +10\.64\.0\.0\/16 +65536 +\d+ +\d+ +12 prefixes/);
+    const somePool = prefixesOf(nfs[3])['nf3-ue-a'];
+    expect(cli(prefix, 'who-has', somePool.split('/')[0]).stdout).toContain(`${somePool}  edge2/nf3/nf3-ue-a`);
+
+    await client.txn([], [{ del: `${prefix}/`, end: prefixEnd(`${prefix}/`) }]);
+    expect(cli(prefix, 'verify', networks, ...nfs).stdout).toMatch(/drift \(18\)/);
+    expect(cli(prefix, 'rebuild', networks, ...nfs).status).toBe(0);
+    expect(cli(prefix, 'verify', networks, ...nfs).status).toBe(0);
+    await Promise.all(nfs.map((d) => renderOk(d)));
+    expect(nfs.map(treeHash)).toEqual(hashes);
+
+    // nf0 drops its /20: released in the ledger, and (next-fit) not handed to the next newcomer.
+    const freed = prefixesOf(nfs[0])['nf0-ue-a'];
+    writeClaims(nfs[0], 'edge1', 'nf0', [{ name: 'ue-b', ni: 'vpc-ue', kind: 'pool', length: 24 }, { name: 'lo', ni: 'vpc-ue', kind: 'loopback' }]);
+    await renderOk(nfs[0]);
+    const held = JSON.parse((await client.range(`${prefix}/v1/ni/vpc-ue/prefix/10.64.0.0%2F16`, `${prefix}/v1/ni/vpc-ue/prefix/10.64.0.0%2F16\0`))[0].value) as { held: Record<string, string[]> };
+    expect(Object.keys(held.held)).not.toContain(freed);
+    expect(Object.keys(held.held)).toHaveLength(11);
+    writeClaims(nfs[0], 'edge1', 'nf0', [{ name: 'ue-b', ni: 'vpc-ue', kind: 'pool', length: 24 }, { name: 'lo', ni: 'vpc-ue', kind: 'loopback' }, { name: 'ue-c', ni: 'vpc-ue', kind: 'pool', length: 20 }]);
+    await renderOk(nfs[0]);
+    expect(prefixesOf(nfs[0])['nf0-ue-c']).not.toBe(freed);
+    expect(overlaps(nfs.flatMap((d) => Object.values(prefixesOf(d))))).toEqual([]);
+    expect(cli(prefix, 'verify', networks, ...nfs).status).toBe(0);
+  });
+
+  it('exhaustion names the pool; a Git-merge duplicate prefix fails naming both; files untouched', async () => {
+    const prefix = '/prefix-errors';
+    const root = tmp();
+    const networks = join(root, 'networks');
+    writeNetworks(networks, prefix, [ipPrefix('ue', 'vpc-ue', '10.80.0.0/22', 'pool')]);
+    await renderOk(networks);
+    const a = join(root, 'edge1-a');
+    const b = join(root, 'edge2-b');
+    writeNf(a, prefix, 'edge1', 'a', []);
+    writeClaims(a, 'edge1', 'a', [{ name: 'ue', ni: 'vpc-ue', kind: 'pool', length: 23 }]);
+    writeNf(b, prefix, 'edge2', 'b', []);
+    writeClaims(b, 'edge2', 'b', [{ name: 'ue', ni: 'vpc-ue', kind: 'pool', length: 23 }, { name: 'ue2', ni: 'vpc-ue', kind: 'pool', length: 23 }]);
+    await renderOk(a);
+    const before = treeHash(b);
+    const r = await render(b);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/no free \/23 block .*10\.80\.0\.0\/22/);
+    expect(treeHash(b)).toBe(before);
+
+    writeClaims(b, 'edge2', 'b', [{ name: 'ue', ni: 'vpc-ue', kind: 'pool', length: 23 }]);
+    await renderOk(b);
+    const file = join(b, 'claims.yaml');
+    const rendered = readFileSync(file, 'utf8');
+    const own = prefixesOf(b)['b-ue'];
+    // The claim's recorded prefix edited: the ledger's record for the same claim says otherwise.
+    writeFileSync(file, rendered.replace(/prefix: \S+/, `prefix: 10.80.0.0/23`));
+    const edited = await render(b);
+    expect(edited.status).not.toBe(0);
+    expect(edited.output).toContain(`The shared ledger (etcd ${etcd.endpoints[0]} prefix ${prefix}) records ${own} for "IPClaim b/b-ue", the claim records 10.80.0.0/23`);
+    // A Git-merge duplicate: another claim recording a's prefix.
+    writeFileSync(file, `${rendered}---\n${rendered.replace(/name: b-ue/, 'name: b-dup').replace(/prefix: \S+/, `prefix: ${prefixesOf(a)['a-ue']}`)}`);
+    const before2 = treeHash(b);
+    const r2 = await render(b);
+    expect(r2.status).not.toBe(0);
+    expect(r2.output).toContain('edge1/a/a-ue');
+    expect(r2.output).toContain('package edge1-a');
+    expect(r2.output).toContain('b-dup');
+    expect(treeHash(b)).toBe(before2);
+  });
+});

@@ -39,6 +39,7 @@ import {
   PackageRecord,
   PoolDefinition,
   PoolsRecord,
+  PrefixPoolRecord,
 } from './keys';
 import { BlockState, clusterOfBinding, LedgerSpace, NiSnapshot, Want } from './space';
 import { packageVlans, vlanCommit, VlanEdge, VlanFact, vlanFacts, VlanLedgerHooks } from './vlan-edge';
@@ -278,7 +279,7 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
     const added: PoolDefinition[] = [];
     const pools: Pool[] = [];
     for (const p of mine) {
-      const def = definitionOf(p.pool, p.labels);
+      const def = definitionOf(p.pool, p.labels, p.kind);
       if (mineIds.has(def.prefix)) continue;
       mineIds.add(def.prefix);
       pools.push(p.pool);
@@ -310,7 +311,7 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
       pools.push(created.value);
       extra.push({
         networkInstance: ni,
-        kind: 'network',
+        kind: def.kind ?? 'network',
         pool: created.value,
         labels: { ...def.labels },
         definedBy: { apiVersion: API.networkInstance.apiVersion, kind: API.networkInstance.kind, metadata: { name: ni } } as KubeObject,
@@ -402,10 +403,28 @@ async function attemptOnce(
   }
   for (const c of facts.claims) {
     const record = snap.json<OwnerRecord>(keys.owner(c.ni, c.binding));
-    const now = spaces.get(c.ni)?.allocationsOf(c.binding)[0];
-    if (record && now && record.address !== now.address) frees.push({ ni: c.ni, owner: c.binding, record });
+    const now = holdingOf(spaces.get(c.ni), c.binding);
+    if (record && now && (record.address !== now.address || record.pool !== now.pool)) frees.push({ ni: c.ni, owner: c.binding, record });
   }
-  const freeAt = frees.flatMap((f) => {
+  // Prefixes (pool claims) to free: one key per pool-kind prefix.
+  const prefixFrees = frees.filter((f) => f.record.block);
+  await snap.fetch(prefixFrees.map((f) => keys.prefixPool(f.ni, f.record.pool)));
+  const prefixPools = new Map<string, PrefixPoolRecord>();
+  for (const [ni, s] of spaces) {
+    for (const id of s.prefixPoolsLoaded) {
+      const state = s.prefixPoolState(id);
+      if (state) prefixPools.set(keys.prefixPool(ni, id), state);
+    }
+  }
+  for (const f of prefixFrees) {
+    const key = keys.prefixPool(f.ni, f.record.pool);
+    const rec = prefixPools.get(key) ?? snap.json<PrefixPoolRecord>(key);
+    if (!rec || rec.held[f.record.prefix]?.[0] !== f.owner) continue;
+    const held = { ...rec.held };
+    delete held[f.record.prefix];
+    prefixPools.set(key, { ...rec, held });
+  }
+  const freeAt = frees.filter((f) => !f.record.block).flatMap((f) => {
     const pool = plan.effective.get(f.ni)?.find((p) => p.id === f.record.pool);
     const value = pool ? addressValue(f.record.address) : undefined;
     if (!pool || value === undefined) return [];
@@ -432,11 +451,13 @@ async function attemptOnce(
     const rec: BlockRecord = { cluster: b.cluster, cursor: b.cursor, held };
     put(ops, snap, b.key, rec);
   }
+  for (const [key, rec] of prefixPools) if (snap.kv.get(key) || Object.keys(rec.held).length > 0) put(ops, snap, key, rec);
   // Owners: what each claim identity now holds.
   for (const c of facts.claims) {
-    const now = spaces.get(c.ni)?.allocationsOf(c.binding)[0];
+    const now = holdingOf(spaces.get(c.ni), c.binding);
     if (!now) continue;
-    const rec: OwnerRecord = { address: now.address, prefix: now.prefix, pool: now.poolId, cluster: c.cluster, package: c.pkg };
+    const base = { address: now.address, prefix: now.prefix, pool: now.pool, cluster: c.cluster, package: c.pkg };
+    const rec: OwnerRecord = now.block ? { ...base, block: true } : base;
     put(ops, snap, keys.owner(c.ni, c.binding), rec);
   }
   for (const f of frees) {
@@ -518,6 +539,14 @@ function inScope(facts: RenderFacts, owner: string): boolean {
   return facts.clusters.size === 0 || facts.clusters.has(clusterOfBinding(owner));
 }
 
+/** What a claim identity holds in a space: an address, or a pool claim's prefix. */
+function holdingOf(space: LedgerSpace | undefined, binding: string): { address: string; prefix: string; pool: string; block: boolean } | undefined {
+  const a = space?.allocationsOf(binding)[0];
+  if (a) return { address: a.address, prefix: a.prefix, pool: a.poolId, block: false };
+  const b = space?.blocksOf(binding)[0];
+  return b ? { address: b.prefix, prefix: b.prefix, pool: b.poolId, block: true } : undefined;
+}
+
 function splitOnce(s: string, sep: string): [string, string] {
   const i = s.indexOf(sep);
   return [s.slice(0, i), s.slice(i + 1)];
@@ -549,7 +578,13 @@ function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string, pools: readonl
   const affPrefix = `${keys.ni(ni)}affinity/`;
   const poolByEnc = new Map(pools.map((p) => [encodeURIComponent(p.id), p]));
   const blockPrefix = `${keys.ni(ni)}block/`;
+  const prefixPoolPrefix = `${keys.ni(ni)}prefix/`;
+  const prefixPools = new Map<string, PrefixPoolRecord | null>();
   for (const [k, kv] of snap.kv) {
+    if (k.startsWith(prefixPoolPrefix)) {
+      prefixPools.set(decodeURIComponent(k.slice(prefixPoolPrefix.length)), kv ? (JSON.parse(kv.value) as PrefixPoolRecord) : null);
+      continue;
+    }
     if (k.startsWith(ownerPrefix)) {
       if (kv) owners.set(decodeURIComponent(k.slice(ownerPrefix.length)), JSON.parse(kv.value) as OwnerRecord);
     } else if (k.startsWith(affPrefix)) {
@@ -571,12 +606,14 @@ function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string, pools: readonl
     affinity,
     carved: snap.carved.get(ni) ?? new Map(),
     borrow: snap.borrow.get(ni) ?? new Set(),
+    prefixPools,
   };
 }
 
 async function satisfy(snap: Snapshot, keys: LedgerKeys, wants: readonly Want[], pools: ReadonlyMap<string, Pool[]>): Promise<void> {
   const blockKeys = wants.filter((w): w is Extract<Want, { kind: 'block' }> => w.kind === 'block').map((w) => keys.block(w.ni, w.poolId, w.index));
-  await snap.fetch(blockKeys);
+  const prefixKeys = wants.filter((w): w is Extract<Want, { kind: 'prefixes' }> => w.kind === 'prefixes').map((w) => keys.prefixPool(w.ni, w.poolId));
+  await snap.fetch([...blockKeys, ...prefixKeys]);
   const seen = new Set<string>();
   for (const w of wants) {
     if (w.kind !== 'carve') continue;

@@ -9,11 +9,20 @@
  * | `ni/<ni>/block/<pool>/<index>` | one block of a pool: affinity cluster, cursor, holdings | renders of the affine cluster (or borrowers) |
  * | `ni/<ni>/affinity/<cluster>` | per pool, the cluster's current block | renders of that cluster |
  * | `ni/<ni>/carve` | per pool, the next block never handed to a cluster | renders that need a new block |
+ * | `ni/<ni>/prefix/<pool>` | the aligned prefixes (`kind: pool` claims) held in one pool-kind prefix, and its cursor | renders of pool claims on it |
  * | `package/<package>` | the holdings each package made, for releases | renders of that package |
  *
  * A block is an aligned run of at most 64 addresses of one pool (Calico's design): each cluster
  * allocates from its own blocks, so concurrent renders of different clusters touch different keys
  * and a render's cost does not depend on how many addresses the network instance holds.
+ *
+ * Aligned prefixes (`kind: pool` claims: a UE pool of `spec.prefixLength`) are not cut into
+ * address blocks: they come only out of `kind: pool` prefixes, and addresses (network and loopback
+ * claims, host /32 and /128 included) only out of network and loopback prefixes. The prefixes of a
+ * network instance never overlap (each render checks the published ones and its own together), so
+ * a prefix claim and an address block can never share an address; each pool-kind prefix keeps its
+ * held prefixes and next-fit cursor in one key, read only by renders that have pool claims on it.
+ * A pool claim's owner record is marked `block` and holds the prefix itself.
  *
  * VLAN indexes live under `<prefix>/v1/vlan/<index>`, ONE key per index (an index holds at most
  * 4094 IDs): its published definition (range, exclusions), the next-fit cursor and every held ID
@@ -65,6 +74,9 @@ export class LedgerKeys {
   carve(ni: string): string {
     return `${this.ni(ni)}carve`;
   }
+  prefixPool(ni: string, poolId: string): string {
+    return `${this.ni(ni)}prefix/${seg(poolId)}`;
+  }
   vlan(index: string): string {
     return `${this.vlanPrefix()}${seg(index)}`;
   }
@@ -90,6 +102,8 @@ export class LedgerKeys {
 /** A pool definition as published: what must agree between every render of a network instance. */
 export interface PoolDefinition {
   readonly prefix: string;
+  /** `pool` or `loopback` (absent: `network`), so a render without the pools uses each as its kind. */
+  readonly kind?: 'pool' | 'loopback';
   readonly gateway: string | null;
   readonly exclusions: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
@@ -108,6 +122,16 @@ export interface OwnerRecord {
   readonly pool: string;
   readonly cluster: string;
   readonly package: string;
+  /** A pool claim's prefix: `address` and `prefix` are the prefix itself (`10.0.0.0/16`). */
+  readonly block?: true;
+}
+
+/** The prefixes held in one pool-kind prefix. */
+export interface PrefixPoolRecord {
+  /** The last address of the last prefix handed out (the allocator's cursor), null before the first. */
+  readonly cursor: string | null;
+  /** Prefix (CIDR) -> [claim identity, package]. */
+  readonly held: Readonly<Record<string, readonly [string, string]>>;
 }
 
 export interface BlockRecord {
@@ -194,15 +218,17 @@ export function blockIndexOf(pool: Pool, value: bigint): bigint {
   return (value - pool.network) >> BigInt(blockBits(pool));
 }
 
-export function definitionOf(pool: Pool, labels: Readonly<Record<string, string>>): PoolDefinition {
+export function definitionOf(pool: Pool, labels: Readonly<Record<string, string>>, kind: 'network' | 'pool' | 'loopback' = 'network'): PoolDefinition {
   const sorted: Record<string, string> = {};
   for (const k of Object.keys(labels).sort()) sorted[k] = labels[k];
-  return { prefix: pool.id, gateway: pool.gatewayAddress ?? null, exclusions: [...pool.exclusions], labels: sorted };
+  const def = { prefix: pool.id, gateway: pool.gatewayAddress ?? null, exclusions: [...pool.exclusions], labels: sorted };
+  return kind === 'network' ? def : { prefix: def.prefix, kind, gateway: def.gateway, exclusions: def.exclusions, labels: def.labels };
 }
 
 /** What differs between two definitions of one pool, or undefined when they agree. */
 export function definitionDifference(published: PoolDefinition, mine: PoolDefinition): string | undefined {
   const diffs: string[] = [];
+  if ((published.kind ?? 'network') !== (mine.kind ?? 'network')) diffs.push(`kind ${published.kind ?? 'network'} in the ledger, ${mine.kind ?? 'network'} here`);
   if (published.gateway !== mine.gateway) diffs.push(`gateway ${published.gateway ?? 'none'} in the ledger, ${mine.gateway ?? 'none'} here`);
   if (published.exclusions.join(',') !== mine.exclusions.join(',')) {
     diffs.push(`exclusions [${published.exclusions.join(', ')}] in the ledger, [${mine.exclusions.join(', ')}] here`);

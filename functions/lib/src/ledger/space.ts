@@ -18,7 +18,7 @@ import type { AddressLedger, Allocation, AllocationRequest, BlockAllocation, Cur
 import { Pool, PoolSpec } from '../ipam/pool';
 import { fail, ok, Result } from '../ipam/result';
 import type { IpFamily } from '../ipam/address';
-import { blockBits, blockIndexOf, LedgerKeys, OwnerRecord } from './keys';
+import { blockBits, blockIndexOf, LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';
 
 export interface BlockState {
   readonly key: string;
@@ -34,7 +34,8 @@ export interface BlockState {
 
 export type Want =
   | { readonly kind: 'block'; readonly ni: string; readonly poolId: string; readonly index: bigint }
-  | { readonly kind: 'carve'; readonly ni: string; readonly poolId: string; readonly cluster: string };
+  | { readonly kind: 'carve'; readonly ni: string; readonly poolId: string; readonly cluster: string }
+  | { readonly kind: 'prefixes'; readonly ni: string; readonly poolId: string };
 
 /** What the snapshot knows about one network instance; the space only reads it. */
 export interface NiSnapshot {
@@ -49,6 +50,8 @@ export interface NiSnapshot {
   readonly carved: ReadonlyMap<string, readonly bigint[]>;
   /** Pools with every block carved and loaded: allocation may borrow and wrap. */
   readonly borrow: ReadonlySet<string>;
+  /** Pool id -> the prefixes held in it (null: loaded, none yet), for pool-kind prefixes loaded. */
+  readonly prefixPools: ReadonlyMap<string, PrefixPoolRecord | null>;
 }
 
 export const clusterOfBinding = (binding: string): string => binding.slice(0, Math.max(0, binding.indexOf('/')));
@@ -63,6 +66,8 @@ export class LedgerSpace implements AddressLedger {
   private readonly inner: InMemoryAddressSpace;
   /** Blocks this render changed (copies of the snapshot's). */
   readonly touched = new Map<string, BlockState>();
+  /** Pool-kind prefixes whose held prefixes are loaded into the inner space. */
+  readonly prefixPoolsLoaded = new Set<string>();
 
   constructor(
     private readonly snap: NiSnapshot,
@@ -262,22 +267,66 @@ export class LedgerSpace implements AddressLedger {
     return this.inner.usage(poolId);
   }
   /**
-   * Aligned prefixes (pool and loopback claims) are not kept in the ledger yet: refusing them is
-   * safer than handing out a prefix only this render knows about.
+   * Aligned prefixes (pool claims): the allocator's own aligned-block search, run on the inner
+   * space seeded with every prefix the ledger holds in the candidate pools (one key per pool) and
+   * their cursors, so next-fit, alignment and "never overlapping" are exactly the allocator's.
    */
-  allocateBlock(owner: string, poolIds: readonly string[]): Result<BlockAllocation> {
-    return this.noPrefixes(owner, poolIds);
+  allocateBlock(owner: string, poolIds: readonly string[], length: number): Result<BlockAllocation> {
+    const loading = this.loadPrefixPools(poolIds);
+    if (loading) return loading;
+    const r = this.inner.allocateBlock(owner, poolIds, length);
+    return r.ok ? r : fail({ ...r.error, message: `${r.error.message} (shared ledger ${this.ledgerName}; netpipe ledger status lists the pools)` });
   }
   reserveBlock(owner: string, prefix: string, poolIds?: readonly string[]): Result<BlockAllocation> {
-    return this.noPrefixes(owner, poolIds ?? [], prefix);
+    const loading = this.loadPrefixPools(poolIds ?? this.inner.pools().map((p) => p.id));
+    if (loading) return loading;
+    const r = this.inner.reserveBlock(owner, prefix, poolIds);
+    if (r.ok) return r;
+    // Name the package the ledger records for the other holder.
+    const other = (r.error.owners ?? []).find((o) => o !== owner);
+    const pkg = other === undefined ? undefined : this.prefixHolderPackage(other);
+    const ledgerOwn = this.snap.owners.get(owner);
+    const extra =
+      pkg !== undefined
+        ? ` The shared ledger (${this.ledgerName}) records "${other}" of package ${pkg || '(unknown)'}; claimed here by "${owner}" of package ${this.packageOf(owner)}.`
+        : ledgerOwn?.block && r.error.code === 'owner-conflict'
+          ? ` The shared ledger (${this.ledgerName}) records ${ledgerOwn.prefix} for "${owner}", the claim records ${prefix}: restore ${ledgerOwn.prefix} in the claim, or release it (netpipe ledger release --owner) if the claim is right.`
+          : '';
+    return fail({ ...r.error, message: `${r.error.message}.${extra}` });
   }
-  private noPrefixes(owner: string, poolIds: readonly string[], prefix?: string): Result<BlockAllocation> {
-    return fail({
-      code: 'invalid-state',
-      message: `"${owner}" asks for a prefix${prefix ? ` (${prefix})` : ''} of network instance ${this.name}, but prefix claims are not shared through the ledger (${this.ledgerName}) yet; allocate them in a render without ledgerEndpoints`,
-      owners: [owner],
-      pools: [...poolIds],
-    });
+  private prefixHolderPackage(holder: string): string | undefined {
+    for (const rec of this.snap.prefixPools.values()) for (const h of Object.values(rec?.held ?? {})) if (h[0] === holder) return h[1];
+    return undefined;
+  }
+  /** Seeds the inner space with the held prefixes of every pool-kind pool among `poolIds`. */
+  private loadPrefixPools(poolIds: readonly string[]): Result<never> | undefined {
+    let missing: Result<never> | undefined;
+    for (const id of poolIds) {
+      if (this.prefixPoolsLoaded.has(id)) continue;
+      if (!this.inner.pools().some((p) => p.id === id)) continue;
+      if (!this.snap.prefixPools.has(id)) {
+        missing = this.pending({ kind: 'prefixes', ni: this.snap.ni, poolId: id }, `the prefixes held in ${id}`);
+        continue;
+      }
+      const rec = this.snap.prefixPools.get(id);
+      for (const [prefix, [holder]] of Object.entries(rec?.held ?? {})) {
+        const r = this.inner.reserveBlock(holder, prefix, [id]);
+        if (!r.ok) return fail({ ...r.error, message: `the shared ledger (${this.ledgerName}) holds ${prefix} in ${id} for "${holder}", which this render cannot place: ${r.error.message}; run netpipe ledger verify` });
+      }
+      if (rec?.cursor) this.inner.importState({ [id]: rec.cursor });
+      this.prefixPoolsLoaded.add(id);
+    }
+    return missing;
+  }
+  /** The prefixes now held in a loaded pool-kind pool and its cursor: what the commit writes. */
+  prefixPoolState(poolId: string): PrefixPoolRecord | undefined {
+    if (!this.prefixPoolsLoaded.has(poolId)) return undefined;
+    const old = this.snap.prefixPools.get(poolId);
+    const held: Record<string, readonly [string, string]> = {};
+    for (const b of this.inner.blocks().filter((x) => x.poolId === poolId)) {
+      held[b.prefix] = old?.held[b.prefix]?.[0] === b.owner ? old.held[b.prefix] : [b.owner, this.packageOf(b.owner)];
+    }
+    return { cursor: this.inner.exportState()[poolId] ?? old?.cursor ?? null, held };
   }
   releaseBlock(owner: string, family?: IpFamily): readonly BlockAllocation[] {
     return this.inner.releaseBlock(owner, family);
