@@ -1,6 +1,6 @@
 /**
- * What the shared ledger costs, against a real etcd started here (loopback, a free port from
- * 23000-23999, a temporary data dir, stopped at the end). Each "render" is the ipam-fn bundle
+ * What the shared ledger costs, against a real etcd started here by the tests' one etcd helper
+ * (loopback, free ports, a temporary data dir, stopped at the end). Each "render" is the ipam-fn bundle
  * run as kpt runs it: a process reading a ResourceList on stdin. Run with `npm run bench:ledger`.
  *
  * 1. Cost on a small package: ipam-fn on a 10-claim package with and without the ledger,
@@ -10,12 +10,10 @@
  * 3. Scale: a 10-claim render when the network instance already holds 100,000 addresses
  *    (100 clusters) against the same render when it holds 100.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { EtcdClient, LedgerConfig, withAddressLedger } from '../functions/lib/src/ledger';
+import { startReady } from '../test/ledger/etcd';
 import { ResourceListReader } from '../functions/lib/src/resource-list';
 import { ipamFn } from '../functions/ipam-fn/src/transform';
 import { blockBits, LedgerKeys } from '../functions/lib/src/ledger/keys';
@@ -26,28 +24,7 @@ const IPAM = join(ROOT, 'functions/ipam-fn/dist/ipam-fn.js');
 const POOL = '10.0.0.0/8';
 const POOL6 = '2001:db8:100::/64';
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const out: number[] = [];
-  for (let p = 23100; p < 24000 && out.length < n; p++) if (await portFree(p)) out.push(p);
-  if (out.length < n) throw new Error('no free port in 23100-23999');
-  return out;
-}
-
-let etcd: ChildProcess | undefined;
-const dataDir = mkdtempSync(join(tmpdir(), 'netpipe-bench-etcd-'));
-const cleanup = (): void => {
-  etcd?.kill('SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
-};
-process.on('exit', cleanup);
+// The helper stops etcd and removes its data dir on exit, also on ^C.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 
 const item = (o: unknown): string => `- ${JSON.stringify(o)}\n`;
@@ -150,24 +127,8 @@ async function preload(client: EtcdClient, keys: LedgerKeys, ni: string, holding
 }
 
 async function main(): Promise<void> {
-  const [clientPort, peerPort] = await freePorts(2);
-  const endpoint = `http://127.0.0.1:${clientPort}`;
-  etcd = spawn(
-    process.env.ETCD_BIN ?? '/usr/bin/etcd',
-    ['--data-dir', dataDir, '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint, '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-cluster', `default=http://127.0.0.1:${peerPort}`, '--log-level', 'error', '--logger', 'zap'],
-    { stdio: 'ignore' },
-  );
-  const client = new EtcdClient({ endpoints: [endpoint] });
-  for (let i = 0; ; i++) {
-    try {
-      await client.range('/', '0');
-      break;
-    } catch (e) {
-      if (i > 100) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const { etcd, client } = await startReady();
+  const endpoint = etcd.endpoints[0];
   const ledger = (prefix: string) => ({ endpoint, prefix });
   const out: string[] = [];
   const say = (line: string): void => {
@@ -246,6 +207,7 @@ async function main(): Promise<void> {
   say(`100,000 vs 100 holdings: ratio ${(scale['100,000'] / scale['100']).toFixed(2)} (process), ${(scale['100,000 in'] / scale['100 in']).toFixed(2)} (in process)`);
   void blockBits;
   client.close();
+  await etcd.stop();
 }
 
 main().then(

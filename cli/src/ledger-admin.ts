@@ -29,6 +29,9 @@ import { parseAddressWithLength } from '../../functions/lib/src/ipam/address';
 import { clusterOfBinding } from '../../functions/lib/src/ledger/space';
 import type { VlanIndexRecord } from '../../functions/lib/src/ledger/keys';
 import { rebuildVlans, VlanDump, verifyVlans } from './ledger-vlans';
+import { rebuildSubnets, SubnetDump, verifySubnets } from './ledger-subnets';
+import { CARVED_FROM } from '../../functions/lib/src/ledger/keys';
+import type { SubnetsRecord } from '../../functions/lib/src/ledger/keys';
 
 /** Everything under the prefix, decoded. */
 export interface LedgerDump {
@@ -41,6 +44,8 @@ export interface LedgerDump {
   readonly packages: Map<string, PackageRecord & { key: string; mod: string }>;
   /** VLAN index -> its record */
   readonly vlans: VlanDump;
+  /** routing table (ni) -> its carved subnets */
+  readonly subnets: SubnetDump;
   /** ni -> pool-kind prefix -> the prefixes held in it */
   readonly prefixPools: Map<string, Map<string, PrefixPoolRecord & { key: string; mod: string }>>;
   readonly keyCount: number;
@@ -56,7 +61,7 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
     if (page.length < 5000) break;
     start = `${page[page.length - 1].key}\0`;
   }
-  const out: LedgerDump = { pools: new Map(), owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), keyCount: all.length };
+  const out: LedgerDump = { pools: new Map(), owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), keyCount: all.length };
   const pkgPrefix = keys.packagePrefix();
   const vlanPrefix = keys.vlanPrefix();
   for (const kv of all) {
@@ -73,6 +78,7 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
     const { ni, rest } = parsed;
     const value = JSON.parse(kv.value) as unknown;
     if (rest === 'pools') out.pools.set(ni, value as PoolsRecord);
+    else if (rest === 'subnets') out.subnets.set(ni, { ...(value as SubnetsRecord), key: kv.key, mod: kv.modRevision });
     else if (rest.startsWith('owner/')) {
       const m = out.owners.get(ni) ?? new Map();
       out.owners.set(ni, m);
@@ -91,6 +97,20 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
       out.affinity.set(ni, m);
       m.set(decodeURIComponent(rest.slice(9)), value as Record<string, string>);
     }
+  }
+  // Carved subnets are pools of their routing table (not published as such): add them, with the
+  // gateway a carved IPPrefix gets (its first address), so blocks in them are read like any.
+  for (const [ni, rec] of out.subnets) {
+    const pools = out.pools.get(ni) ?? { pools: [], package: '' };
+    const extra: PoolDefinition[] = [];
+    for (const byCluster of Object.values(rec.carved)) {
+      for (const [cluster, subnet] of Object.entries(byCluster)) {
+        if (pools.pools.some((p) => p.prefix === subnet) || extra.some((p) => p.prefix === subnet)) continue;
+        const pool = Pool.create({ prefix: subnet });
+        if (pool.ok) extra.push({ prefix: pool.value.id, gateway: pool.value.gatewayAddress ?? null, exclusions: [], labels: { 'nephio.org/cluster-name': cluster } });
+      }
+    }
+    if (extra.length) out.pools.set(ni, { ...pools, pools: [...pools.pools, ...extra].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)) });
   }
   return out;
 }
@@ -225,6 +245,24 @@ export async function release(client: EtcdClient, keys: LedgerKeys, by: { packag
     }
     if (changed) vlanOps.push({ key: rec.key, mod: rec.mod, rec: { definition: rec.definition, package: rec.package, cursor: rec.cursor, held } });
   }
+  // A carved subnet: `--owner subnet:<cluster>/<routing table>/<aggregate>` (subnets belong to clusters, not packages).
+  const subnetOps: { key: string; mod: string; rec: SubnetsRecord }[] = [];
+  for (const [ni, rec] of d.subnets) {
+    if (by.owner === undefined || (by.ni && by.ni !== ni)) continue;
+    const carved: Record<string, Record<string, string>> = {};
+    let changed = false;
+    for (const [aggregate, byCluster] of Object.entries(rec.carved)) {
+      for (const [cluster, subnet] of Object.entries(byCluster)) {
+        if (by.owner === `subnet:${cluster}/${ni}/${aggregate}`) {
+          changed = true;
+          targets.push({ ni, address: subnet, owner: by.owner, package: '' });
+          continue;
+        }
+        (carved[aggregate] ??= {})[cluster] = subnet;
+      }
+    }
+    if (changed) subnetOps.push({ key: rec.key, mod: rec.mod, rec: { cursors: rec.cursors, carved } });
+  }
   for (const [ni, owners] of d.owners) {
     if (by.ni && ni !== by.ni) continue;
     for (const [owner, rec] of owners) {
@@ -236,14 +274,14 @@ export async function release(client: EtcdClient, keys: LedgerKeys, by: { packag
   if (targets.length === 0) return [];
   const compares: { key: string; modRevision: string }[] = [];
   const ops: ({ put: string; value: string } | { del: string })[] = [];
-  for (const v of vlanOps) {
+  for (const v of [...vlanOps, ...subnetOps]) {
     compares.push({ key: v.key, modRevision: v.mod });
     ops.push({ put: v.key, value: JSON.stringify(v.rec) });
   }
   const changedBlocks = new Map<string, { rec: BlockRecord; mod: string }>();
   const changedPrefixPools = new Map<string, { rec: PrefixPoolRecord; mod: string }>();
   for (const t of targets) {
-    if (t.ni.startsWith('vlan:')) continue;
+    if (t.ni.startsWith('vlan:') || t.owner.startsWith('subnet:')) continue;
     const rec = d.owners.get(t.ni)!.get(t.owner)!;
     compares.push({ key: rec.key, modRevision: rec.mod });
     ops.push({ del: rec.key });
@@ -307,9 +345,10 @@ interface GitClaim {
   block: boolean;
 }
 
-function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools: Map<string, PoolsRecord>; problems: string[] } {
+function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools: Map<string, PoolsRecord>; carved: Map<string, PoolDefinition[]>; problems: string[] } {
   const claims: GitClaim[] = [];
   const pools = new Map<string, PoolsRecord>();
+  const carved = new Map<string, PoolDefinition[]>();
   const problems: string[] = [];
   for (const items of trees) {
     const facts = renderFacts({ items, results: [] } as never);
@@ -335,12 +374,19 @@ function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools:
     const collected = collectPools(items);
     problems.push(...collected.results.map((r) => r.message));
     for (const p of collected.pools) {
+      // Carved subnets go to their routing table's carving record, as renders keep them.
+      if (p.definedBy.metadata.annotations?.[CARVED_FROM] !== undefined) {
+        const list = carved.get(p.networkInstance) ?? [];
+        if (!list.some((d) => d.prefix === p.pool.id)) list.push(definitionOf(p.pool, p.labels, p.kind));
+        carved.set(p.networkInstance, list);
+        continue;
+      }
       const rec = pools.get(p.networkInstance) ?? { pools: [], package: facts.packageOf(p.definedBy) };
       if (rec.pools.some((d) => d.prefix === p.pool.id)) continue;
       pools.set(p.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(p.pool, p.labels, p.kind)].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)) });
     }
   }
-  return { claims, pools, problems };
+  return { claims, pools, carved, problems };
 }
 
 export interface VerifyReport {
@@ -408,21 +454,22 @@ export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyRep
       if (!who.some((h) => h.owner === binding)) report.inconsistent.push(`${ni} ${binding}: owner record says ${rec.address}, its block does not`);
     }
   }
-  const vlans = verifyVlans(d.vlans, trees);
-  report.duplicates.push(...vlans.duplicates);
-  report.drift.push(...vlans.drift);
-  report.orphans.push(...vlans.orphans);
+  for (const r of [verifyVlans(d.vlans, trees), verifySubnets(d.subnets, trees)]) {
+    report.duplicates.push(...r.duplicates);
+    report.drift.push(...r.drift);
+    report.orphans.push(...r.orphans);
+  }
   for (const k of Object.keys(report) as (keyof VerifyReport)[]) report[k].sort();
   return report;
 }
 
 /** Recreates the ledger from Git packages. Refuses when the prefix is not empty or Git conflicts. */
-export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: readonly KubeObject[][]): Promise<{ owners: number; pools: number; vlans: number }> {
+export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: readonly KubeObject[][]): Promise<{ owners: number; pools: number; vlans: number; subnets: number }> {
   const existing = await client.range(keys.root(), prefixEnd(keys.root()), 1);
   if (existing.length > 0) throw new Error(`the ledger under ${keys.prefix} is not empty; rebuild recreates a lost or wiped ledger only (delete the prefix first, or use another prefix)`);
-  const { claims, pools, problems } = gitClaims(trees);
+  const { claims, pools, carved, problems } = gitClaims(trees);
   if (problems.length) throw new Error(`the packages' pools are invalid: ${problems.join('; ')}`);
-  const empty: LedgerDump = { pools, owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), keyCount: 0 };
+  const empty: LedgerDump = { pools, owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), keyCount: 0 };
   const dups = verify(empty, trees).duplicates;
   if (dups.length) throw new Error(`refusing to rebuild: ${dups.join('; ')}`);
   const puts = new Map<string, string>();
@@ -446,7 +493,7 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
       packages.set(c.package, [...(packages.get(c.package) ?? []), { ni: c.ni, owner: c.binding }]);
       continue;
     }
-    const def = rec?.pools.find((p) => {
+    const def = [...(rec?.pools ?? []), ...(carved.get(c.ni) ?? [])].find((p) => {
       const pool = poolOf(p);
       const parsed = parseAddress(c.address);
       return parsed.ok && pool.family === parsed.value.family && pool.contains(parsed.value.value);
@@ -491,6 +538,8 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   }
   const vlans = rebuildVlans(keys, trees);
   for (const [k, v] of vlans.puts) puts.set(k, v);
+  const subnets = rebuildSubnets(keys, trees);
+  for (const [k, v] of subnets.puts) puts.set(k, v);
   for (const pkg of [...new Set([...packages.keys(), ...vlans.packages.keys()])]) {
     const holdings = packages.get(pkg) ?? [];
     holdings.sort((a, b) => (`${a.ni}|${a.owner}` < `${b.ni}|${b.owner}` ? -1 : 1));
@@ -507,5 +556,5 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   const poolPuts = [...puts].filter(([k]) => k.endsWith('/pools'));
   const r = await client.txn(poolPuts.map(([k]) => ({ key: k, absent: true as const })), poolPuts.map(([k, v]) => ({ put: k, value: v })));
   if (!r.succeeded) throw new Error('a render published pools while the ledger was being rebuilt; wipe the prefix and rebuild again');
-  return { owners: claims.length, pools: pools.size, vlans: vlans.count };
+  return { owners: claims.length, pools: pools.size, vlans: vlans.count, subnets: subnets.count };
 }

@@ -5,6 +5,7 @@
  *   netpipe ledger who-has ADDRESS             the claim identity (and package) holding an address
  *   netpipe ledger who-has vlan INDEX ID       the bridge domain (and packages) holding a VLAN ID
  *   netpipe ledger release --package PKG | --owner CLUSTER/NAMESPACE/CLAIM [--ni NI]
+ *                          (--owner "bridge domain BD" for a VLAN, subnet:CLUSTER/RT/AGGREGATE for a carved subnet)
  *   netpipe ledger verify DIR...               Git packages vs ledger: duplicates, drift, orphans; exit 1 on any
  *   netpipe ledger rebuild DIR...              recreate a lost or wiped ledger from the Git packages
  *
@@ -16,6 +17,7 @@ import { ENV, EtcdClient, EtcdError, ledgerConfig, LedgerKeys } from '../../func
 import { readPackageTree } from './git-packages';
 import { dump, rebuild, release, status, verify, whoHas } from './ledger-admin';
 import { vlanStatus, whoHasVlan } from './ledger-vlans';
+import { carvedRows } from './ledger-subnets';
 
 const USAGE = `usage: netpipe ledger <status|who-has ADDRESS|who-has vlan INDEX ID|release (--package PKG|--owner ID) [--ni NI]|verify DIR...|rebuild DIR...>
        [--endpoints URL,...] [--prefix /netpipe] [--json]
@@ -77,6 +79,7 @@ async function run(argv: readonly string[]): Promise<number> {
         const d = await dump(client, keys);
         const rows = status(d);
         const vlans = vlanStatus(d.vlans);
+        const carved = carvedRows(d.subnets);
         const text =
           (rows.length === 0
             ? `the ledger under ${keys.prefix} holds no network instance\n`
@@ -86,9 +89,10 @@ async function run(argv: readonly string[]): Promise<number> {
               )) +
           (vlans.length === 0
             ? ''
-            : `\n${table(['VLAN INDEX', 'RANGE', 'USABLE', 'USED', 'FREE', 'CURSOR'], vlans.map((v) => [v.index, v.range, String(v.usable), String(v.used), String(v.free), v.cursor === null ? '-' : String(v.cursor)]))}`);
+            : `\n${table(['VLAN INDEX', 'RANGE', 'USABLE', 'USED', 'FREE', 'CURSOR'], vlans.map((v) => [v.index, v.range, String(v.usable), String(v.used), String(v.free), v.cursor === null ? '-' : String(v.cursor)]))}`) +
+          (carved.length === 0 ? '' : `\n${table(['ROUTING TABLE', 'AGGREGATE', 'CLUSTER', 'SUBNET'], carved.map((c) => [c.ni, c.aggregate, c.cluster, c.subnet]))}`);
         // --json keeps the address rows as they were (scripts read them) and adds the rest beside.
-        out(json ? (vlans.length ? [...rows, ...vlans.map((v) => ({ vlanIndex: v.index, ...v }))] : rows) : rows, text);
+        out(json ? [...rows, ...vlans.map((v) => ({ vlanIndex: v.index, ...v })), ...carved.map((c) => ({ carved: true, ...c }))] : rows, text);
         return 0;
       }
       case 'who-has': {
@@ -133,7 +137,7 @@ async function run(argv: readonly string[]): Promise<number> {
       case 'rebuild': {
         if (rest.length === 0) throw new Error('rebuild takes the package directories (each as you render it)');
         const r = await rebuild(client, keys, rest.map(readPackageTree));
-        out(r, `rebuilt ${keys.prefix}: ${r.owners} holdings, pools of ${r.pools} network instances, ${r.vlans} VLAN IDs\n`);
+        out(r, `rebuilt ${keys.prefix}: ${r.owners} holdings, pools of ${r.pools} network instances, ${r.vlans} VLAN IDs, ${r.subnets} carved subnets\n`);
         return 0;
       }
       default:

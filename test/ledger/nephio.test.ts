@@ -64,6 +64,8 @@ interface Itf {
   readonly ni: string;
   /** L2 only (no IP) unless set. */
   readonly family?: 'ipv4-only' | 'dual-stack';
+  /** Untagged (no VLANClaim) instead of a VLAN. */
+  readonly untagged?: boolean;
 }
 
 function writeNf(dir: string, prefix: string, cluster: string, nf: string, itfs: readonly Itf[], extra: Record<string, string> = {}): void {
@@ -84,7 +86,7 @@ function writeInterfacesOf(dir: string, nf: string, itfs: readonly Itf[]): void 
         (i) =>
           `apiVersion: req.nephio.org/v1alpha1\nkind: Interface\nmetadata:\n  name: ${i.name}\n  namespace: ${nf}\n  annotations:\n` +
           `    specializer.nephio.org/owner: workload.nephio.org/v1alpha1.NFDeployment.${nf}\n    specializer.nephio.org/for: workload.nephio.org/v1alpha1.NFDeployment.${nf}\n` +
-          `spec:\n  networkInstance:\n    name: ${i.ni}\n  cniType: macvlan\n  attachmentType: vlan\n  ipFamilyPolicy: ${i.family ?? 'none'}\n`,
+          `spec:\n  networkInstance:\n    name: ${i.ni}\n  cniType: macvlan\n  attachmentType: ${i.untagged ? 'none' : 'vlan'}\n  ipFamilyPolicy: ${i.family ?? 'none'}\n`,
       )
       .join('---\n'),
   );
@@ -354,7 +356,9 @@ describe('pool and loopback prefixes in the shared ledger', () => {
     writeClaims(b, 'edge2', 'b', [{ name: 'ue', ni: 'vpc-ue', kind: 'pool', length: 23 }]);
     await renderOk(b);
     const file = join(b, 'claims.yaml');
-    const rendered = readFileSync(file, 'utf8');
+    // Without ipam-fn's own record of the binding (a claim rendered before it kept one), so the
+    // ledger is what catches these.
+    const rendered = readFileSync(file, 'utf8').replace(/^ +netpipe\.dev\/allocated: .*\n/gm, '');
     const own = prefixesOf(b)['b-ue'];
     // The claim's recorded prefix edited: the ledger's record for the same claim says otherwise.
     writeFileSync(file, rendered.replace(/prefix: \S+/, `prefix: 10.80.0.0/23`));
@@ -370,5 +374,89 @@ describe('pool and loopback prefixes in the shared ledger', () => {
     expect(r2.output).toContain('package edge1-a');
     expect(r2.output).toContain('b-dup');
     expect(treeHash(b)).toBe(before2);
+  });
+});
+
+const network = (name: string, aggregates: readonly string[]): string =>
+  `apiVersion: infra.nephio.org/v1alpha1\nkind: Network\nmetadata:\n  name: ${name}\n${local}spec:\n  topology: lab\n  routingTables:\n  - name: ${name}\n    prefixes:\n` +
+  aggregates.map((a) => `    - prefix: ${a}\n`).join('');
+
+/** cluster -> subnet of every carved IPPrefix of the package. */
+function carvedOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of Object.values(docsOf(dir, 'IPPrefix'))) {
+    if (p.metadata.annotations?.['netpipe.dev/carved-from']) out[(p.spec.labels as Record<string, string>)['nephio.org/cluster-name']] = p.spec.prefix as string;
+  }
+  return out;
+}
+
+describe('carved Network subnets in the shared ledger', () => {
+  it('packages of four clusters, each with its copy of the Network, rendered concurrently: one subnet per cluster, disjoint, recorded in Git and the ledger; verify; wipe + rebuild', async () => {
+    const prefix = '/carving';
+    const root = tmp();
+    const nfs: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const cluster = `edge${(i % 4) + 1}`;
+      const dir = join(root, `${cluster}-nf${i}`);
+      writeNf(dir, prefix, cluster, `nf${i}`, [{ name: 'n3', ni: 'vpc-ran', family: 'ipv4-only', untagged: true }]);
+      writeFileSync(join(dir, 'network.yaml'), network('vpc-ran', ['172.2.0.0/16']));
+      nfs.push(dir);
+    }
+    await Promise.all(nfs.map((d) => renderOk(d)));
+    const byCluster = new Map<string, Set<string>>();
+    for (const d of nfs) {
+      const carved = carvedOf(d);
+      const cluster = d.slice(d.lastIndexOf('/') + 1).split('-')[0];
+      expect(Object.keys(carved)).toEqual([cluster]);
+      (byCluster.get(cluster) ?? byCluster.set(cluster, new Set()).get(cluster)!).add(carved[cluster]);
+      // The claim's address lies in its cluster's subnet.
+      const [address] = Object.values(prefixesOf(d));
+      expect(address.split('.').slice(0, 3).join('.')).toBe(carved[cluster].split('.').slice(0, 3).join('.'));
+    }
+    const subnets = [...byCluster.values()].map((s) => [...s]);
+    expect(subnets.every((s) => s.length === 1)).toBe(true);
+    expect(overlaps(subnets.flat())).toEqual([]);
+    expect(subnets.flat().sort()).toEqual(['172.2.0.0/24', '172.2.1.0/24', '172.2.2.0/24', '172.2.3.0/24']);
+    const addresses = nfs.flatMap((d) => Object.values(prefixesOf(d)));
+    expect(new Set(addresses).size).toBe(8);
+    const hashes = nfs.map(treeHash);
+    await Promise.all(nfs.map((d) => renderOk(d)));
+    expect(nfs.map(treeHash)).toEqual(hashes);
+    expect(nfs.flatMap((d) => files(d)).filter((f) => f.includes('ipam-cursor'))).toEqual([]);
+    expect(cli(prefix, 'verify', ...nfs).stdout).toContain('clean');
+    expect(cli(prefix, 'status').stdout).toMatch(/vpc-ran +172\.2\.0\.0\/16 +edge\d +172\.2\.\d\.0\/24/);
+
+    // A Git record that disagrees with the ledger fails naming both.
+    const file = files(nfs[0]).find((f) => f.startsWith('ipprefix-'))!;
+    const text = readFileSync(join(nfs[0], file), 'utf8');
+    const own = carvedOf(nfs[0]).edge1;
+    writeFileSync(join(nfs[0], file), text.replace(`prefix: ${own}`, 'prefix: 172.2.9.0/24'));
+    const before = treeHash(nfs[0]);
+    const r = await render(nfs[0]);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(new RegExp(`records 172\\.2\\.9\\.0/24 as the subnet of cluster edge1 .* the shared ledger records ${own.replace(/\./g, '\\.')}`));
+    expect(treeHash(nfs[0])).toBe(before);
+    writeFileSync(join(nfs[0], file), text);
+
+    // A fifth cluster, and a package whose IPPrefix was never written (deleted): written back.
+    rmSync(join(nfs[1], files(nfs[1]).find((f) => f.startsWith('ipprefix-'))!));
+    const more = join(root, 'edge5-nf8');
+    writeNf(more, prefix, 'edge5', 'nf8', [{ name: 'n3', ni: 'vpc-ran', family: 'ipv4-only', untagged: true }]);
+    writeFileSync(join(more, 'network.yaml'), network('vpc-ran', ['172.2.0.0/16']));
+    await Promise.all([renderOk(nfs[1]), renderOk(more)]);
+    expect(treeHash(nfs[1])).toBe(hashes[1]);
+    expect(carvedOf(more)).toEqual({ edge5: '172.2.4.0/24' });
+    nfs.push(more);
+
+    const hashes2 = nfs.map(treeHash);
+    await client.txn([], [{ del: `${prefix}/`, end: prefixEnd(`${prefix}/`) }]);
+    expect(cli(prefix, 'verify', ...nfs).stdout).toMatch(/cluster edge5 has subnet 172\.2\.4\.0\/24 of 172\.2\.0\.0\/16 in Git .* nothing in the ledger/);
+    const rebuilt = cli(prefix, 'rebuild', ...nfs);
+    expect(rebuilt.stdout).toContain('5 carved subnets');
+    expect(cli(prefix, 'verify', ...nfs).status).toBe(0);
+    await Promise.all(nfs.map((d) => renderOk(d)));
+    expect(nfs.map(treeHash)).toEqual(hashes2);
+    const again = JSON.parse((await client.range(`${prefix}/v1/ni/vpc-ran/subnets`, `${prefix}/v1/ni/vpc-ran/subnets\0`))[0].value) as { cursors: Record<string, string> };
+    expect(again.cursors).toEqual({ '172.2.0.0/16': '172.2.4.255' });
   });
 });

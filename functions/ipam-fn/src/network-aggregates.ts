@@ -38,11 +38,13 @@ import {
 } from '../../lib/src';
 import { createAddressSpace, createPool, formatCidr, networkOf, parseAddressWithLength } from '../../lib/src/ipam';
 import type { CursorState, IpFamily } from '../../lib/src/ipam';
+import { CARVED_FROM } from '../../lib/src/ledger/keys';
+import type { SubnetsRecord } from '../../lib/src/ledger/keys';
+import type { SubnetLedgerHooks } from '../../lib/src/ledger/edge';
 import { isCursor, networkInstanceOfCursor, readCursor } from './cursors';
 import { isGetClaim } from './get-claims';
 
-/** Marks an IPPrefix ipam-fn carved: `<Network>/<routing table>/<aggregate>`. */
-export const CARVED_FROM = 'netpipe.dev/carved-from';
+export { CARVED_FROM };
 
 /** Default per-cluster subnet lengths, as Nephio's network controller carves them. */
 export const DEFAULT_SUBNET_LENGTHS: Readonly<Record<IpFamily, number>> = { ipv4: 24, ipv6: 64 };
@@ -124,6 +126,8 @@ export function carveSubnets(
   wants: readonly SubnetWant[],
   cursors: ReadonlyMap<string, CursorState>,
   lengths: Readonly<Record<IpFamily, number>>,
+  /** With a shared ledger: per routing table, what it records (`<aggregate>|<cluster>` -> subnet). */
+  recorded?: ReadonlyMap<string, ReadonlyMap<string, string>>,
 ): CarveResult {
   const results: Result[] = [];
   const carved: CarvedSubnet[] = [];
@@ -144,6 +148,16 @@ export function carveSubnets(
     const containing = (lo: bigint, family: IpFamily) =>
       usable.find((a) => a.pool.family === family && a.pool.network <= lo && lo <= a.pool.lastAddress);
 
+    // What the shared ledger records is carved already, whatever this render's Git holds.
+    const inLedger = recorded?.get(ni) ?? new Map<string, string>();
+    const ledgerSubnets = new Set(inLedger.values());
+    for (const [key, subnet] of [...inLedger].sort((x, y) => compare(x[0], y[0]))) {
+      const [aggregate, cluster] = splitAt(key);
+      if (!usable.some((a) => a.pool.id === aggregate)) continue;
+      const r = space.reserveBlock(carvedSubnetBinding(cluster, ni, aggregate), subnet, [aggregate]);
+      if (!r.ok) results.push(errorFor(usable.find((a) => a.pool.id === aggregate)!.definedBy, `the shared ledger's carving of routing table ${ni} cannot be placed: ${r.error.message}; run netpipe ledger verify`, 'spec'));
+    }
+
     // Everything already inside an aggregate stays where it is and is carved around.
     for (const p of [...pools].filter((x) => x.networkInstance === ni).sort((x, y) => compare(x.pool.id, y.pool.id))) {
       const ours = getAnnotation(p.definedBy, CARVED_FROM) !== undefined;
@@ -163,6 +177,23 @@ export function carveSubnets(
         continue;
       }
       const cluster = p.labels[LABELS.clusterName];
+      if (ours && cluster && recorded) {
+        const inLedgerFor = inLedger.get(`${a.pool.id}|${cluster}`);
+        if (inLedgerFor !== undefined && inLedgerFor !== p.pool.id) {
+          results.push(
+            errorFor(
+              p.definedBy,
+              `${p.pool.describe()} records ${p.pool.id} as the subnet of cluster ${cluster} in aggregate ${a.pool.id} of routing table ${ni}, but the shared ledger records ${inLedgerFor} for it; ` +
+                `a carved subnet never moves: restore ${inLedgerFor} in this IPPrefix (or delete the file, and the render writes it back), or release the ledger's (netpipe ledger release --owner ${carvedSubnetBinding(cluster, ni, a.pool.id)}) if this one is right`,
+              'spec.prefix',
+              p.pool.id,
+            ),
+          );
+          continue;
+        }
+      }
+      // A subnet the ledger records (published as a pool by an older render) is reserved above.
+      if (!ours && ledgerSubnets.has(p.pool.id)) continue;
       const owner = ours && cluster ? carvedSubnetBinding(cluster, ni, a.pool.id) : `${p.pool.describe()}`;
       const r = space.reserveBlock(owner, p.pool.id, [a.pool.id]);
       if (!r.ok) {
@@ -219,6 +250,12 @@ export function carveSubnets(
         continue;
       }
       const owner = carvedSubnetBinding(cluster, ni, a.pool.id);
+      const fromLedger = inLedger.get(`${a.pool.id}|${cluster}`);
+      if (fromLedger !== undefined) {
+        // Carved by another render (or one killed before kpt wrote it): written to Git here.
+        carved.push({ aggregate: a, cluster, prefix: fromLedger });
+        continue;
+      }
       // A claim that already holds an address (made by Nephio's controller, say) keeps it when
       // the subnet it lies in is still free.
       let prefix: string | undefined;
@@ -252,6 +289,11 @@ export function carveSubnets(
     outCursors.set(ni, space.exportState());
   }
   return { carved, cursors: outCursors, results };
+}
+
+function splitAt(key: string): [string, string] {
+  const i = key.lastIndexOf('|');
+  return [key.slice(0, i), key.slice(i + 1)];
 }
 
 /** A DNS-1123 name for the carved subnet: `<routing table>-<cluster>-<prefix with - for . : />`. */
@@ -296,7 +338,8 @@ export function carveNetworkSubnets(
   functionConfig: KubeObject | undefined,
   pools: PoolSource[],
   results: Result[],
-  sharedLedger = false,
+  /** With a shared ledger: the carving is read from and recorded in it (cursors too, not in Git). */
+  ledger?: SubnetLedgerHooks,
 ): { items: KubeObject[]; cursors: ReadonlyMap<string, CursorState> } {
   const network = collectNetworkPrefixes(items);
   results.push(...network.results);
@@ -323,29 +366,59 @@ export function carveNetworkSubnets(
 
   // The saved cursors, as ipam-fn reads them: the outermost AllocationCursor of each instance.
   const cursors = new Map<string, CursorState>();
-  const cursorItems = items.filter(isCursor).sort((a, b) => compare(depthKey(a), depthKey(b)));
+  const cursorItems = ledger ? [] : items.filter(isCursor).sort((a, b) => compare(depthKey(a), depthKey(b)));
   for (const c of cursorItems) {
     const ni = networkInstanceOfCursor(c);
     if (!cursors.has(ni)) cursors.set(ni, readCursor(c).state); // ipam-fn reports a broken cursor
   }
+  // With a ledger, its record of each routing table is the carving (and its cursors).
+  const ledgerRecords = new Map<string, SubnetsRecord>();
+  let loading = false;
+  for (const ni of [...new Set(aggregates.map((a) => a.networkInstance))].sort(compare)) {
+    const rec = ledger?.carved(ni);
+    if (!ledger) continue;
+    if (rec === undefined) loading = true;
+    else ledgerRecords.set(ni, rec);
+  }
+  if (loading) return { items: [], cursors: new Map() }; // the edge loads the records and runs again
+  const recorded = ledger ? new Map<string, Map<string, string>>() : undefined;
+  for (const [ni, rec] of ledgerRecords) {
+    cursors.set(ni, rec.cursors);
+    const m = new Map<string, string>();
+    for (const [aggregate, byCluster] of Object.entries(rec.carved)) for (const [cluster, subnet] of Object.entries(byCluster)) m.set(`${aggregate}|${cluster}`, subnet);
+    recorded!.set(ni, m);
+  }
 
-  const result = carveSubnets(aggregates, pools, wants, cursors, lengths);
+  const result = carveSubnets(aggregates, pools, wants, cursors, lengths, recorded);
   results.push(...result.results);
+  if (ledger) {
+    // Record the carving: the ledger's, subnets recorded in Git it lacked (adopted), new ones.
+    for (const [ni, rec] of ledgerRecords) {
+      const carved: Record<string, Record<string, string>> = {};
+      const add = (aggregate: string, cluster: string, subnet: string): void => {
+        (carved[aggregate] ??= {})[cluster] ??= subnet;
+      };
+      for (const [aggregate, byCluster] of Object.entries(rec.carved)) for (const [cluster, subnet] of Object.entries(byCluster)) add(aggregate, cluster, subnet);
+      for (const p of pools) {
+        const from = getAnnotation(p.definedBy, CARVED_FROM);
+        const cluster = p.labels[LABELS.clusterName];
+        if (p.networkInstance !== ni || from === undefined || !cluster) continue;
+        const aggregate = from.split('/').slice(2).join('/');
+        if (aggregates.some((a) => a.networkInstance === ni && a.pool.id === aggregate)) add(aggregate, cluster, p.pool.id);
+      }
+      for (const c of result.carved) if (c.aggregate.networkInstance === ni) add(c.aggregate.pool.id, c.cluster, c.prefix);
+      const sorted: Record<string, Record<string, string>> = {};
+      for (const a of Object.keys(carved).sort(compare)) {
+        sorted[a] = {};
+        for (const cl of Object.keys(carved[a]).sort(compare)) sorted[a][cl] = carved[a][cl];
+      }
+      const cur = result.cursors.get(ni) ?? {};
+      ledger.record(ni, { cursors: Object.fromEntries(Object.keys(cur).sort(compare).map((k) => [k, cur[k]])), carved: sorted });
+    }
+  }
   const taken = new Set(items.map((o) => `${o.kind}|${namespaceOf(o)}|${nameOf(o)}`));
   const out: KubeObject[] = [];
   for (const c of result.carved) {
-    if (sharedLedger) {
-      // Renders of other packages would not see this subnet: two clusters could get the same one.
-      results.push(
-        errorFor(
-          c.aggregate.definedBy,
-          `cluster ${c.cluster} needs a subnet of aggregate ${c.aggregate.pool.id} (routing table ${c.aggregate.networkInstance}), but carving is not shared through the ledger yet; ` +
-            `render the package holding the Network once without the ledger (its carved IPPrefixes are then ordinary pools), or add an IPPrefix for the cluster`,
-          `${c.aggregate.field}.prefix`,
-        ),
-      );
-      continue;
-    }
     const { item, source } = carvedPrefixItem(c);
     const name = nameOf(item);
     const problem = resourceNameProblem(name) ?? fileNameProblem(`ipprefix-${name}.yaml`);

@@ -111,7 +111,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   results.push(...collected.results);
   const root = items.filter(isKptfile).map(packagePathOf).sort((a, b) => a.length - b.length)[0] ?? '';
   // Per-cluster subnets carved from Network aggregates join the pools like any recorded subnet.
-  const carving = carveNetworkSubnets(items, input.functionConfig, collected.pools, results, ledger !== undefined);
+  const carving = carveNetworkSubnets(items, input.functionConfig, collected.pools, results, ledger?.subnets);
 
   // One address space per network instance, over every package the render sees.
   const spaces = new Map<string, AddressLedger>();

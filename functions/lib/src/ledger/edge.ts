@@ -40,6 +40,8 @@ import {
   PoolDefinition,
   PoolsRecord,
   PrefixPoolRecord,
+  CARVED_FROM,
+  SubnetsRecord,
 } from './keys';
 import { BlockState, clusterOfBinding, LedgerSpace, NiSnapshot, Want } from './space';
 import { packageVlans, vlanCommit, VlanEdge, VlanFact, vlanFacts, VlanLedgerHooks } from './vlan-edge';
@@ -52,6 +54,38 @@ export interface IpamLedgerHooks {
   readonly extraPools: readonly PoolSource[];
   /** VLAN indexes, kept in the ledger too. */
   readonly vlans: VlanLedgerHooks;
+  /** Per-cluster subnets carved out of Network aggregates. */
+  readonly subnets: SubnetLedgerHooks;
+}
+
+export interface SubnetLedgerHooks {
+  /**
+   * The carving the ledger records for a routing table (empty when none yet); undefined while
+   * it is being loaded - the step then runs again.
+   */
+  carved(ni: string): SubnetsRecord | undefined;
+  /** The carving of a routing table after this render, recorded by the commit. */
+  record(ni: string, rec: SubnetsRecord): void;
+}
+
+class SubnetEdge implements SubnetLedgerHooks {
+  readonly wants: string[] = [];
+  readonly records = new Map<string, SubnetsRecord>();
+  constructor(
+    private readonly snap: Snapshot,
+    private readonly keys: LedgerKeys,
+  ) {}
+  carved(ni: string): SubnetsRecord | undefined {
+    const key = this.keys.subnets(ni);
+    if (!this.snap.kv.has(key)) {
+      this.wants.push(key);
+      return undefined;
+    }
+    return this.snap.json<SubnetsRecord>(key) ?? { cursors: {}, carved: {} };
+  }
+  record(ni: string, rec: SubnetsRecord): void {
+    this.records.set(ni, rec);
+  }
 }
 
 export interface LedgerEdgeOptions {
@@ -283,6 +317,8 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
       if (mineIds.has(def.prefix)) continue;
       mineIds.add(def.prefix);
       pools.push(p.pool);
+      // A carved subnet is recorded in the ledger's carving of its routing table, not published.
+      if (p.definedBy.metadata.annotations?.[CARVED_FROM] !== undefined) continue;
       const pub = publishedById.get(def.prefix);
       if (!pub) {
         added.push(def);
@@ -372,24 +408,30 @@ async function attemptOnce(
   const packageOfOwner = (ni: string) => (owner: string) => facts.bindingPackage.get(`${ni}|${owner}`) ?? '';
   let spaces = new Map<string, LedgerSpace>();
   let vlanEdge = new VlanEdge(snap, keys, ledgerName);
+  let subnetEdge = new SubnetEdge(snap, keys);
   let out: TransformOutput | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     spaces = new Map();
     vlanEdge = new VlanEdge(snap, keys, ledgerName);
+    subnetEdge = new SubnetEdge(snap, keys);
     const hooks: IpamLedgerHooks = {
       vlans: vlanEdge,
+      subnets: subnetEdge,
       space: (ni) => {
         let s = spaces.get(ni);
-        if (!s) spaces.set(ni, (s = new LedgerSpace(niSnapshot(snap, keys, ni, plan.effective.get(ni) ?? []), keys, packageOfOwner(ni), ledgerName)));
+        if (!s) spaces.set(ni, (s = new LedgerSpace(niSnapshot(snap, keys, ni), keys, packageOfOwner(ni), ledgerName)));
         return s;
       },
       extraPools: plan.extra,
     };
     out = step(hooks);
     const wants = [...spaces.values()].flatMap((s) => s.wants);
-    if (wants.length === 0 && vlanEdge.wants.length === 0) break;
-    await snap.fetch(vlanEdge.wants);
-    await satisfy(snap, keys, wants, plan.effective);
+    if (wants.length === 0 && vlanEdge.wants.length === 0 && subnetEdge.wants.length === 0) break;
+    await snap.fetch([...vlanEdge.wants, ...subnetEdge.wants]);
+    // Pools carved in this round (new per-cluster subnets) are known to the spaces only.
+    const poolsNow = new Map(plan.effective);
+    for (const [ni, s] of spaces) poolsNow.set(ni, [...(poolsNow.get(ni) ?? []), ...s.pools().filter((p) => !(poolsNow.get(ni) ?? []).some((q) => q.id === p.id))]);
+    await satisfy(snap, keys, wants, poolsNow);
     out = undefined;
   }
   if (!out) throw new EtcdError('server', `the render still needed more of the ledger after ${MAX_ROUNDS} rounds`);
@@ -495,6 +537,10 @@ async function attemptOnce(
     definingPackage: facts.packages[0] ?? '',
   });
   for (const [key, rec] of vlan.puts) put(ops, snap, key, rec);
+  for (const [ni, rec] of subnetEdge.records) {
+    const key = keys.subnets(ni);
+    if (snap.kv.get(key) || Object.keys(rec.carved).length > 0) put(ops, snap, key, rec);
+  }
   // Package records: the holdings each package made.
   const freed = new Set(frees.filter((f) => !present.has(`${f.ni}|${f.owner}`)).map((f) => `${f.ni}|${f.owner}`));
   for (const pkg of facts.packages) {
@@ -570,13 +616,12 @@ function addressValue(address: string): bigint | undefined {
   return r.ok ? r.value.value : undefined;
 }
 
-function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string, pools: readonly Pool[]): NiSnapshot {
+function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string): NiSnapshot {
   const owners = new Map<string, OwnerRecord>();
   const blocks = new Map<string, BlockState>();
   const affinity = new Map<string, Map<string, bigint>>();
   const ownerPrefix = keys.ownerPrefix(ni);
   const affPrefix = `${keys.ni(ni)}affinity/`;
-  const poolByEnc = new Map(pools.map((p) => [encodeURIComponent(p.id), p]));
   const blockPrefix = `${keys.ni(ni)}block/`;
   const prefixPoolPrefix = `${keys.ni(ni)}prefix/`;
   const prefixPools = new Map<string, PrefixPoolRecord | null>();
@@ -592,10 +637,9 @@ function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string, pools: readonl
       const rec = JSON.parse(kv.value) as AffinityRecord;
       affinity.set(decodeURIComponent(k.slice(affPrefix.length)), new Map(Object.entries(rec).map(([p, i]) => [p, BigInt(`0x${i}`)])));
     } else if (k.startsWith(blockPrefix)) {
+      // By the key alone: a pool carved in this render (a new per-cluster subnet) is no known pool yet.
       const [enc, hex] = k.slice(blockPrefix.length).split('/');
-      const pool = poolByEnc.get(enc);
-      if (!pool) continue;
-      const b = snap.blockState(k, pool.id, BigInt(`0x${hex}`));
+      const b = snap.blockState(k, decodeURIComponent(enc), BigInt(`0x${hex}`));
       if (b) blocks.set(k, b);
     }
   }

@@ -9,6 +9,7 @@
  * | `ni/<ni>/block/<pool>/<index>` | one block of a pool: affinity cluster, cursor, holdings | renders of the affine cluster (or borrowers) |
  * | `ni/<ni>/affinity/<cluster>` | per pool, the cluster's current block | renders of that cluster |
  * | `ni/<ni>/carve` | per pool, the next block never handed to a cluster | renders that need a new block |
+ * | `ni/<ni>/subnets` | per-cluster subnets carved out of the routing table's Network aggregates, and the carving cursors | renders that contain the Network |
  * | `ni/<ni>/prefix/<pool>` | the aligned prefixes (`kind: pool` claims) held in one pool-kind prefix, and its cursor | renders of pool claims on it |
  * | `package/<package>` | the holdings each package made, for releases | renders of that package |
  *
@@ -74,6 +75,9 @@ export class LedgerKeys {
   carve(ni: string): string {
     return `${this.ni(ni)}carve`;
   }
+  subnets(ni: string): string {
+    return `${this.ni(ni)}subnets`;
+  }
   prefixPool(ni: string, poolId: string): string {
     return `${this.ni(ni)}prefix/${seg(poolId)}`;
   }
@@ -124,6 +128,20 @@ export interface OwnerRecord {
   readonly package: string;
   /** A pool claim's prefix: `address` and `prefix` are the prefix itself (`10.0.0.0/16`). */
   readonly block?: true;
+}
+
+/**
+ * Marks an IPPrefix ipam-fn carved out of a Network aggregate: `<Network>/<routing table>/<aggregate>`.
+ * Carved subnets are kept in the ledger's `subnets` record, not published as pools.
+ */
+export const CARVED_FROM = 'netpipe.dev/carved-from';
+
+/** The carving of one routing table (network instance): which cluster got which subnet. */
+export interface SubnetsRecord {
+  /** Aggregate -> the carving cursor (last address of the last subnet carved). */
+  readonly cursors: Readonly<Record<string, string>>;
+  /** Aggregate -> cluster -> subnet (CIDR). */
+  readonly carved: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** The prefixes held in one pool-kind prefix. */
