@@ -1,47 +1,14 @@
 import yaml from 'js-yaml';
 import { checkDocumentSize, checkLoadedValue, YAML_LIMITS, YamlLimitError } from './limits';
+import { NOT_IN_SUBSET, parseBlockYaml } from './block-parser';
+import { printBlockYaml } from './block-printer';
+import { RawScalar, resolvesBool, resolvesFloat, resolvesInt, resolvesNull, resolvesRaw } from './plain-scalars';
 
-/**
- * A plain (unquoted) scalar whose text some YAML reader could take for something other than the
- * string or number we would print for it: `0755` (octal in YAML 1.1), `1.10`, `yes`, `2024-01-01`,
- * a 20-digit integer. We keep the source text so a rewritten item prints it back unchanged, and so
- * Kubernetes (YAML 1.1) reads exactly what the user wrote.
- */
-export class RawScalar {
-  constructor(readonly source: string) {}
-  toJSON(): string {
-    return `\u0000raw:${this.source}`;
-  }
-  toString(): string {
-    return this.source;
-  }
-  // js-yaml turns plain-object keys into "[object Object]"; a tag of our own makes it use toString,
-  // so a key such as `y:` or `on:` keeps its text.
-  get [Symbol.toStringTag](): string {
-    return 'RawScalar';
-  }
-}
-
-// Only plain scalars reach implicit types, so quoted strings always load as strings.
-const CANONICAL_INT = /^-?(?:0|[1-9][0-9]*)$/;
-const CANONICAL_FLOAT = /^-?(?:0|[1-9][0-9]*)\.[0-9]*[1-9]$/;
-
-// Anything YAML 1.1 or 1.2 could resolve to a non-string: bool, null, int, float, timestamp.
-const AMBIGUOUS = new RegExp(
-  [
-    '^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$',
-    '^(?:~|null|Null|NULL)$',
-    '^[-+]?(?:0b[0-1_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])*|[1-9][0-9_]*)$',
-    '^[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*(?:[eE][-+]?[0-9]+)?$',
-    '^[-+]?[0-9][0-9_]*(?:\\.[0-9_]*)?[eE][-+]?[0-9]+$',
-    '^[-+]?(?:\\.inf|\\.Inf|\\.INF)$|^(?:\\.nan|\\.NaN|\\.NAN)$',
-    '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \\t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$',
-  ].join('|'),
-);
+export { RawScalar } from './plain-scalars';
 
 const nullType = new yaml.Type('tag:yaml.org,2002:null', {
   kind: 'scalar',
-  resolve: (s: string) => s === 'null' || s === '',
+  resolve: resolvesNull,
   construct: () => null,
   predicate: (o: unknown) => o === null,
   represent: () => 'null',
@@ -49,7 +16,7 @@ const nullType = new yaml.Type('tag:yaml.org,2002:null', {
 
 const boolType = new yaml.Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
-  resolve: (s: string) => s === 'true' || s === 'false',
+  resolve: resolvesBool,
   construct: (s: string) => s === 'true',
   predicate: (o: unknown) => typeof o === 'boolean',
   represent: (o: object) => String(o),
@@ -57,7 +24,7 @@ const boolType = new yaml.Type('tag:yaml.org,2002:bool', {
 
 const intType = new yaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
-  resolve: (s: string) => CANONICAL_INT.test(s) && Number.isSafeInteger(Number(s)),
+  resolve: resolvesInt,
   construct: (s: string) => Number(s),
   predicate: (o: unknown) => typeof o === 'number' && Number.isInteger(o),
   represent: (o: object) => String(o),
@@ -65,7 +32,7 @@ const intType = new yaml.Type('tag:yaml.org,2002:int', {
 
 const floatType = new yaml.Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
-  resolve: (s: string) => CANONICAL_FLOAT.test(s) && String(Number(s)) === s,
+  resolve: resolvesFloat,
   construct: (s: string) => Number(s),
   predicate: (o: unknown) => typeof o === 'number' && !Number.isInteger(o),
   represent: (o: object) => String(o),
@@ -73,7 +40,7 @@ const floatType = new yaml.Type('tag:yaml.org,2002:float', {
 
 const rawType = new yaml.Type('tag:netpipe.dev,2024:raw', {
   kind: 'scalar',
-  resolve: (s: string) => AMBIGUOUS.test(s),
+  resolve: resolvesRaw,
   construct: (s: string) => new RawScalar(s),
   instanceOf: RawScalar,
   represent: (o: object) => (o as RawScalar).source,
@@ -95,6 +62,11 @@ export const LOSSLESS_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({
  */
 export function loadYaml(text: string, maxBytes: number = YAML_LIMITS.maxDocumentBytes): unknown {
   if (maxBytes === YAML_LIMITS.maxDocumentBytes) checkDocumentSize(text);
+  // kpt's block layout goes through the block parser; it returns NOT_IN_SUBSET for anything it does
+  // not cover, js-yaml then decides. What it returns has no aliases and nests at most 50 levels,
+  // so checkLoadedValue could not fail on it.
+  const fast = parseBlockYaml(text);
+  if (fast !== NOT_IN_SUBSET) return fast;
   let value: unknown;
   try {
     // js-yaml 4.3 stops at its own depth limit (`maxDepth`, not yet in its typings) before recursing far.
@@ -116,6 +88,11 @@ export function loadYaml(text: string, maxBytes: number = YAML_LIMITS.maxDocumen
 }
 
 export function dumpYaml(value: unknown): string {
+  return printBlockYaml(value) ?? dumpWithJsYaml(value);
+}
+
+/** js-yaml's printing, which printBlockYaml reproduces for the values it covers. */
+export function dumpWithJsYaml(value: unknown): string {
   return yaml.dump(value, {
     schema: LOSSLESS_SCHEMA,
     lineWidth: -1,
