@@ -5,6 +5,7 @@ import { dedentRaw, headerOf, ItemHeader } from './yaml/item-sections';
 import { itemLabel, itemSource } from './yaml/item-label';
 import { YamlLimitError } from './yaml/limits';
 import { patchItemText } from './yaml/item-patcher';
+import { jsonEqual } from './yaml/json-equal';
 import { Result } from './results';
 
 export interface ResourceList {
@@ -18,8 +19,8 @@ interface Origin {
   text(): string;
   /** Its lines as they stood in the ResourceList, when writing them back is the same as re-indenting `text`. */
   indented?: string;
-  /** The item as read (JSON of the parsed value), for telling a changed item from an unchanged one. */
-  snapshot(): string;
+  /** The item as read, a value no function holds, for telling a changed item from an unchanged one. */
+  before(): unknown;
   /** A lazily read item: is it, as it stands now, what was read? */
   unchanged?(): boolean;
 }
@@ -63,7 +64,7 @@ export class ResourceListReader {
     const text = `${dedentLines(raw.split('\n')).join('\n')}\n`;
     const item = parseItem(text, index);
     const snapshot = JSON.stringify(item);
-    this.remember(item, { text: () => text, indented: reindentedText(raw), snapshot: () => snapshot });
+    this.remember(item, { text: () => text, indented: reindentedText(raw), before: () => JSON.parse(snapshot) });
     return item;
   }
 
@@ -98,7 +99,7 @@ export class ResourceListReader {
       if (!isKubeObject(item)) throw new ResourceListError(`item ${i} has no apiVersion, kind and metadata`);
       const text = dumpYaml(item);
       const snapshot = JSON.stringify(item);
-      this.remember(item, { text: () => text, snapshot: () => snapshot });
+      this.remember(item, { text: () => text, before: () => JSON.parse(snapshot) });
       return item;
     });
     const fc = doc.functionConfig;
@@ -127,7 +128,7 @@ export class ResourceListReader {
     const origin = this.originOf(item);
     if (!origin) return dumpYaml(item);
     if (this.isUnchanged(item, origin)) return origin.text();
-    return patchItemText(origin.text(), JSON.parse(origin.snapshot()), item) ?? dumpYaml(item);
+    return patchItemText(origin.text(), origin.before(), item) ?? dumpYaml(item);
   }
 
   /** The item as an entry of the ResourceList's `items`: for an unchanged item, the lines it came in. */
@@ -147,7 +148,7 @@ export class ResourceListReader {
 
   private isUnchanged(item: KubeObject, origin: Origin): boolean {
     if (origin.unchanged && this.byObject.get(item) === origin) return origin.unchanged();
-    return JSON.stringify(item) === origin.snapshot();
+    return jsonEqual(item, origin.before());
   }
 }
 
@@ -187,8 +188,11 @@ interface LazyTarget {
  */
 class LazyOrigin implements Origin {
   private parsed: Record<string, unknown> | undefined;
-  /** JSON of the item as parsed, for telling later whether a function changed it. */
-  private parsedJson = '';
+  /**
+   * The item parsed a second time, when it is written: the text does not change, so this is the
+   * item as the function first saw it (cheaper than a JSON snapshot taken at the first read).
+   */
+  private pristine: Record<string, unknown> | undefined;
 
   constructor(
     private readonly raw: string,
@@ -219,7 +223,6 @@ class LazyOrigin implements Origin {
     if (this.parsed) return this.parsed;
     const value = parseEntry(this.raw, this.index) as Record<string, unknown>;
     this.parsed = value;
-    this.parsedJson = JSON.stringify(value);
     if (this.item) this.reader.registerKey(this.item, this);
     return value;
   }
@@ -230,12 +233,13 @@ class LazyOrigin implements Origin {
     return this.dedented;
   }
 
-  snapshot(): string {
-    return this.parsed ? this.parsedJson : JSON.stringify(parseEntry(this.raw, this.index));
+  before(): Record<string, unknown> {
+    this.pristine ??= parseEntry(this.raw, this.index) as Record<string, unknown>;
+    return this.pristine;
   }
 
   unchanged(): boolean {
-    return !this.parsed || JSON.stringify(this.parsed) === this.parsedJson;
+    return !this.parsed || jsonEqual(this.parsed, this.before());
   }
 }
 

@@ -4,17 +4,36 @@ import { RawScalar } from '../yaml/scalar-schema';
 import { errorFor, Result } from '../results';
 import { validatorFor } from './validators';
 
-/** JSON view for validation: a RawScalar is the text the user wrote. */
+/**
+ * JSON view for validation: a RawScalar is the text the user wrote. A subtree without RawScalar is
+ * passed as it is (most items have none): copying every item for ajv cost more than validating it.
+ */
 function plain(value: unknown): unknown {
   if (value instanceof RawScalar) return value.source;
-  if (Array.isArray(value)) return value.map(plain);
-  if (typeof value === 'object' && value !== null) {
-    // defineProperty: a key such as `__proto__` stays a key (and ajv sees it as one).
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: plain(v), enumerable: true, writable: true, configurable: true });
-    return out;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      const p = plain(v);
+      if (p !== v) (out ??= value.slice())[i] = p;
+    }
+    return out ?? value;
   }
-  return value;
+  let out: Record<string, unknown> | undefined;
+  const keys = Object.keys(value);
+  for (const k of keys) {
+    const v = (value as Record<string, unknown>)[k];
+    const p = plain(v);
+    if (p === v) continue;
+    if (!out) {
+      // defineProperty: a key such as `__proto__` stays a key (and ajv sees it as one).
+      out = {};
+      for (const k2 of keys) Object.defineProperty(out, k2, { value: (value as Record<string, unknown>)[k2], enumerable: true, writable: true, configurable: true });
+    }
+    Object.defineProperty(out, k, { value: p, enumerable: true, writable: true, configurable: true });
+  }
+  return out ?? value;
 }
 
 function fieldPath(e: ErrorObject): string {

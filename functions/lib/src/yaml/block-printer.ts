@@ -103,6 +103,12 @@ function writeMapping(out: string[], level: number, map: Record<string, unknown>
   if (first) out.push('{}');
 }
 
+/**
+ * Printable ASCII that js-yaml's style rules always find plain-safe: no indicator first, no `#`,
+ * no `: ` or ` #`, no space or colon last, no line break.
+ */
+const SIMPLE = /^[\w./][\w./@+=,()-]*(?:[ :][\w./@+=,()-]+)*$/;
+
 const DEPRECATED_BOOLEANS = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);
 const DEPRECATED_BASE60 = /^[-+]?[0-9_]+(?::[0-9_]+)+(?:\.[0-9_]*)?$/;
 
@@ -113,6 +119,9 @@ const STYLE_DOUBLE = 5;
 
 /** js-yaml's writeScalar with lineWidth -1, single quotes preferred, block context. */
 function scalar(s: string, level: number, isKey: boolean): string {
+  // Most strings are words, names, paths and addresses: js-yaml prints them plain unless they
+  // would read back as another type, and then in single quotes (the deprecated forms included).
+  if (SIMPLE.test(s)) return resolvesImplicitly(s) || DEPRECATED_BASE60.test(s) ? `'${s}'` : s;
   if (s.length === 0) return "''";
   if (DEPRECATED_BOOLEANS.has(s) || DEPRECATED_BASE60.test(s)) return `'${s}'`;
   switch (chooseStyle(s, isKey)) {

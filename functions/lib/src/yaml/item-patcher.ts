@@ -9,6 +9,7 @@
  * on; anything it does not recognise returns undefined and the caller prints the whole item.
  */
 import { dumpYaml } from './scalar-schema';
+import { jsonEqual } from './json-equal';
 
 type JsonLike = unknown;
 
@@ -24,7 +25,7 @@ interface Entry {
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+const same = jsonEqual;
 
 const indentOf = (line: string): number => line.length - line.trimStart().length;
 const isFiller = (line: string): boolean => line.trim() === '' || line.trimStart().startsWith('#');

@@ -140,6 +140,7 @@ export function reindentedText(raw: string): string | undefined {
 
 /** Indents an item's text back into a compact sequence entry. */
 export function indentItem(text: string): string {
-  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
-  return lines.map((line, i) => (i === 0 ? `- ${line}` : line === '' ? '' : `  ${line}`)).join('\n') + '\n';
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  // Every line but the first and the empty ones gets two spaces (one native pass, no line array).
+  return `- ${body.replace(/\n(?!\n|$)/g, '\n  ')}\n`;
 }

@@ -14,6 +14,7 @@ import { printBlockYaml } from '../../src/yaml/block-printer';
 import { RawScalar } from '../../src/yaml/plain-scalars';
 import { dumpWithJsYaml, loadYaml, LOSSLESS_SCHEMA } from '../../src/yaml/scalar-schema';
 import { splitResourceList } from '../../src/yaml/item-splitter';
+import { jsonEqual } from '../../src/yaml/json-equal';
 
 const RUNS = Number(process.env.YAML_RUNS ?? 1500);
 
@@ -264,5 +265,28 @@ describe('block YAML printer', () => {
       if (fast !== undefined) expect(fast).toBe(dumpWithJsYaml(v));
     }
     expect(printBlockYaml({ m: new Map() })).toBeUndefined();
+  });
+});
+
+describe('jsonEqual', () => {
+  it('answers what comparing the two JSON texts answers', () => {
+    const tweak = fc.constantFrom(
+      (v: unknown) => v,
+      (v: unknown) => (Array.isArray(v) ? [...v, undefined] : v),
+      (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...v, extra: undefined } : v),
+      (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v),
+      (v: unknown) => (v instanceof RawScalar ? v.toJSON() : v),
+      (v: unknown) => (typeof v === 'number' ? -v : v),
+      () => NaN,
+      () => null,
+    );
+    fc.assert(
+      fc.property(valueArb, tweak, fc.boolean(), (value, change, copy) => {
+        const other = change(copy ? JSON.parse(JSON.stringify(value ?? null), (_k, v: unknown) => v) : value);
+        expect(jsonEqual(value, other)).toBe(JSON.stringify(value) === JSON.stringify(other));
+        expect(jsonEqual(other, value)).toBe(JSON.stringify(value) === JSON.stringify(other));
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
