@@ -124,21 +124,32 @@ function locateResults(items: readonly KubeObject[], results: Result[]): void {
 }
 
 function readStdin(): string {
+  // Each read goes into a buffer of its own, kept as it is: copying every chunk (and a 1 MiB
+  // buffer zeroed for nothing) was a visible share of a function's time on large inputs.
   const chunks: Buffer[] = [];
-  const buf = Buffer.alloc(1 << 20);
+  let total = 0;
+  let buf = Buffer.allocUnsafe(1 << 22);
+  let used = 0;
   for (;;) {
     let n: number;
     try {
-      n = readSync(0, buf, 0, buf.length, null);
+      n = readSync(0, buf, used, buf.length - used, null);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
       if ((e as NodeJS.ErrnoException).code === 'EOF') break;
       throw e;
     }
     if (n === 0) break;
-    chunks.push(Buffer.from(buf.subarray(0, n)));
+    used += n;
+    total += n;
+    if (used === buf.length) {
+      chunks.push(buf);
+      buf = Buffer.allocUnsafe(buf.length);
+      used = 0;
+    }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  if (used > 0) chunks.push(buf.subarray(0, used));
+  return (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)).toString('utf8');
 }
 
 /** The executable's edge: stdin to stdout, errors summarised on stderr, exit code for kpt. */
