@@ -20,8 +20,17 @@ export interface SplitResourceList {
 
 const TOP_LEVEL_KEY = /^([A-Za-z_][\w.-]*):(?:\s|$)/;
 
+const SPACES = / */y;
+
 /** Whether text[from, to) is blank (what String.trim would empty). */
 function isBlank(text: string, from: number, to: number): boolean {
+  // Item lines are indented: skip the spaces natively; most lines then show a printable character.
+  SPACES.lastIndex = from;
+  SPACES.test(text);
+  from = SPACES.lastIndex;
+  if (from >= to) return true;
+  const first = text.charCodeAt(from);
+  if (first > 32 && first < 127) return false;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c !== 32 && c !== 9 && c !== 13 && c !== 10 && c !== 12 && c !== 11 && c !== 0xa0 && c !== 0xfeff) {
