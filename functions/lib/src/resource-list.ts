@@ -126,16 +126,25 @@ export class ResourceListReader {
    */
   textOf(item: KubeObject): string {
     const origin = this.originOf(item);
+    return this.textFrom(item, origin, origin !== undefined && this.isUnchanged(item, origin));
+  }
+
+  private textFrom(item: KubeObject, origin: Origin | undefined, unchanged: boolean): string {
     if (!origin) return dumpYaml(item);
-    if (this.isUnchanged(item, origin)) return origin.text();
+    if (unchanged) return origin.text();
     return patchItemText(origin.text(), origin.before(), item) ?? dumpYaml(item);
   }
 
   /** The item as an entry of the ResourceList's `items`: for an unchanged item, the lines it came in. */
   indentedTextOf(item: KubeObject): string {
+    // The origin is looked up and compared once per item (a copy's lookup reads its annotations).
     const origin = this.originOf(item);
-    if (origin?.indented !== undefined && this.isUnchanged(item, origin)) return origin.indented;
-    return indentItem(this.textOf(item));
+    const unchanged = origin !== undefined && this.isUnchanged(item, origin);
+    if (unchanged) {
+      const indented = origin.indented;
+      if (indented !== undefined) return indented;
+    }
+    return indentItem(this.textFrom(item, origin, unchanged));
   }
 
   private originOf(item: KubeObject): Origin | undefined {
