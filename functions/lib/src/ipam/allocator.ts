@@ -109,8 +109,11 @@ function heldIn(state: PoolState): number {
 }
 
 function allocationOf(owner: string, value: bigint, state: PoolState): Allocation {
+  return allocationWithAddress(owner, formatAddress(state.pool.family, value), state);
+}
+
+function allocationWithAddress(owner: string, address: string, state: PoolState): Allocation {
   const pool = state.pool;
-  const address = formatAddress(pool.family, value);
   return {
     owner,
     family: pool.family,
@@ -787,16 +790,7 @@ function nextFreeOffset(s: PoolState): number {
 
 /** `allocationOf` the address `offset` (below 2^53) past the pool's network address. */
 function allocationAt(owner: string, offset: number, state: PoolState): Allocation {
-  const pool = state.pool;
-  const address = formatAddressAt(pool.family, state.networkAt, offset);
-  return {
-    owner,
-    family: pool.family,
-    address,
-    prefix: `${address}/${pool.prefixLength}`,
-    gateway: pool.gatewayAddress,
-    poolId: pool.id,
-  };
+  return allocationWithAddress(owner, formatAddressAt(state.pool.family, state.networkAt, offset), state);
 }
 
 function exhausted(owner: string, states: readonly PoolState[], space: string): IpamError {
