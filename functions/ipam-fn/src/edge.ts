@@ -1,4 +1,4 @@
-import { generalError, hasErrors, isObject, KubeObject, ResourceList, Result, unknownConfigKeys } from '../../lib/src';
+import { generalError, hasErrors, KubeObject, readFunctionConfig, ResourceList, Result, unknownConfigKeys } from '../../lib/src';
 import { CONFIG_KEYS, functionLedgerConfig, withAddressLedger } from '../../lib/src/ledger';
 import { TransformOutput } from '../../lib/src/runner';
 import { IPAM_FN_CONFIG_KEYS, ipamFn } from './transform';
@@ -26,6 +26,5 @@ export async function ipamWithLedger(input: ResourceList): Promise<TransformOutp
  */
 function unknownIpamKeys(fc: KubeObject | undefined): Result[] {
   if (!fc) return [];
-  const maps = fc.kind === 'List' && Array.isArray(fc.items) ? fc.items.filter((o): o is KubeObject => isObject(o) && o.kind === 'ConfigMap') : fc.kind === 'ConfigMap' ? [fc] : [];
-  return maps.flatMap((m) => unknownConfigKeys('ipam-fn', m, ['data'], IPAM_FN_ALL_CONFIG_KEYS));
+  return readFunctionConfig(fc).configMaps.flatMap((m) => unknownConfigKeys('ipam-fn', m, ['data'], IPAM_FN_ALL_CONFIG_KEYS));
 }

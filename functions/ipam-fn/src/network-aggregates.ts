@@ -13,6 +13,7 @@
  * item order - so a shared ledger can run it against its own snapshot.
  */
 import {
+  readFunctionConfig,
   ANNOTATIONS,
   API,
   claimedPrefix,
@@ -84,13 +85,12 @@ export function carvedSubnetBinding(cluster: string, ni: string, aggregate: stri
 /** Per-cluster subnet lengths from ipam-fn's ConfigMap functionConfig (`data.networkSubnetLengthIPv4|IPv6`). */
 export function readSubnetLengths(fc: KubeObject | undefined, results: Result[]): Record<IpFamily, number> {
   const lengths = { ...DEFAULT_SUBNET_LENGTHS };
-  const listed = fc?.kind === 'List' && Array.isArray(fc.items) ? fc.items.find((o) => isObject(o) && o.kind === 'ConfigMap') : undefined;
-  const functionConfig = fc?.kind === 'ConfigMap' ? fc : (listed as KubeObject | undefined);
-  if (!functionConfig || !isObject(functionConfig.data)) return lengths;
+  const parts = readFunctionConfig(fc);
   for (const family of ['ipv4', 'ipv6'] as const) {
     const key = CONFIG_KEYS[family];
-    const text = scalarText(functionConfig.data[key]);
+    const text = parts.data[key];
     if (text === undefined) continue;
+    const functionConfig = parts.dataSource(key) as KubeObject;
     const bits = family === 'ipv4' ? 32 : 128;
     const n = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
     if (!(n >= 1 && n <= bits)) {

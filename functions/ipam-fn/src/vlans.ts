@@ -7,6 +7,7 @@
  * ledger plugs into, like the address spaces.
  */
 import {
+  readFunctionConfig,
   ANNOTATIONS,
   API,
   applyConditions,
@@ -76,14 +77,10 @@ function rangeOfIndex(o: KubeObject, results: Result[]): VlanRangeSpec | undefin
 }
 
 function defaultRange(config: KubeObject | undefined, results: Result[]): VlanRangeSpec | undefined {
-  // A ConfigMap, alone or in a List beside pools.
-  const fc =
-    config && config.kind === 'List' && Array.isArray(config.items)
-      ? (config.items.find((o) => isObject(o) && o.kind === 'ConfigMap') as KubeObject | undefined)
-      : config;
-  if (!fc || fc.kind !== 'ConfigMap' || !isObject(fc.data)) return undefined;
-  const text = scalarText(fc.data[VLAN_RANGE_KEY]);
+  const parts = readFunctionConfig(config);
+  const text = parts.data[VLAN_RANGE_KEY];
   if (text === undefined) return undefined;
+  const fc = parts.dataSource(VLAN_RANGE_KEY) as KubeObject;
   const r = parseVlanRange(text);
   if (!r) {
     results.push(errorFor(fc, `${VLAN_RANGE_KEY} ${JSON.stringify(text)} is not a range of VLAN IDs: write it as 100-199`, `data.${VLAN_RANGE_KEY}`, text));
@@ -94,10 +91,7 @@ function defaultRange(config: KubeObject | undefined, results: Result[]): VlanRa
 
 function indexDefinitions(items: readonly KubeObject[], fc: KubeObject | undefined, results: Result[]): Map<string, IndexDef> {
   const sources = items.filter(isVLANIndex);
-  if (fc && isVLANIndex(fc)) sources.push(fc);
-  if (fc && fc.kind === 'List' && Array.isArray(fc.items)) {
-    for (const o of fc.items) if (isObject(o) && isVLANIndex(o as KubeObject)) sources.push(o as KubeObject);
-  }
+  sources.push(...readFunctionConfig(fc).vlanIndexes);
   const defs = new Map<string, IndexDef>();
   for (const o of sources) {
     const errors = validateResource(o, API.vlanIndex.kind);

@@ -1,6 +1,7 @@
 import { API, LABELS } from './api/types';
 import { createPool, Pool } from './ipam';
 import { isKind, isObject, KubeObject, nameOf, scalarText, stringMap } from './kube/object';
+import { readFunctionConfig } from './function-config';
 import { errorFor, Result } from './results';
 import { validateResource } from './schema/validate';
 import { collectNetworkPrefixes } from './networks';
@@ -56,24 +57,19 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
   const results: Result[] = [];
   const sources: KubeObject[] = items.filter((o) => isNetworkInstance(o) || isIPPrefix(o));
   if (functionConfig) {
-    if (functionConfig.kind === 'List' && Array.isArray(functionConfig.items)) {
-      // A ConfigMap in the List carries ipam-fn's keys (netpipe-fn passes pools and keys that way).
-      for (const o of functionConfig.items) {
-        if (isObject(o) && (isNetworkInstance(o as KubeObject) || isIPPrefix(o as KubeObject))) sources.push(o as KubeObject);
-        else if (!isObject(o) || o.kind !== 'ConfigMap') {
-          results.push(errorFor(functionConfig, `ipam-fn's functionConfig List holds NetworkInstances, IPPrefixes and a ConfigMap, not ${isObject(o) ? `a ${String(o.kind)}` : 'a non-object'}`, 'items'));
-        }
-      }
-    } else if (isNetworkInstance(functionConfig) || isIPPrefix(functionConfig)) {
-      sources.push(functionConfig);
-    } else if (functionConfig.kind !== 'ConfigMap' && !isKind(functionConfig, API.vlanIndex.apiVersion, API.vlanIndex.kind)) {
+    const parts = readFunctionConfig(functionConfig);
+    sources.push(...parts.pools);
+    for (const o of parts.unknown) {
+      const what = isObject(o) ? `a ${String(o.kind)}` : 'a non-object';
       results.push(
-        errorFor(
-          functionConfig,
-          `ipam-fn takes a NetworkInstance, an IPPrefix, a VLANIndex, a List of them or a ConfigMap as functionConfig, not a ${functionConfig.kind}`,
-          'kind',
-          functionConfig.kind,
-        ),
+        parts.isList
+          ? errorFor(functionConfig, `ipam-fn's functionConfig List holds NetworkInstances, IPPrefixes, VLANIndexes and a ConfigMap, not ${what}`, 'items')
+          : errorFor(
+              functionConfig,
+              `ipam-fn takes a NetworkInstance, an IPPrefix, a VLANIndex, a List of them or a ConfigMap as functionConfig, not ${what}`,
+              'kind',
+              functionConfig.kind,
+            ),
       );
     }
   }

@@ -1,5 +1,4 @@
-import { errorFor, isObject, isVLANIndex, KubeObject, Result } from '../../lib/src';
-import { isIPPrefix, isNetworkInstance } from '../../lib/src/pools';
+import { errorFor, isObject, KubeObject, readFunctionConfig, Result } from '../../lib/src';
 import { Step } from './steps';
 
 export interface SplitConfig {
@@ -7,8 +6,6 @@ export interface SplitConfig {
   byStep: Map<string, KubeObject | undefined>;
   results: Result[];
 }
-
-const isPool = (o: KubeObject): boolean => isNetworkInstance(o) || isIPPrefix(o) || isVLANIndex(o);
 
 /**
  * Splits netpipe-fn's one functionConfig into what each step would get as a function of its own:
@@ -21,29 +18,26 @@ export function splitConfig(fc: KubeObject | undefined, steps: readonly Step[]):
   const results: Result[] = [];
   if (!fc) return { byStep, results };
 
-  const configMaps: KubeObject[] = [];
-  const pools: KubeObject[] = [];
-  const sort = (o: KubeObject): void => {
-    if (o.kind === 'ConfigMap') configMaps.push(o);
-    else if (isPool(o)) pools.push(o);
-    else {
-      results.push(
-        errorFor(
-          fc,
-          `netpipe-fn takes a ConfigMap (the steps' keys), a NetworkInstance, an IPPrefix, a VLANIndex or a List of them as ` +
-            `functionConfig, not a ${o.kind}`,
-          'kind',
-          o.kind,
-        ),
-      );
-    }
-  };
-  if (fc.kind === 'List') {
-    for (const o of Array.isArray(fc.items) ? fc.items : []) {
-      if (isObject(o) && typeof o.kind === 'string' && isObject(o.metadata)) sort(o as KubeObject);
-      else results.push(errorFor(fc, 'every item of the functionConfig List needs apiVersion, kind and metadata', 'items'));
-    }
-  } else sort(fc);
+  const parts = readFunctionConfig(fc);
+  const configMaps = parts.configMaps;
+  const pools = [...parts.pools, ...parts.vlanIndexes];
+  const wellFormed = (o: unknown): boolean => isObject(o) && typeof o.kind === 'string' && isObject(o.metadata);
+  if (parts.isList && !(Array.isArray(fc.items) ? fc.items : []).every(wellFormed)) {
+    results.push(errorFor(fc, 'every item of the functionConfig List needs apiVersion, kind and metadata', 'items'));
+  }
+  for (const o of parts.unknown) {
+    if (parts.isList && !wellFormed(o)) continue;
+    const kind = String((o as KubeObject).kind);
+    results.push(
+      errorFor(
+        fc,
+        `netpipe-fn takes a ConfigMap (the steps' keys), a NetworkInstance, an IPPrefix, a VLANIndex or a List of them as ` +
+          `functionConfig, not a ${kind}`,
+        'kind',
+        kind,
+      ),
+    );
+  }
 
   const known = [...new Set(steps.flatMap((s) => s.configKeys))];
   const data = new Map<string, Array<[string, unknown]>>();

@@ -50,6 +50,13 @@ type Source = Readonly<Record<string, string | undefined>>;
  * Endpoints and prefix come from the environment only for the CLI (`endpointsFromEnv`).
  */
 export function ledgerConfig(data: Source, env: Source = process.env, endpointsFromEnv = false): LedgerConfigResult {
+  // A key written but left blank (`ledgerEndpoints: ""`, `ledgerPrefix:`) is a mistake, never
+  // "no ledger": the render would otherwise go on without the shared ledger and say nothing.
+  for (const key of Object.values(CONFIG_KEYS)) {
+    if (Object.prototype.hasOwnProperty.call(data, key) && (data[key] ?? '').trim() === '') {
+      return { ok: false, error: `${key} is set but empty: give it a value or remove the key` };
+    }
+  }
   const pick = (key: string, envName: string): string | undefined => {
     // The function takes endpoints and prefix from its config only: a variable left in a shell
     // must not turn a render into a ledger render.
@@ -59,13 +66,18 @@ export function ledgerConfig(data: Source, env: Source = process.env, endpointsF
   };
   const endpointsText = pick(CONFIG_KEYS.endpoints, ENV.endpoints);
   if (!endpointsText) return { ok: true, config: undefined };
-  const endpoints = endpointsText.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const listed = endpointsText.split(',').map((s) => s.trim());
+  if (listed.some((s) => s === '')) {
+    return { ok: false, error: `${CONFIG_KEYS.endpoints}: ${JSON.stringify(endpointsText)} has an empty entry: list etcd client URLs separated by single commas` };
+  }
+  const endpoints = listed;
   for (const e of endpoints) {
     if (!/^https?:\/\/[^/]+\/?$/.test(e)) return { ok: false, error: `${CONFIG_KEYS.endpoints}: ${e} is not an etcd client URL (http://host:port or https://host:port)` };
   }
-  let prefix = pick(CONFIG_KEYS.prefix, ENV.prefix) ?? DEFAULT_PREFIX;
-  if (!prefix.startsWith('/') || /\s/.test(prefix)) return { ok: false, error: `${CONFIG_KEYS.prefix}: ${prefix} must start with / and contain no spaces` };
-  prefix = prefix.replace(/\/+$/, '') || DEFAULT_PREFIX;
+  const prefixText = pick(CONFIG_KEYS.prefix, ENV.prefix) ?? DEFAULT_PREFIX;
+  if (!prefixText.startsWith('/') || /\s/.test(prefixText)) return { ok: false, error: `${CONFIG_KEYS.prefix}: ${prefixText} must start with / and contain no spaces` };
+  const prefix = prefixText.replace(/\/+$/, '');
+  if (prefix === '') return { ok: false, error: `${CONFIG_KEYS.prefix}: ${prefixText} names the root of etcd's key space: name a prefix such as ${DEFAULT_PREFIX}` };
 
   const readFile = (what: string, path: string | undefined): Buffer | undefined | string => {
     if (!path) return undefined;

@@ -1,10 +1,11 @@
-import { isObject, KubeObject, scalarText } from '../kube/object';
+import { readFunctionConfig } from '../function-config';
+import { KubeObject } from '../kube/object';
 import { ledgerConfig, LedgerConfigResult } from './config';
 
-/** The ledger settings of a function's ConfigMap functionConfig (`data.ledger*`). */
+/**
+ * The ledger settings of a function's functionConfig (`data.ledger*` of its ConfigMap, alone or in
+ * a List beside pools).
+ */
 export function functionLedgerConfig(functionConfig: KubeObject | undefined, env: NodeJS.ProcessEnv = process.env): LedgerConfigResult {
-  if (!functionConfig || functionConfig.kind !== 'ConfigMap' || !isObject(functionConfig.data)) return { ok: true, config: undefined };
-  const data: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(functionConfig.data)) data[k] = scalarText(v);
-  return ledgerConfig(data, env);
+  return ledgerConfig(readFunctionConfig(functionConfig).data, env);
 }

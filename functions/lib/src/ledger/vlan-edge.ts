@@ -7,6 +7,7 @@
  * index the snapshot has not loaded, it notes the key and the edge loads it and runs the step again.
  */
 import { API } from '../api/types';
+import { readFunctionConfig } from '../function-config';
 import { clusterOfClaim } from '../identity';
 import { isKind, isObject, KubeObject, nameOf, packagePathOf, scalarText } from '../kube/object';
 import { createVlanSpace, VlanLedger, VlanRangeSpec } from '../ipam';
@@ -95,8 +96,7 @@ export function vlanFacts(
   const defined = new Set<string>();
   const isIndex = (o: unknown): o is KubeObject => isObject(o) && isKind(o as KubeObject, API.vlanIndex.apiVersion, API.vlanIndex.kind);
   for (const o of items) if (isIndex(o)) defined.add(nameOf(o));
-  if (fc && isIndex(fc)) defined.add(nameOf(fc));
-  if (fc && fc.kind === 'List' && Array.isArray(fc.items)) for (const o of fc.items) if (isIndex(o)) defined.add(nameOf(o));
+  for (const o of readFunctionConfig(fc).vlanIndexes) defined.add(nameOf(o));
   return { claims, defined: [...defined].sort() };
 }
 
