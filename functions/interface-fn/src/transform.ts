@@ -6,7 +6,6 @@ import {
   interfaceNadConditions,
   isVLANClaim,
   NAD_CONDITION_PREFIX,
-  notReadyReason,
   packagePathOf,
   VLAN_CLAIM_NAME,
   VLAN_CONDITION_PREFIX,
@@ -302,7 +301,7 @@ export function interfaceFn(input: ResourceList): TransformOutput {
     const families = familiesOf(normalizeFamilyPolicy(itf.spec.ipFamilyPolicy));
     const cluster = clusters.lookupOrError(itf, results, 'spec.networkInstance');
     if (!cluster) continue;
-    if (notReadyReason(cluster) !== undefined) {
+    if (clusters.notReady(cluster) !== undefined) {
       notReady.push(itf);
       continue;
     }
@@ -416,6 +415,8 @@ export function interfaceFn(input: ResourceList): TransformOutput {
   let out = applyConditions(released, CLAIM_CONDITION_PREFIX, claimConditions(released));
   out = applyConditions(out, VLAN_CONDITION_PREFIX, vlanClaimConditions(out));
   out = applyConditions(out, NAD_CONDITION_PREFIX, interfaceNadConditions(out, withNad));
-  out = applyConditions(out, CLUSTER_CONDITION_PREFIX, clusterConditions(clusters, notReady));
+  const pending = clusterConditions(clusters, notReady);
+  results.push(...pending.results);
+  out = applyConditions(out, CLUSTER_CONDITION_PREFIX, pending.conditions);
   return { items: out, results };
 }

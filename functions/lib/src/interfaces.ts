@@ -1,10 +1,10 @@
 import { API, familiesOf, Interface, IPClaim, normalizeFamilyPolicy } from './api/types';
 import { claimedPrefix, claimGateway, isIPClaim } from './claims';
-import { ClusterIndex, notReadyReason } from './clusters';
+import { ClusterIndex } from './clusters';
 import { enclosingPackages, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
 import { claimName, POD_NETWORK } from './naming';
 import { interfaceNameProblems } from './names';
-import { errorFor, Result } from './results';
+import { errorFor, infoFor, Result } from './results';
 import { validateResource } from './schema/validate';
 
 export const isInterface = (o: KubeObject): o is Interface => isKind(o, API.interface.apiVersion, API.interface.kind);
@@ -46,7 +46,12 @@ export class InterfaceIndex {
       }
       if (o.spec.networkInstance.name === POD_NETWORK) continue;
       const found = clusters.lookup(o);
-      if ('cluster' in found && notReadyReason(found.cluster) !== undefined) continue;
+      const waiting = 'cluster' in found ? clusters.notReady(found.cluster) : undefined;
+      if (waiting !== undefined) {
+        // interface-fn reports the cluster; this says, per Interface, why this step made nothing.
+        this.results.push(infoFor(o, `Interface ${nameOf(o)} waits for its cluster: ${waiting.reason}; nothing is made for it until the cluster is ready`));
+        continue;
+      }
       const nameErrors = interfaceNameProblems(o);
       if (nameErrors.length > 0) this.results.push(...nameErrors);
       else if (o.spec.cniType === undefined) this.loopbacks.push(o);

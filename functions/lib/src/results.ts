@@ -61,6 +61,9 @@ export const errorFor = (o: KubeObject, message: string, fieldPath?: string, cur
 export const warningFor = (o: KubeObject, message: string, fieldPath?: string, current?: unknown): Result =>
   resultFor(o, 'warning', message, fieldPath, current);
 
+export const infoFor = (o: KubeObject, message: string, fieldPath?: string, current?: unknown): Result =>
+  resultFor(o, 'info', message, fieldPath, current);
+
 export function generalError(message: string): Result {
   return { message, severity: 'error' };
 }
