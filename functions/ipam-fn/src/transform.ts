@@ -222,6 +222,9 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   const human = (message: string): string => humanize(message, work);
 
   const allocated = new Map<IPClaim, ClaimStatus>();
+  const resized = new Map<string, Resized[]>();
+  // A pool one of whose recorded addresses it no longer holds gets no "changed size" note.
+  const unresizable = new Set<string>();
   const pending: ClaimWork[] = [];
   // First every address already recorded, then the ones users choose (spec.prefix), so nothing
   // that exists moves and a claim asking for a held address is the one told.
@@ -250,8 +253,9 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
           : chosen !== undefined && asks(chosen, recorded) && r.error.code === 'address-conflict'
             ? `${w.label}: spec.prefix asks for ${address}, which ${human(`"${r.error.owners?.[0] ?? ''}"`)} already holds; ` +
               `choose another address (or remove spec.prefix to get a free one)`
-            : withOwner(w.label, human(r.error.message));
+            : withOwner(w.label, human(r.error.message)) + shrunkBelow(recorded, chosen, r.error.pools);
       results.push(errorFor(w.claim, message, field, address));
+      for (const pool of r.error.pools ?? []) unresizable.add(pool);
       continue;
     }
     if (chosen !== undefined && recorded !== undefined && asks(chosen, recorded) && !saidRewritten.has(w.claim)) {
@@ -265,8 +269,15 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
         ),
       );
     }
+    if (chosen === undefined && recorded !== undefined && recorded !== r.value.prefix) {
+      const list = resized.get(r.value.poolId) ?? [];
+      list.push({ w, from: recorded, to: r.value.prefix });
+      resized.set(r.value.poolId, list);
+    }
     allocated.set(w.claim, r.value);
   }
+  for (const pool of unresizable) resized.delete(pool);
+  results.push(...resizeResults(resized));
 
   const pendingPrefixes = reservePrefixClaims(prefixWork, spaceOf, results, allocated);
 
@@ -387,3 +398,49 @@ function noPoolError(w: ClaimWork, pools: readonly PoolSource[]): Result {
   return errorFor(w.claim, message, 'spec.selector.matchLabels');
 }
 
+
+interface Resized {
+  readonly w: ClaimWork;
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * One warning per pool that was widened or shrunk in place with every recorded address still
+ * valid: the addresses stay, only their prefix length follows the pool (and with it each NAD and
+ * annotation), which running pods only see once they restart.
+ */
+function resizeResults(resized: ReadonlyMap<string, readonly Resized[]>): Result[] {
+  const out: Result[] = [];
+  for (const [pool, list] of [...resized].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const sorted = [...list].sort(byKey((r) => r.w.owner));
+    const first = sorted[0];
+    const fromLength = first.from.slice(first.from.indexOf('/'));
+    const toLength = first.to.slice(first.to.indexOf('/'));
+    const shown = sorted.slice(0, 5).map((r) => `${r.w.label} ${r.from} -> ${r.to}`).join(', ');
+    const more = sorted.length > 5 ? ` and ${sorted.length - 5} more` : '';
+    out.push(
+      warningFor(
+        first.w.claim,
+        `pool ${pool} of network instance ${first.w.ni} changed size (${fromLength} -> ${toLength}) with every recorded address ` +
+          `still inside: ${sorted.length} claim(s) keep their address with the new prefix length (${shown}${more}); their NADs and ` +
+          `Multus annotations follow, and running pods get the new mask when they restart`,
+        'status.prefix',
+        first.from,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * Why a recorded address stopped fitting when its pool was edited to another length: said in the
+ * error, so the user sees the edit (not the claim) is what to undo.
+ */
+function shrunkBelow(recorded: string | undefined, chosen: string | undefined, pools: readonly string[] | undefined): string {
+  if (chosen !== undefined || recorded === undefined || !recorded.includes('/')) return '';
+  const length = recorded.slice(recorded.indexOf('/'));
+  const now = (pools ?? []).filter((p) => p.includes('/') && p.slice(p.indexOf('/')) !== length);
+  if (now.length === 0 || now.length !== (pools ?? []).length) return '';
+  return ` (the claim was allocated as ${recorded}: the pool ${now.join(', ')} was resized below this address; widen it back to keep it)`;
+}

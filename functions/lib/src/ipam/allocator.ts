@@ -241,15 +241,8 @@ export class InMemoryAddressSpace implements AddressLedger {
       });
     }
     const pool = state.pool;
-    if ('length' in parsed.value && parsed.value.length !== pool.prefixLength) {
-      return fail({
-        code: 'prefix-length-mismatch',
-        message: `"${owner}" records ${address} but ${pool.describe()} is a /${pool.prefixLength}; the subnet changed since the address was allocated - fix the pool or clear the address from "${owner}"`,
-        owners: [owner],
-        address: formatAddress(family, value),
-        pools: [pool.id],
-      });
-    }
+    // A recorded prefix length that differs from the pool's is a pool widened or shrunk in place:
+    // the address stays valid while it is inside and usable, and comes back with the pool's length.
     const reason = pool.reservedReason(value);
     if (reason !== undefined) {
       const text = formatAddress(family, value);

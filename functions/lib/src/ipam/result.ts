@@ -18,7 +18,6 @@ export type IpamErrorCode =
   | 'no-pools'
   | 'family-mismatch'
   | 'outside-pools'
-  | 'prefix-length-mismatch'
   | 'reserved-address'
   | 'address-conflict'
   | 'owner-conflict'

@@ -189,9 +189,12 @@ describe('reserve', () => {
     expect(e.message).toMatch(/belongs to pool 10.1.4.0\/24, which "x" does not select/);
   });
 
-  it('refuses an address recorded with another prefix length (the subnet changed)', () => {
-    const e = errorOf(spaceWith('10.1.3.0/24').reserve('x', '10.1.3.3/25'));
-    expect(e.code).toBe('prefix-length-mismatch');
+  it('keeps an address recorded with another prefix length (the pool widened or shrank in place) with the pool\'s length', () => {
+    expect(unwrap(spaceWith('10.1.3.0/24').reserve('x', '10.1.3.3/25')).prefix).toBe('10.1.3.3/24');
+    expect(unwrap(spaceWith('10.1.0.0/23').reserve('y', '10.1.0.9/24')).prefix).toBe('10.1.0.9/23');
+    // Shrunk below the address: outside the pool, or its broadcast now, is still refused.
+    expect(errorOf(spaceWith('10.1.3.0/28').reserve('z', '10.1.3.20/27')).code).toBe('outside-pools');
+    expect(errorOf(spaceWith('10.1.3.0/28').reserve('w', '10.1.3.15/27')).code).toBe('reserved-address');
   });
 
   it('refuses a second address of the same family for one owner, allows the other family', () => {
