@@ -49,9 +49,9 @@ const cases: BadInput[] = [
     mutate: (ws) => ws.edit(NETWORKS, '- prefix: 10.4.0.0/24', '- prefix: 10.4.0.0/30'),
     expect: [
       'IPClaim/core/upf-core01-n4-ipv4',
-      'records 10.4.0.3/24 but pool 10.4.0.0/30',
-      'the subnet changed since the address was allocated',
-      'fix the pool or clear the address',
+      '10.4.0.3 cannot be held',
+      'broadcast address of pool 10.4.0.0/30',
+      'the claim was allocated as 10.4.0.3/24: the pool 10.4.0.0/30 was resized below this address; widen it back to keep it',
     ],
   },
   {
