@@ -26,6 +26,8 @@ import {
   parseSelection,
 } from './network-selection';
 import { getIn, isHpa, replicaProblems, setIn, templatePath } from './workloads';
+import { summarized } from '../../lib/src/summary';
+import { annotateSummary } from './summary';
 
 /** On the workload: the NADs whose entries this function wrote, so it can drop them when their Interface goes. */
 export const MANAGED_NETWORKS = 'netpipe.dev/networks';
@@ -183,5 +185,5 @@ export function deploymentAnnotateFn(input: ResourceList): TransformOutput {
   });
   results.push(...sharedAddressErrors(holders));
   results.push(...interfaces.results);
-  return { items, results };
+  return summarized('deployment-annotate-fn', input.items, { items, results }, annotateSummary);
 }

@@ -61,6 +61,8 @@ import {
 } from '../../lib/src';
 import { sharedVlanIndexes, VlanIndexChoice, vlanBindingFor } from './vlan-indexes';
 import { recordReleases } from './released';
+import { summarized } from '../../lib/src/summary';
+import { interfaceSummary } from './summary';
 
 interface WantedClaim {
   claim: IPClaim;
@@ -418,5 +420,5 @@ export function interfaceFn(input: ResourceList): TransformOutput {
   const pending = clusterConditions(clusters, notReady);
   results.push(...pending.results);
   out = applyConditions(out, CLUSTER_CONDITION_PREFIX, pending.conditions);
-  return { items: out, results };
+  return summarized('interface-fn', items, { items: out, results }, interfaceSummary);
 }

@@ -41,6 +41,8 @@ import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, pr
 import { allocateVlans, VLAN_RANGE_KEY } from './vlans';
 import { rewrittenPrefix, withBound } from './bound-marker';
 import { sharedIndexWarnings } from './shared-vlan-indexes';
+import { summarized } from '../../lib/src/summary';
+import { ipamSummary } from './summary';
 
 /**
  * The ConfigMap keys ipam-fn reads (besides pools, its functionConfig may carry them: subnet
@@ -334,7 +336,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   const rootKptfile = items.filter(isKptfile).find((k) => packagePathOf(k) === root);
   const vlans = allocateVlans(out, input.functionConfig, rootKptfile, undefined, ledger?.vlans);
   results.push(...vlans.results, ...sharedIndexWarnings(items, ledger !== undefined));
-  return { items: vlans.items, results };
+  return summarized('ipam-fn', items, { items: vlans.items, results }, ipamSummary);
 }
 
 /**

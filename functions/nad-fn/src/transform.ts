@@ -41,6 +41,8 @@ import { buildCniConfig, Route } from './cni-config';
 import { NadFnConfig, readConfig } from './config';
 import { parseAddressWithLength, VLAN_MAX, VLAN_MIN } from '../../lib/src/ipam';
 import { withInterfaceStatus } from './interface-status';
+import { summarized } from '../../lib/src/summary';
+import { nadSummary } from './summary';
 
 const SRIOV_RESOURCE = 'k8s.v1.cni.cncf.io/resourceName';
 
@@ -269,5 +271,5 @@ export function nadFn(input: ResourceList): TransformOutput {
   );
   results.push(...reconciled.results);
   const out = applyConditions(reconciled.items, NAD_CONDITION_PREFIX, interfaceNadConditions(reconciled.items, interfaces.interfaces));
-  return { items: out, results };
+  return summarized('nad-fn', input.items, { items: out, results }, nadSummary);
 }
