@@ -43,6 +43,10 @@ import { rewrittenPrefix, withBound } from './bound-marker';
 import { sharedIndexWarnings } from './shared-vlan-indexes';
 import { summarized } from '../../lib/src/summary';
 import { ipamSummary } from './summary';
+import { collectNetworkPrefixes } from '../../lib/src/networks';
+import { parseAddressWithLength } from '../../lib/src/ipam/address';
+import { clusterOfClaim } from '../../lib/src/identity';
+import { routeDestinations, ROUTES_ANNOTATION } from '../../lib/src/routes';
 
 /**
  * The ConfigMap keys ipam-fn reads (besides pools, its functionConfig may carry them: subnet
@@ -309,12 +313,13 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   allocatePrefixClaims(pendingPrefixes, spaceOf, results, allocated);
   resolveGetClaims(getClaims, claims, allocated, results);
 
+  const routesOf = routeLister(items, carving.items, collected.pools, ledger !== undefined);
   let out = items.map((o) => {
     if (!isIPClaim(o)) return o;
     const alloc = allocated.get(o);
     if (!alloc) return o;
     // A get claim holds nothing: its status is a copy, re-read every render.
-    return isGetClaim(o) ? withStatus(o, alloc) : withBound(withStatus(o, alloc), alloc.prefix);
+    return isGetClaim(o) ? withStatus(o, alloc) : withRoutes(withBound(withStatus(o, alloc), alloc.prefix), routesOf(o, alloc));
   });
 
   // Persist next-fit cursors of the network instances that have any.
@@ -445,4 +450,38 @@ function shrunkBelow(recorded: string | undefined, chosen: string | undefined, p
   const now = (pools ?? []).filter((p) => p.includes('/') && p.slice(p.indexOf('/')) !== length);
   if (now.length === 0 || now.length !== (pools ?? []).length) return '';
   return ` (the claim was allocated as ${recorded}: the pool ${now.join(', ')} was resized below this address; widen it back to keep it)`;
+}
+
+/**
+ * The route list of each bound network claim, from every pool of its network instance this render
+ * knows - its own, the carved subnets, and with the shared ledger the published ones - so nad-fn
+ * writes the same routes whether the pools were in the render or only in the ledger.
+ */
+function routeLister(
+  items: readonly KubeObject[],
+  carved: readonly KubeObject[],
+  pools: readonly PoolSource[],
+  withLedger: boolean,
+): (claim: IPClaim, alloc: ClaimStatus) => readonly string[] {
+  const carvedPools = collectPools(carved).pools;
+  const all = withLedger || carvedPools.length > 0 ? [...pools, ...carvedPools] : pools;
+  const aggregates = collectNetworkPrefixes(items).prefixes.filter((p) => p.kind === 'network');
+  return (claim, alloc) => {
+    if ((claim.spec.kind ?? 'network') !== 'network' || !alloc.gateway) return [];
+    const parsed = parseAddressWithLength(alloc.prefix);
+    if (!parsed.ok) return [];
+    const q = { networkInstance: claim.spec.networkInstance.name, family: parsed.value.family, value: parsed.value.value, cluster: clusterOfClaim(claim) };
+    return routeDestinations(q, all, aggregates);
+  };
+}
+
+/** The claim with its route list (none: the annotation is dropped), the same object when unchanged. */
+function withRoutes(claim: KubeObject, routes: readonly string[]): KubeObject {
+  const text = routes.join(',');
+  const current = getAnnotation(claim, ROUTES_ANNOTATION);
+  if ((current ?? '') === text && (current === undefined) === (text === '')) return claim;
+  const annotations = { ...(claim.metadata.annotations as Record<string, string>) };
+  if (text === '') delete annotations[ROUTES_ANNOTATION];
+  else annotations[ROUTES_ANNOTATION] = text;
+  return { ...claim, metadata: { ...claim.metadata, annotations } };
 }

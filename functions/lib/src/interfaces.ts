@@ -1,10 +1,11 @@
 import { API, familiesOf, Interface, IPClaim, normalizeFamilyPolicy } from './api/types';
-import { claimedPrefix, claimGateway, isIPClaim } from './claims';
+import { BOUND_ANNOTATION, claimedPrefix, claimGateway, isIPClaim } from './claims';
 import { ClusterIndex } from './clusters';
-import { enclosingPackages, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
+import { enclosingPackages, getAnnotation, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
 import { claimName, POD_NETWORK } from './naming';
 import { interfaceNameProblems } from './names';
 import { errorFor, infoFor, Result } from './results';
+import { claimRoutes } from './routes';
 import { validateResource } from './schema/validate';
 
 export const isInterface = (o: KubeObject): o is Interface => isKind(o, API.interface.apiVersion, API.interface.kind);
@@ -16,6 +17,11 @@ export interface Attachment {
   addresses: string[];
   /** The gateway of each address's subnet (same order), if it has one. */
   gateways: (string | undefined)[];
+  /**
+   * The destinations each address routes via its gateway (same order), as ipam-fn recorded them on
+   * the claim it bound; undefined for a claim ipam-fn did not bind.
+   */
+  routes: (readonly string[] | undefined)[];
 }
 
 /**
@@ -67,6 +73,7 @@ export class InterfaceIndex {
     if (this.attachments.has(itf)) return this.attachments.get(itf);
     const addresses: string[] = [];
     const gateways: (string | undefined)[] = [];
+    const routes: (readonly string[] | undefined)[] = [];
     let ok = true;
     for (const family of familiesOf(normalizeFamilyPolicy(itf.spec.ipFamilyPolicy))) {
       const name = claimName(itf, family);
@@ -88,8 +95,9 @@ export class InterfaceIndex {
       }
       addresses.push(prefix);
       gateways.push(claimGateway(claim));
+      routes.push(getAnnotation(claim, BOUND_ANNOTATION) === undefined ? undefined : (claimRoutes(claim) ?? []));
     }
-    const result = ok ? { itf, addresses, gateways } : undefined;
+    const result = ok ? { itf, addresses, gateways, routes } : undefined;
     this.attachments.set(itf, result);
     return result;
   }

@@ -2,6 +2,7 @@ import { API, LABELS } from './api/types';
 import { createPool, Pool } from './ipam';
 import { isKind, isObject, KubeObject, nameOf, scalarText, stringMap } from './kube/object';
 import { readFunctionConfig } from './function-config';
+import { isRoutePolicy, ROUTE_POLICIES, ROUTE_POLICY_ANNOTATION, ROUTE_POLICY_LABEL, routePolicyOf } from './routes';
 import { errorFor, Result } from './results';
 import { validateResource } from './schema/validate';
 import { collectNetworkPrefixes } from './networks';
@@ -91,6 +92,9 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
       results.push(errorFor(o, created.error.message, sub, prefix));
       return;
     }
+    const policy = routePolicyOf(o);
+    // Only a policy other than the default travels: pools published without one stay equal.
+    if (policy !== undefined && policy !== 'all') labels[ROUTE_POLICY_LABEL] = policy;
     pools.push({ networkInstance: ni, kind, pool: created.value, labels, definedBy: o, field });
   };
 
@@ -98,6 +102,18 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
     const errors = validateResource(o);
     if (errors.length > 0) {
       results.push(...errors);
+      continue;
+    }
+    const policy = routePolicyOf(o);
+    if (policy !== undefined && !isRoutePolicy(policy)) {
+      results.push(
+        errorFor(
+          o,
+          `${o.kind} ${nameOf(o)}: annotation ${ROUTE_POLICY_ANNOTATION} ${JSON.stringify(policy)} is not a route policy: use ${ROUTE_POLICIES.join(', ')}`,
+          `metadata.annotations[${ROUTE_POLICY_ANNOTATION}]`,
+          policy,
+        ),
+      );
       continue;
     }
     const spec = isObject(o.spec) ? o.spec : {};

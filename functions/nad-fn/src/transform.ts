@@ -43,6 +43,7 @@ import { parseAddressWithLength, VLAN_MAX, VLAN_MIN } from '../../lib/src/ipam';
 import { withInterfaceStatus } from './interface-status';
 import { summarized } from '../../lib/src/summary';
 import { nadSummary } from './summary';
+import { routeDestinations } from '../../lib/src/routes';
 
 const SRIOV_RESOURCE = 'k8s.v1.cni.cncf.io/resourceName';
 
@@ -83,7 +84,7 @@ function vlanOf(itf: Interface, vlanClaims: ReadonlyMap<string, VLANClaim>, resu
  * belongs to its cluster network, and a second one would fail the attachment;
  * deployment-annotate-fn asks Multus for it instead.
  */
-function routesFor(att: Attachment, pools: readonly PoolSource[], aggregates: readonly NetworkPrefix[]): Route[] {
+function routesFor(att: Attachment, cluster: string | undefined, pools: readonly PoolSource[], aggregates: readonly NetworkPrefix[]): Route[] {
   const routes: Route[] = [];
   const ni = att.itf.spec.networkInstance.name;
   for (const [i, address] of att.addresses.entries()) {
@@ -91,14 +92,9 @@ function routesFor(att: Attachment, pools: readonly PoolSource[], aggregates: re
     const parsed = parseAddressWithLength(address);
     if (!gw || !parsed.ok) continue;
     const { family, value } = parsed.value;
-    const dsts = [
-      ...pools.filter((p) => p.networkInstance === ni && p.pool.family === family && !p.pool.contains(value)).map((p) => p.pool),
-      ...aggregates.filter((a) => a.networkInstance === ni && a.pool.family === family).map((a) => a.pool),
-    ];
-    for (const d of dsts) {
-      const covered = dsts.some((o) => o.id !== d.id && o.network <= d.network && d.lastAddress <= o.lastAddress);
-      if (!covered) routes.push({ dst: d.id, gw });
-    }
+    // ipam-fn's list when it bound the claim: it knew every pool, in the ledger too.
+    const dsts = att.routes[i] ?? routeDestinations({ networkInstance: ni, family, value, cluster }, pools, aggregates);
+    for (const dst of dsts) routes.push({ dst, gw });
   }
   const seen = new Set<string>();
   return routes.filter((r) => !seen.has(r.dst) && seen.add(r.dst)).sort((a, b) => (a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
@@ -107,6 +103,7 @@ function routesFor(att: Attachment, pools: readonly PoolSource[], aggregates: re
 function buildNad(
   itf: Interface,
   att: Attachment,
+  cluster: string | undefined,
   master: string | undefined,
   vlan: number | undefined,
   config: NadFnConfig,
@@ -126,7 +123,7 @@ function buildNad(
     vlan,
     cniVersion: config.cniVersion,
     withIpam: att.addresses.length > 0,
-    routes: routesFor(att, pools, aggregates),
+    routes: routesFor(att, cluster, pools, aggregates),
   });
   return {
     apiVersion: API.nad.apiVersion,
@@ -250,7 +247,7 @@ export function nadFn(input: ResourceList): TransformOutput {
         ),
       );
     }
-    const nad = buildNad(itf, att, master, vlan, config, pools.pools, aggregates);
+    const nad = buildNad(itf, att, cluster.spec.clusterName, master, vlan, config, pools.pools, aggregates);
     const key = resourceKey(nad);
     if (wanted.has(key)) {
       results.push(errorFor(itf, `two Interfaces would generate NAD ${nameOf(nad)} in one namespace: rename one`, 'metadata.name'));
