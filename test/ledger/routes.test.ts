@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await etcd?.stop();
-  if (!process.env.KEEP) for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 const local = `  annotations:\n    config.kubernetes.io/local-config: "true"\n`;
