@@ -193,7 +193,10 @@ export function allocateVlans(
           claim,
           `VLANClaim ${nameOf(claim)}: VLAN index ${index} is not defined: add a ${API.vlanIndex.apiVersion} VLANIndex named ${index} ` +
             `(local config, optional spec.minID/spec.maxID) or set data.${VLAN_RANGE_KEY} (e.g. "100-199") in ipam-fn's functionConfig` +
-            (ledger ? `, or render the package that defines it first so it is published in the shared ledger` : ''),
+            (ledger
+              ? `, or render the package that defines it first so it is published in the shared ledger`
+              : `; for packages rendered one by one (as under Porch), configure the shared ledger instead and render the ` +
+                `cluster's VLANIndex package (Nephio's infra/capi/vlanindex) first`),
           'spec.vlanIndex.name',
           index,
         ),
