@@ -204,6 +204,17 @@ function annotateWorkload(o: KubeObject, path: string[], scope: RenderScope): Ku
         ),
       );
     }
+    else if (previouslyManaged.has(entry.name) && ipsOf(entry).length > 0 && !sameAddresses(ipsOf(entry), att.addresses)) {
+      // The pod's address on this link changes (a new network instance, a chosen spec.prefix): said with both.
+      results.push(
+        warningFor(
+          o,
+          `${who}: entry ${nad.name} (Interface ${interfaceRef(itf)}) of ${NETWORKS_ANNOTATION}: ips ` +
+            `${ipsOf(entry).join(', ')} -> ${att.addresses.join(', ') || '(none)'}, as its claims now hold`,
+          fieldPath,
+        ),
+      );
+    }
     if (text !== entry.source) changed = true;
     texts.push(text);
     managed.push(nad.name);
