@@ -1,5 +1,8 @@
 import {
+  enclosingPackages,
   errorFor,
+  interfaceRef,
+  isNad,
   fileLabel,
   getAnnotation,
   Interface,
@@ -24,6 +27,7 @@ import {
   managedEntryText,
   NETWORKS_ANNOTATION,
   parseSelection,
+  SelectionEntry,
 } from './network-selection';
 import { getIn, isHpa, replicaProblems, setIn, templatePath } from './workloads';
 import { summarized } from '../../lib/src/summary';
@@ -61,15 +65,43 @@ function warnOnPartialDefaultRoute(
   );
 }
 
-function annotateWorkload(
-  o: KubeObject,
-  path: string[],
-  config: AnnotateConfig,
-  interfaces: InterfaceIndex,
-  hpas: readonly KubeObject[],
-  results: Result[],
-  holders: Map<Interface, KubeObject[]>,
-): KubeObject {
+/** What the workloads of one render share while their annotations are rewritten. */
+interface RenderScope {
+  config: AnnotateConfig;
+  interfaces: InterfaceIndex;
+  hpas: readonly KubeObject[];
+  /** `<namespace>/<name>` of every NAD in the render, generated or not. */
+  nads: ReadonlySet<string>;
+  results: Result[];
+  holders: Map<Interface, KubeObject[]>;
+  /** Interfaces some workload's annotation names (or might: its annotation did not parse). */
+  named: Set<Interface>;
+}
+
+const sameAddresses = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
+
+const ipsOf = (entry: SelectionEntry): string[] =>
+  Array.isArray(entry.fields?.ips) ? (entry.fields.ips as unknown[]).filter((v): v is string => typeof v === 'string') : [];
+
+/**
+ * The Interface an entry of ours now belongs to when the NAD it names is gone: entries are ours
+ * by the Interface they carry, not by the NAD name, which follows the workload (`for`) and the
+ * Interface's name. The Interface whose claims hold the entry's `ips` (a renamed workload or
+ * Interface whose address was carried over), else the one named by the entry's `interface`.
+ */
+function successorOf(entry: SelectionEntry, candidates: readonly Interface[], interfaces: InterfaceIndex): { itf: Interface; by: string } | undefined {
+  const ips = ipsOf(entry);
+  if (ips.length > 0) {
+    const holding = candidates.filter((c) => sameAddresses(interfaces.currentAddresses(c) ?? [], ips));
+    if (holding.length === 1) return { itf: holding[0], by: `it holds the entry's ips ${ips.join(', ')}` };
+  }
+  const byName = candidates.find((c) => nameOf(c) === entry.interface);
+  return byName ? { itf: byName, by: `it is the entry's interface ${entry.interface}` } : undefined;
+}
+
+function annotateWorkload(o: KubeObject, path: string[], scope: RenderScope): KubeObject {
+  const { config, interfaces, hpas, results, holders } = scope;
   const annotationsPath = [...path, 'annotations'];
   const fieldPath = `${annotationsPath.join('.')}[${NETWORKS_ANNOTATION}]`;
   const current = scalarText(getIn(o, [...annotationsPath, NETWORKS_ANNOTATION]));
@@ -78,28 +110,75 @@ function annotateWorkload(
   );
   if (current === undefined && previouslyManaged.size === 0) return o;
 
+  const ns = namespaceOf(o);
+  const pkg = packagePathOf(o);
+  const who = `${o.kind} ${nameOf(o)}`;
   const parsed = parseSelection(current ?? '');
   if ('error' in parsed) {
-    results.push(errorFor(o, `${o.kind} ${nameOf(o)}: annotation ${NETWORKS_ANNOTATION}: ${parsed.error}`, fieldPath, current));
+    results.push(errorFor(o, `${who}: annotation ${NETWORKS_ANNOTATION}: ${parsed.error}`, fieldPath, current));
+    for (const i of interfaces.visibleFrom(pkg, ns)) scope.named.add(i);
     return o;
   }
-  const ns = namespaceOf(o);
+  // Entries that name an Interface (or its NAD) as they are come first, so a stale entry of ours
+  // never takes an Interface another entry names.
+  const direct = parsed.entries.map((entry) => interfaces.resolve(pkg, ns, entry.name, entry.namespace, nadRefOf));
+  const taken = new Set(direct.filter((i): i is Interface => i !== undefined));
+  const resolved = parsed.entries.map((entry, i) => {
+    const itf = direct[i];
+    if (itf || !previouslyManaged.has(entry.name)) return itf ? { itf } : undefined;
+    const successor = successorOf(entry, interfaces.visibleFrom(pkg, ns).filter((c) => !taken.has(c)), interfaces);
+    if (successor) taken.add(successor.itf);
+    return successor;
+  });
   const texts: string[] = [];
   const managed: string[] = [];
   let withIps = 0;
   let changed = false;
-  for (const entry of parsed.entries) {
-    const itf = interfaces.resolve(packagePathOf(o), ns, entry.name, entry.namespace, nadRefOf);
-    if (!itf) {
+  parsed.entries.forEach((entry, i) => {
+    const found = resolved[i];
+    if (!found) {
+      const waiting = interfaces.waiting.some(
+        (w) => namespaceOf(w) === ns && (nameOf(w) === entry.name || nameOf(w) === entry.interface || nadRefOf(w).name === entry.name),
+      );
       if (previouslyManaged.has(entry.name)) {
-        changed = true; // its Interface is gone: the entry goes with it
-        continue;
+        if (waiting) {
+          // Its Interface waits for its cluster: the entry stays as it is until the cluster is back.
+          texts.push(keptEntryText(entry));
+          managed.push(entry.name);
+          return;
+        }
+        changed = true; // its Interface is gone: the entry goes with it, and the render says so
+        const ips = ipsOf(entry);
+        results.push(
+          warningFor(
+            o,
+            `${who}: entry ${entry.name}${entry.interface ? ` (interface ${entry.interface}${ips.length > 0 ? `, ips ${ips.join(', ')}` : ''})` : ''} ` +
+              `is removed from ${NETWORKS_ANNOTATION}: no Interface of namespace ${ns || '(none)'} generates NetworkAttachmentDefinition ` +
+              `${entry.name} or holds its addresses any more, so the pod no longer attaches to network ${entry.name}. If the Interface ` +
+              `was renamed or moved rather than removed, name it in the annotation again`,
+            fieldPath,
+          ),
+        );
+        return;
+      }
+      if (entry.form === 'short' && !waiting && !scope.nads.has(`${entry.namespace ?? ns}/${entry.name}`)) {
+        results.push(
+          warningFor(
+            o,
+            `${who}: entry "${entry.source}" of ${NETWORKS_ANNOTATION} names no Interface of namespace ${ns || '(none)'} and no ` +
+              `NetworkAttachmentDefinition ${entry.namespace ?? ns}/${entry.name} in the package, so it is left as written and the pod ` +
+              `needs that NAD in the cluster. Check the name and the namespace (an Interface is named by its metadata.name, in the workload's namespace)`,
+            fieldPath,
+          ),
+        );
       }
       texts.push(keptEntryText(entry));
-      continue;
+      return;
     }
+    const { itf } = found;
+    scope.named.add(itf);
     const att = interfaces.attachment(itf);
-    if (!att) continue;
+    if (!att) return;
     const nad = nadRefOf(itf);
     const wantsDefault = config.defaultRouteNetworks.has(itf.spec.networkInstance.name);
     const gateways = att.gateways.filter((g): g is string => g !== undefined);
@@ -111,6 +190,33 @@ function annotateWorkload(
       att.addresses,
       wantsDefault ? gateways : undefined,
     );
+    if ('by' in found && found.by !== undefined) {
+      const was = ipsOf(entry);
+      const kept = sameAddresses(was, att.addresses);
+      results.push(
+        resultFor(
+          o,
+          kept ? 'info' : 'warning',
+          `${who}: entry ${entry.name} of ${NETWORKS_ANNOTATION} now names NetworkAttachmentDefinition ${nad.name} of Interface ` +
+            `${interfaceRef(itf)} (${fileLabel(itf)}), since ${found.by} (the workload or the Interface was renamed): ` +
+            (kept
+              ? `ips kept (${att.addresses.join(', ') || 'none'})`
+              : `ips ${was.join(', ') || '(none)'} -> ${att.addresses.join(', ') || '(none)'}`),
+          fieldPath,
+        ),
+      );
+    }
+    else if (previouslyManaged.has(entry.name) && ipsOf(entry).length > 0 && !sameAddresses(ipsOf(entry), att.addresses)) {
+      // The pod's address on this link changes (a new network instance, a chosen spec.prefix): said with both.
+      results.push(
+        warningFor(
+          o,
+          `${who}: entry ${nad.name} (Interface ${interfaceRef(itf)}) of ${NETWORKS_ANNOTATION}: ips ` +
+            `${ipsOf(entry).join(', ')} -> ${att.addresses.join(', ') || '(none)'}, as its claims now hold`,
+          fieldPath,
+        ),
+      );
+    }
     if (text !== entry.source) changed = true;
     texts.push(text);
     managed.push(nad.name);
@@ -120,7 +226,7 @@ function annotateWorkload(
       if (!list.includes(o)) list.push(o);
       holders.set(itf, list);
     }
-  }
+  });
 
   if (withIps > 0) {
     for (const p of replicaProblems(o, hpas)) {
@@ -173,17 +279,56 @@ function sharedAddressErrors(holders: ReadonlyMap<Interface, KubeObject[]>): Res
   return results;
 }
 
+/**
+ * An Interface no workload names gets an address and a NAD that no pod ever uses - usually a
+ * renamed Interface or a typo in the annotation. Said only where a workload could name it (one
+ * in the Interface's package or below): a package without pod workloads (a Nephio NF package,
+ * whose operator reads the NFDeployment) attaches its Interfaces its own way.
+ */
+function unnamedInterfaceWarnings(scope: RenderScope, workloadPackages: ReadonlySet<string>): Result[] {
+  const out: Result[] = [];
+  const reachable = new Set<string>();
+  for (const p of workloadPackages) for (const e of enclosingPackages(p)) reachable.add(e);
+  for (const itf of scope.interfaces.interfaces) {
+    if (scope.named.has(itf) || !reachable.has(packagePathOf(itf))) continue;
+    const addresses = scope.interfaces.currentAddresses(itf) ?? [];
+    const ns = namespaceOf(itf);
+    out.push(
+      warningFor(
+        itf,
+        `Interface ${interfaceRef(itf)} gets NetworkAttachmentDefinition ${nadRefOf(itf).name}` +
+          `${addresses.length > 0 ? ` and holds ${addresses.join(', ')}` : ''}, but no workload's ${NETWORKS_ANNOTATION} names it, ` +
+          `so no pod attaches to it: add "${nameOf(itf)}" to the annotation of the workload that uses it (namespace ${ns || '(none)'}), ` +
+          `or remove the Interface`,
+        'metadata.name',
+      ),
+    );
+  }
+  return out;
+}
+
 export function deploymentAnnotateFn(input: ResourceList): TransformOutput {
   const results: Result[] = [];
   const config = readConfig(input.functionConfig, results);
   const interfaces = new InterfaceIndex(input.items);
-  const hpas = input.items.filter(isHpa);
-  const holders = new Map<Interface, KubeObject[]>();
+  const scope: RenderScope = {
+    config,
+    interfaces,
+    hpas: input.items.filter(isHpa),
+    nads: new Set(input.items.filter(isNad).map((n) => `${namespaceOf(n)}/${nameOf(n)}`)),
+    results,
+    holders: new Map(),
+    named: new Set(),
+  };
+  const workloadPackages = new Set<string>();
   const items = input.items.map((o) => {
     const path = templatePath(o);
-    return path ? annotateWorkload(o, path, config, interfaces, hpas, results, holders) : o;
+    if (!path) return o;
+    workloadPackages.add(packagePathOf(o));
+    return annotateWorkload(o, path, scope);
   });
-  results.push(...sharedAddressErrors(holders));
+  results.push(...sharedAddressErrors(scope.holders));
+  results.push(...unnamedInterfaceWarnings(scope, workloadPackages));
   results.push(...interfaces.results);
   return summarized('deployment-annotate-fn', input.items, { items, results }, annotateSummary);
 }

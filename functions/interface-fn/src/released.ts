@@ -1,4 +1,24 @@
-import { claimedPrefix, collectPools, IPClaim, isIPClaim, isObject, isOurs, KubeObject, resourceKey, scalarText } from '../../lib/src';
+import {
+  ANNOTATIONS,
+  claimedPrefix,
+  clusterOfClaim,
+  collectPools,
+  fileLabel,
+  FROM_INTERFACE,
+  getAnnotation,
+  infoFor,
+  IPClaim,
+  isIPClaim,
+  isObject,
+  isOurs,
+  KubeObject,
+  LABELS,
+  nameOf,
+  resourceKey,
+  Result,
+  scalarText,
+  warningFor,
+} from '../../lib/src';
 import { formatAddress, formatCidr, networkOf, parseAddressWithLength } from '../../lib/src/ipam/address';
 import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from '../../ipam-fn/src/cursors';
 
@@ -10,7 +30,7 @@ import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCu
  * released address of each pool, so ipam-fn, later in the same render, does not hand the freed
  * address straight to a new claim. An existing cursor entry is left alone (it is already past it).
  */
-export function recordReleases(before: readonly KubeObject[], after: KubeObject[]): KubeObject[] {
+export function recordReleases(before: readonly KubeObject[], after: KubeObject[], results: Result[]): KubeObject[] {
   const kept = new Set(after.filter(isIPClaim).map((o) => claimedPrefix(o)).filter((p): p is string => p !== undefined));
   const present = new Set(after.filter(isIPClaim).map(resourceKey));
   // Per network instance and pool, the highest address released in this render.
@@ -19,6 +39,7 @@ export function recordReleases(before: readonly KubeObject[], after: KubeObject[
     if (!isIPClaim(o) || !isOurs(o) || present.has(resourceKey(o))) continue;
     const prefix = claimedPrefix(o);
     if (prefix === undefined || kept.has(prefix)) continue; // carried over to its successor
+    results.push(releaseResult(o, prefix, before, after));
     const parsed = parseAddressWithLength(prefix);
     const ni = networkInstanceOf(o);
     if (!parsed.ok || ni === undefined) continue;
@@ -58,4 +79,39 @@ export function recordReleases(before: readonly KubeObject[], after: KubeObject[
 
 function networkInstanceOf(o: IPClaim): string | undefined {
   return isObject(o.spec) && isObject(o.spec.networkInstance) ? scalarText(o.spec.networkInstance.name) : undefined;
+}
+
+/**
+ * What the render says about a released address. A new claim of the same cluster, network
+ * instance and family for the same workload or Interface name looks like a rename that could not
+ * be paired (two at once, or the network instance changed too): that is a warning naming both, as
+ * the pod's address changes; otherwise the Interface is gone, and the release is information.
+ */
+function releaseResult(o: IPClaim, prefix: string, before: readonly KubeObject[], after: readonly KubeObject[]): Result {
+  const existed = new Set(before.filter(isIPClaim).map(resourceKey));
+  const from = getAnnotation(o, FROM_INTERFACE) ?? '?';
+  const workload = getAnnotation(o, ANNOTATIONS.for);
+  const ni = networkInstanceOf(o);
+  const family = familyOf(o);
+  const successor = after.find(
+    (c): c is IPClaim =>
+      isIPClaim(c) && isOurs(c) && !existed.has(resourceKey(c)) && claimedPrefix(c) === undefined &&
+      clusterOfClaim(c) === clusterOfClaim(o) && networkInstanceOf(c) === ni && familyOf(c) === family &&
+      ((workload !== undefined && getAnnotation(c, ANNOTATIONS.for) === workload) ||
+        (getAnnotation(c, FROM_INTERFACE) ?? '').split('/')[1] === from.split('/')[1]),
+  );
+  const released = `IPClaim ${nameOf(o)} (${fileLabel(o)}) of Interface ${from} is no longer generated, so its address ${prefix} ` +
+    `(network instance ${ni ?? '(none)'}, cluster ${clusterOfClaim(o) || '(none)'}) is released`;
+  if (!successor) return infoFor(o, `${released}: its Interface is gone or no longer asks for it`);
+  return warningFor(
+    o,
+    `${released}, and IPClaim ${nameOf(successor)} of Interface ${getAnnotation(successor, FROM_INTERFACE)} gets a new address: a renamed ` +
+      `or moved Interface keeps its address only when, for its workload, exactly one claim goes and one comes per network instance ` +
+      `and family. To keep ${prefix}, rename one Interface at a time, or set spec.prefix: ${prefix} on IPClaim ${nameOf(successor)}`,
+  );
+}
+
+function familyOf(o: IPClaim): string | undefined {
+  const sel = isObject(o.spec) && isObject(o.spec.selector) && isObject(o.spec.selector.matchLabels) ? o.spec.selector.matchLabels : undefined;
+  return sel ? scalarText(sel[LABELS.addressFamily]) : undefined;
 }

@@ -146,23 +146,56 @@ function reconcile(existing: IPClaim, wanted: IPClaim, family: AddressFamily, re
   return unlessUnchanged(existing, next);
 }
 
+/** The network instance and family a generated claim is for, and its workload, if it has one. */
+function claimParts(o: KubeObject): { itf: string; ns: string; name: string; ni: string; family: string; cluster: string; workload?: string } | undefined {
+  if (!isIPClaim(o)) return undefined;
+  const itf = getAnnotation(o, FROM_INTERFACE);
+  const family = selectorFamily(o);
+  const ni = isObject(o.spec) && isObject(o.spec.networkInstance) ? scalarText(o.spec.networkInstance.name) : undefined;
+  if (itf === undefined || family === undefined || ni === undefined) return undefined;
+  const workload = getAnnotation(o, ANNOTATIONS.for);
+  return { itf, ns: namespaceOf(o), name: itf.slice(itf.indexOf('/') + 1), ni, family, cluster: clusterOfClaim(o), ...(workload ? { workload } : {}) };
+}
+
 /**
  * A claim that is no longer generated and the one that replaces it in the same render are the
- * same address when they come from the same Interface (namespace/name) of the same cluster, for
- * the same network instance and family: the owner annotation was renamed (the claim name follows
- * it) or the Interface moved to a sibling package. The address is bound to the claim's identity,
- * so it is carried over explicitly - and said - rather than released and allocated afresh.
+ * same address when they are for the same link of the same pod: the same cluster, network instance
+ * and family, and
+ * - the same Interface (namespace/name): its owner annotation was renamed (the claim name follows
+ *   it) or it moved to a sibling package;
+ * - or the same workload and Interface name in another namespace: the Interface's `namespace:`
+ *   was changed or dropped - a move of the workload's link, like a move to another package;
+ * - or the same workload and namespace under a new Interface name (`n4` -> `pfcp`).
+ * Each needs exactly one claim gone and one new under that key, so two renames at once on one
+ * network instance and family are never guessed: those addresses are released, and said.
+ * The address is bound to the claim's identity, so it is carried over explicitly - and said -
+ * rather than released and allocated afresh.
  */
 const claimCarryOver: CarryOver = {
-  key(o: KubeObject): string | undefined {
-    if (!isIPClaim(o)) return undefined;
-    const itf = getAnnotation(o, FROM_INTERFACE);
-    const family = selectorFamily(o);
-    const ni = isObject(o.spec) && isObject(o.spec.networkInstance) ? scalarText(o.spec.networkInstance.name) : undefined;
-    if (itf === undefined || family === undefined || ni === undefined) return undefined;
-    return [clusterOfClaim(o), namespaceOf(o), itf, ni, family].join('|');
-  },
-  carry(previous: KubeObject, successor: KubeObject) {
+  keys: [
+    {
+      why: 'same Interface',
+      key: (o) => {
+        const p = claimParts(o);
+        return p && [p.cluster, p.ns, p.itf, p.ni, p.family].join('|');
+      },
+    },
+    {
+      why: 'same Interface name and workload, namespace changed',
+      key: (o) => {
+        const p = claimParts(o);
+        return p?.workload === undefined ? undefined : [p.cluster, p.name, p.workload, p.ni, p.family].join('|');
+      },
+    },
+    {
+      why: 'same workload and namespace, Interface renamed',
+      key: (o) => {
+        const p = claimParts(o);
+        return p?.workload === undefined ? undefined : [p.cluster, p.ns, p.workload, p.ni, p.family].join('|');
+      },
+    },
+  ],
+  carry(previous: KubeObject, successor: KubeObject, why: string) {
     if (!isIPClaim(previous) || !isIPClaim(successor)) return undefined;
     const prefix = claimedPrefix(previous);
     const chosen = isObject(previous.spec) ? scalarText(previous.spec.prefix) : undefined;
@@ -170,12 +203,19 @@ const claimCarryOver: CarryOver = {
     // ipam-fn's record goes with the status, so a status rewritten before the rename is still caught.
     const item: IPClaim = withBoundRecordOf(previous, { ...successor, spec: { ...successor.spec, ...(chosen !== undefined ? { prefix: chosen } : {}) } });
     if (prefix !== undefined) item.status = previous.status;
+    const from = getAnnotation(previous, FROM_INTERFACE);
+    const to = getAnnotation(successor, FROM_INTERFACE);
+    const sameItf = from === to;
     return {
       item,
       message:
         `IPClaim ${nameOf(successor)} (${fileLabel(successor)}) replaces IPClaim ${nameOf(previous)} ` +
-        `(${fileLabel(previous)}), which is no longer generated: same Interface ${getAnnotation(previous, FROM_INTERFACE)} ` +
-        `in cluster ${clusterOfClaim(previous)}, so it keeps the address ${prefix ?? chosen} (identity ` +
+        `(${fileLabel(previous)}), which is no longer generated: ` +
+        (sameItf
+          ? `same Interface ${from}`
+          : `Interface ${from} is now Interface ${to} (${why}: ${getAnnotation(previous, ANNOTATIONS.for)}, network instance ` +
+            `${claimParts(previous)?.ni}, ${claimParts(previous)?.family})`) +
+        ` in cluster ${clusterOfClaim(previous)}, so it keeps the address ${prefix ?? chosen} (identity ` +
         `${claimBinding(previous)} -> ${claimBinding(successor)})`,
     };
   },
@@ -244,16 +284,45 @@ function reconcileVlanClaim(existing: VLANClaim, wanted: VLANClaim, results: Res
   return unlessUnchanged(existing, next);
 }
 
-/** A VLANClaim renamed in the same render (owner renamed, Interface moved) keeps its recorded VLAN. */
+/**
+ * A VLANClaim renamed in the same render keeps its recorded VLAN: the same Interface (owner
+ * renamed, Interface moved), or - as for address claims - the same workload's Interface under a
+ * new name or namespace, on the same VLAN index and bridge domain.
+ */
+const vlanParts = (o: KubeObject): { index: string; bd: string; from: string; workload?: string } | undefined => {
+  if (!isVLANClaim(o)) return undefined;
+  const from = getAnnotation(o, FROM_INTERFACE);
+  const bd = getAnnotation(o, VLAN_CLAIM_NAME);
+  if (from === undefined || bd === undefined || !isObject(o.spec) || !isObject(o.spec.vlanIndex)) return undefined;
+  const workload = getAnnotation(o, ANNOTATIONS.for);
+  return { index: vlanIndexOf(o), bd, from, ...(workload ? { workload } : {}) };
+};
+
 const vlanCarryOver: CarryOver = {
-  key(o: KubeObject): string | undefined {
-    if (!isVLANClaim(o)) return undefined;
-    const from = getAnnotation(o, FROM_INTERFACE);
-    const bd = getAnnotation(o, VLAN_CLAIM_NAME);
-    if (from === undefined || bd === undefined || !isObject(o.spec) || !isObject(o.spec.vlanIndex)) return undefined;
-    return [vlanIndexOf(o), bd, namespaceOf(o), from].join('|');
-  },
-  carry(previous: KubeObject, successor: KubeObject) {
+  keys: [
+    {
+      why: 'same Interface',
+      key: (o) => {
+        const p = vlanParts(o);
+        return p && [p.index, p.bd, namespaceOf(o), p.from].join('|');
+      },
+    },
+    {
+      why: 'same Interface name and workload, namespace changed',
+      key: (o) => {
+        const p = vlanParts(o);
+        return p?.workload === undefined ? undefined : [p.index, p.bd, p.from.slice(p.from.indexOf('/') + 1), p.workload].join('|');
+      },
+    },
+    {
+      why: 'same workload and namespace, Interface renamed',
+      key: (o) => {
+        const p = vlanParts(o);
+        return p?.workload === undefined ? undefined : [p.index, p.bd, namespaceOf(o), p.workload].join('|');
+      },
+    },
+  ],
+  carry(previous: KubeObject, successor: KubeObject, why: string) {
     if (!isVLANClaim(previous) || !isVLANClaim(successor) || previous.status === undefined) return undefined;
     const vlanID = isObject(previous.status) ? scalarText(previous.status.vlanID) : undefined;
     if (vlanID === undefined) return undefined;
@@ -261,7 +330,11 @@ const vlanCarryOver: CarryOver = {
       item: { ...withBoundRecordOf(previous, successor), status: previous.status },
       message:
         `VLANClaim ${nameOf(successor)} (${fileLabel(successor)}) replaces VLANClaim ${nameOf(previous)} (${fileLabel(previous)}), ` +
-        `which is no longer generated: same Interface ${getAnnotation(previous, FROM_INTERFACE)}, so it keeps VLAN ${vlanID}`,
+        `which is no longer generated: ` +
+        (getAnnotation(previous, FROM_INTERFACE) === getAnnotation(successor, FROM_INTERFACE)
+          ? `same Interface ${getAnnotation(previous, FROM_INTERFACE)}`
+          : `Interface ${getAnnotation(previous, FROM_INTERFACE)} is now Interface ${getAnnotation(successor, FROM_INTERFACE)} (${why})`) +
+        `, so it keeps VLAN ${vlanID}`,
     };
   },
 };
@@ -413,7 +486,7 @@ export function interfaceFn(input: ResourceList): TransformOutput {
   );
   results.push(...vlans.results);
 
-  const released = recordReleases(items, vlans.items);
+  const released = recordReleases(items, vlans.items, results);
   let out = applyConditions(released, CLAIM_CONDITION_PREFIX, claimConditions(released));
   out = applyConditions(out, VLAN_CONDITION_PREFIX, vlanClaimConditions(out));
   out = applyConditions(out, NAD_CONDITION_PREFIX, interfaceNadConditions(out, withNad));

@@ -32,6 +32,7 @@ import {
   TransformOutput,
   validateResource,
 } from '../../lib/src';
+import { networkInstanceCopies } from './network-instance-copies';
 import { AddressLedger, createAddressSpace } from '../../lib/src/ipam';
 import type { IpamLedgerHooks } from '../../lib/src/ledger/edge';
 import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cursors';
@@ -128,6 +129,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   };
   const poolsSorted = [...collected.pools].sort(byKey((p) => `${p.networkInstance}|${p.pool.id}`));
   const checkedNames = new Set<string>();
+  const refused = new Set<PoolSource>();
   for (const p of poolsSorted) {
     if (!checkedNames.has(p.networkInstance)) {
       checkedNames.add(p.networkInstance);
@@ -145,9 +147,15 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
       }
     }
     const added = spaceOf(p.networkInstance).addPool(p.pool);
-    if (!added.ok) results.push(errorFor(p.definedBy, added.error.message, `${p.field}.prefix`, p.pool.id));
+    if (!added.ok) {
+      results.push(errorFor(p.definedBy, added.error.message, `${p.field}.prefix`, p.pool.id));
+      refused.add(p);
+    }
   }
-  results.push(...sharedPrefixWarnings(poolsSorted));
+  // A refused pool is reported once, on its own file: claims look only at the pools that were
+  // added, so no claim gets a second error for the same cause (and one with no pool left says why).
+  const usable = collected.pools.filter((p) => !refused.has(p));
+  results.push(...sharedPrefixWarnings(poolsSorted), ...networkInstanceCopies(items));
   const cursorItems = ledger ? [] : items.filter(isCursor).sort(byKey((o) => `${packagePathOf(o).length.toString().padStart(6, '0')}|${packagePathOf(o)}`));
   const cursorOf = new Map<string, KubeObject>();
   for (const c of cursorItems) {
@@ -188,7 +196,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     }
     const prefixKind = prefixClaimKind(claim);
     if (prefixKind !== undefined) {
-      const pw = prefixClaimWork(claim, prefixKind, claimBinding(claim), ownerLabel(claim, root), candidatePools(claim, collected.pools, prefixKind), results);
+      const pw = prefixClaimWork(claim, prefixKind, claimBinding(claim), ownerLabel(claim, root), candidatePools(claim, usable, prefixKind), results);
       if (pw) prefixWork.push(pw);
       continue;
     }
@@ -198,7 +206,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
       continue;
     }
     const ni = claim.spec.networkInstance.name;
-    const poolIds = candidatePools(claim, collected.pools);
+    const poolIds = candidatePools(claim, usable);
     const group = `${packagePathOf(claim)}|${getAnnotation(claim, FROM_INTERFACE) ?? `claim:${namespaceOf(claim)}/${nameOf(claim)}`}`;
     work.push({ claim, owner: claimBinding(claim), label: ownerLabel(claim, root), ni, poolIds, group });
   }
@@ -247,7 +255,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     }
     const field = chosen !== undefined ? 'spec.prefix' : 'status.prefix';
     if (w.poolIds.length === 0) {
-      results.push(noPoolError(w, collected.pools));
+      results.push(noPoolError(w, usable, refused));
       continue;
     }
     const r = space.reserve(w.owner, address, w.poolIds);
@@ -293,7 +301,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   for (const members of groups.values()) {
     const missing = members.filter((w) => w.poolIds.length === 0);
     if (missing.length > 0) {
-      for (const w of missing) results.push(noPoolError(w, collected.pools));
+      for (const w of missing) results.push(noPoolError(w, usable, refused));
       continue;
     }
     const space = spaceOf(members[0].ni);
@@ -393,7 +401,7 @@ function withOwner(owner: string, message: string): string {
   return message.includes(owner) ? message : `${owner}: ${message}`;
 }
 
-function noPoolError(w: ClaimWork, pools: readonly PoolSource[]): Result {
+function noPoolError(w: ClaimWork, pools: readonly PoolSource[], refused: ReadonlySet<PoolSource>): Result {
   const inNi = pools.filter((p) => p.networkInstance === w.ni && p.kind === 'network');
   const selector = Object.entries(selectorOf(w.claim)).map(([k, v]) => `${k}=${v}`).join(', ');
   const message =
@@ -402,7 +410,9 @@ function noPoolError(w: ClaimWork, pools: readonly PoolSource[]): Result {
       : `${w.label}: no prefix of network instance ${w.ni} matches the selector (${selector}); ` +
         `prefixes seen: ${inNi.map((p) => `${p.pool.id} ${JSON.stringify(p.labels)}`).join('; ')}. ` +
         `Add a prefix of that family whose labels agree, or fix the claim's selector`;
-  return errorFor(w.claim, message, 'spec.selector.matchLabels');
+  const lost = [...refused].filter((p) => p.networkInstance === w.ni);
+  const cause = lost.length === 0 ? '' : ` (refused, see the error on each: ${lost.map((p) => `${p.pool.id} in ${fileLabel(p.definedBy)}`).join(', ')})`;
+  return errorFor(w.claim, `${message}${cause}`, 'spec.selector.matchLabels');
 }
 
 

@@ -30,12 +30,15 @@ export function unlessUnchanged<T extends KubeObject>(existing: T, next: T): T {
 /**
  * How a generated item that disappears hands its state (a recorded address, a VLAN ID) to the one
  * that replaces it in the same render - the same Interface under a new owner name or in a sibling
- * package. `key` says which items are the same thing (`undefined`: never carried); `carry` returns
- * the successor with the state, and the words the render uses to say so, or nothing to carry.
+ * package, or a renamed or re-namespaced Interface of the same workload. `keys` say which items
+ * are the same thing, most certain first (`undefined`: never carried by that key); an item is
+ * paired by the first key under which exactly one item disappears and exactly one appears.
+ * `carry` returns the successor with the state, and the words the render uses to say so (`why`
+ * is the matching key's), or nothing to carry.
  */
 export interface CarryOver {
-  key(o: KubeObject): string | undefined;
-  carry(previous: KubeObject, successor: KubeObject): { item: KubeObject; message: string } | undefined;
+  keys: ReadonlyArray<{ key(o: KubeObject): string | undefined; why: string }>;
+  carry(previous: KubeObject, successor: KubeObject, why: string): { item: KubeObject; message: string } | undefined;
 }
 
 export interface Reconciled {
@@ -111,22 +114,29 @@ export function reconcileGenerated<W>(
 
 /** Pairs each removed item with its one successor (same carry key, one on each side) in place. */
 function carryStates(removed: readonly KubeObject[], fresh: KubeObject[], carryOver: CarryOver, results: Result[]): void {
-  const group = (list: readonly KubeObject[]): Map<string, number[]> => {
-    const m = new Map<string, number[]>();
-    list.forEach((o, i) => {
-      const k = carryOver.key(o);
-      if (k !== undefined) m.set(k, [...(m.get(k) ?? []), i]);
-    });
-    return m;
-  };
-  const gone = group(removed);
-  const added = group(fresh);
-  for (const [k, from] of gone) {
-    const to = added.get(k);
-    if (from.length !== 1 || to?.length !== 1) continue;
-    const carried = carryOver.carry(removed[from[0]], fresh[to[0]]);
-    if (!carried) continue;
-    fresh[to[0]] = carried.item;
-    results.push(warningFor(carried.item, carried.message));
+  const pairedGone = new Set<number>();
+  const pairedNew = new Set<number>();
+  for (const { key, why } of carryOver.keys) {
+    const group = (list: readonly KubeObject[], paired: ReadonlySet<number>): Map<string, number[]> => {
+      const m = new Map<string, number[]>();
+      list.forEach((o, i) => {
+        if (paired.has(i)) return;
+        const k = key(o);
+        if (k !== undefined) m.set(k, [...(m.get(k) ?? []), i]);
+      });
+      return m;
+    };
+    const gone = group(removed, pairedGone);
+    const added = group(fresh, pairedNew);
+    for (const [k, from] of gone) {
+      const to = added.get(k);
+      if (from.length !== 1 || to?.length !== 1) continue;
+      const carried = carryOver.carry(removed[from[0]], fresh[to[0]], why);
+      if (!carried) continue;
+      pairedGone.add(from[0]);
+      pairedNew.add(to[0]);
+      fresh[to[0]] = carried.item;
+      results.push(warningFor(carried.item, carried.message));
+    }
   }
 }

@@ -33,6 +33,8 @@ export class InterfaceIndex {
   readonly interfaces: Interface[] = [];
   /** Loopback Interfaces (no cniType): claims, but no NAD and no Multus attachment. */
   readonly loopbacks: Interface[] = [];
+  /** Interfaces whose cluster is not injected yet: they exist, but nothing is made for them now. */
+  readonly waiting: Interface[] = [];
   readonly results: Result[] = [];
   private readonly claims = new Map<string, IPClaim>();
   private readonly attachments = new Map<Interface, Attachment | undefined>();
@@ -56,6 +58,7 @@ export class InterfaceIndex {
       if (waiting !== undefined) {
         // interface-fn reports the cluster; this says, per Interface, why this step made nothing.
         this.results.push(infoFor(o, `Interface ${nameOf(o)} waits for its cluster: ${waiting.reason}; nothing is made for it until the cluster is ready`));
+        this.waiting.push(o);
         continue;
       }
       const nameErrors = interfaceNameProblems(o);
@@ -101,6 +104,41 @@ export class InterfaceIndex {
     this.attachments.set(itf, result);
     return result;
   }
+
+  /**
+   * The addresses an Interface's claims hold now, without reporting a missing claim or address
+   * (undefined then): for matching an entry's `ips` to the Interface that holds them.
+   */
+  currentAddresses(itf: Interface): string[] | undefined {
+    const addresses: string[] = [];
+    for (const family of familiesOf(normalizeFamilyPolicy(itf.spec.ipFamilyPolicy))) {
+      const claim = this.claims.get(claimKey(packagePathOf(itf), namespaceOf(itf), claimName(itf, family)));
+      const prefix = claim && claimedPrefix(claim);
+      if (!prefix) return undefined;
+      addresses.push(prefix);
+    }
+    return addresses;
+  }
+
+  /**
+   * The Interfaces a workload in `pkg`/`namespace` can name, innermost package first: those of
+   * its namespace in its package and the packages enclosing it.
+   */
+  visibleFrom(pkg: string, namespace: string): Interface[] {
+    if (!this.byPackage) {
+      this.byPackage = new Map();
+      for (const i of this.interfaces) {
+        const k = `${packagePathOf(i)}|${namespaceOf(i)}`;
+        this.byPackage.set(k, [...(this.byPackage.get(k) ?? []), i]);
+      }
+    }
+    const out: Interface[] = [];
+    for (const p of enclosingPackages(pkg)) {
+      for (const i of this.byPackage.get(`${p}|${namespace}`) ?? []) if (!out.includes(i)) out.push(i);
+    }
+    return out;
+  }
+  private byPackage?: Map<string, Interface[]>;
 
   /**
    * The Interface a workload in `pkg`/`namespace` means by a selection entry: one of its namespace
