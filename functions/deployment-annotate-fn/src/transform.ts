@@ -81,6 +81,9 @@ interface RenderScope {
 const sameAddresses = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 
+const hostsOf = (a: readonly string[]): string => a.map((ip) => ip.split('/')[0]).sort().join(',');
+const sameHosts = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && hostsOf(a) === hostsOf(b);
+
 const ipsOf = (entry: SelectionEntry): string[] =>
   Array.isArray(entry.fields?.ips) ? (entry.fields.ips as unknown[]).filter((v): v is string => typeof v === 'string') : [];
 
@@ -206,8 +209,9 @@ function annotateWorkload(o: KubeObject, path: string[], scope: RenderScope): Ku
         ),
       );
     }
-    else if (previouslyManaged.has(entry.name) && ipsOf(entry).length > 0 && !sameAddresses(ipsOf(entry), att.addresses)) {
+    else if (previouslyManaged.has(entry.name) && ipsOf(entry).length > 0 && !sameHosts(ipsOf(entry), att.addresses)) {
       // The pod's address on this link changes (a new network instance, a chosen spec.prefix): said with both.
+      // A prefix length alone (a pool widened in place) is said once per pool by ipam-fn.
       results.push(
         warningFor(
           o,
