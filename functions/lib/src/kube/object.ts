@@ -1,8 +1,18 @@
-import type { KubernetesObject } from 'kpt-functions/dist/src/types';
 import { RawScalar } from '../yaml/scalar-schema';
 
+/** The metadata fields the functions read; the names and types of Kubernetes' ObjectMeta. */
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  annotations?: { [key: string]: string };
+  labels?: { [key: string]: string };
+}
+
 /** A resource as loaded: typed envelope, open body. Values may be RawScalar (see scalar-schema). */
-export interface KubeObject extends KubernetesObject {
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
   [field: string]: unknown;
 }
 
