@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runOnText } from '../functions/lib/src/runner';
 import { FUNCTIONS, runPipeline } from './support/functions';
-import { kptSource, withFunctionConfig } from './support/kpt';
+import { kptSourceMany, withFunctionConfig } from './support/kpt';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -37,11 +37,15 @@ function itemsOf(resourceList: string): string {
   return at < 0 ? resourceList : resourceList.slice(0, at + 1);
 }
 
-describe.each(cases())('%s / %s', (fn, name) => {
+const CASES = cases();
+/** What real `kpt fn source` makes of each case's input tree (all cases' kpt runs side by side). */
+const SOURCES = kptSourceMany(CASES.map(([fn, name]) => join(FIXTURES, fn, name, 'input')));
+
+describe.each(CASES.map(([fn, name], i) => [fn, name, SOURCES[i]!] as const))('%s / %s', (fn, name, source) => {
   const dir = join(FIXTURES, fn, name);
   const fnConfigPath = join(dir, '_fnconfig.yaml');
   const fnConfig = existsSync(fnConfigPath) ? readFileSync(fnConfigPath, 'utf8') : undefined;
-  const input = withFunctionConfig(kptSource(join(dir, 'input')), fnConfig);
+  const input = withFunctionConfig(source, fnConfig);
   const first = run(fn, input);
   const expectedPath = join(dir, '_expected.yaml');
 
@@ -56,7 +60,7 @@ describe.each(cases())('%s / %s', (fn, name) => {
 
   if (/\n  severity: error\n/.test(first.stdout)) {
     it('on error returns every input item unchanged', () => {
-      expect(itemsOf(first.stdout)).toBe(itemsOf(kptSource(join(dir, 'input'))));
+      expect(itemsOf(first.stdout)).toBe(itemsOf(source));
     });
   } else {
     it('a second run changes nothing', () => {

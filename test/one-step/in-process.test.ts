@@ -13,7 +13,7 @@ import { splitConfig } from '../../functions/netpipe-fn/src/config';
 import { STEPS } from '../../functions/netpipe-fn/src/steps';
 import { KubeObject } from '../../functions/lib/src';
 import { FUNCTIONS } from '../support/functions';
-import { kptSource, withFunctionConfig } from '../support/kpt';
+import { kptSource, kptSourceMany, withFunctionConfig } from '../support/kpt';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures');
 
@@ -42,12 +42,14 @@ for (const fn of readdirSync(FIXTURES).sort()) {
   for (const c of readdirSync(join(FIXTURES, fn)).sort()) if (existsSync(join(FIXTURES, fn, c, 'input'))) cases.push([fn, c]);
 }
 
-describe.each(cases)('%s / %s', (fn, c) => {
+/** What real `kpt fn source` makes of each case's input tree (all cases' kpt runs side by side). */
+const SOURCES = kptSourceMany(cases.map(([fn, c]) => join(FIXTURES, fn, c, 'input')));
+
+describe.each(cases.map(([fn, c], i) => [fn, c, SOURCES[i]!] as const))('%s / %s', (fn, c, source) => {
   it('one step gives what the four steps give', () => {
     const dir = join(FIXTURES, fn, c);
     const fnConfigPath = join(dir, '_fnconfig.yaml');
     const fnConfig = existsSync(fnConfigPath) ? readFileSync(fnConfigPath, 'utf8') : undefined;
-    const source = kptSource(join(dir, 'input'));
     const four = fourSteps(source, fn, fnConfig);
     const one = runOnText('netpipe-fn', netpipeFn, withFunctionConfig(source, fnConfig));
     expect(one.exitCode).toBe(four.exitCode);
