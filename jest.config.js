@@ -5,4 +5,5 @@ module.exports = {
   testMatch: ['<rootDir>/functions/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 120000,
+  globalSetup: '<rootDir>/test/support/global-setup.js',
 };

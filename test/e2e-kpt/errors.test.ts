@@ -153,12 +153,13 @@ const cases: BadInput[] = [
   },
 ];
 
+// Each case renders its own workspace: they run side by side.
 describe.each(cases)('bad input: $what', ({ fn, mutate, expect: texts }) => {
-  it(`${fn} fails the render, says what to fix, and nothing is written`, () => {
+  it.concurrent(`${fn} fails the render, says what to fix, and nothing is written`, async () => {
     const ws = new Workspace();
     mutate(ws);
     const before = ws.hashes();
-    const r = ws.render();
+    const r = await ws.renderAsync();
     expect(r.status).not.toBe(0);
     expect(r.output).toContain(`[FAIL] "functions/${fn}/dist/${fn}.js"`);
     expect(r.output).toMatch(/\[error\] /);

@@ -4,7 +4,7 @@
  * `exec:` entries name) with the real `kpt fn render --allow-exec`, so what is tested is exactly
  * what `npm run render` does to packages/.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,19 @@ export class Workspace {
     const r = spawnSync('kpt', ['fn', 'render', '--allow-exec', '.'], { cwd: this.dir, encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.error) throw r.error;
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  }
+
+  /** `render` as its own process, so independent workspaces render side by side. */
+  renderAsync(): Promise<RenderOutcome> {
+    return new Promise((resolve, reject) => {
+      const p = spawn('kpt', ['fn', 'render', '--allow-exec', '.'], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      p.stdout.on('data', (c: Buffer) => out.push(c));
+      p.stderr.on('data', (c: Buffer) => err.push(c));
+      p.on('error', reject);
+      p.on('close', (status) => resolve({ status, output: `${Buffer.concat(out).toString()}${Buffer.concat(err).toString()}` }));
+    });
   }
 
   /** Renders and fails the test, showing kpt's output, unless the render succeeded. */

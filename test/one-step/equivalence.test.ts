@@ -4,7 +4,7 @@
  * pipeline golden cases, the example packages (from scratch, re-rendered, after an edit) and a
  * benchmark tree. A failing step must leave every file untouched and say which step failed.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,19 +65,28 @@ interface Rendered {
   output: string;
 }
 
-function render(tree: string, mutators: Mutator[], into: string): Rendered {
+/** `kpt fn render` of a copy of `tree` with `mutators` as its pipeline, as its own process. */
+function render(tree: string, mutators: Mutator[], into: string): Promise<Rendered> {
   cpSync(tree, into, { recursive: true });
   writeFileSync(join(into, 'Kptfile'), withPipeline(readFileSync(join(tree, 'Kptfile'), 'utf8'), mutators));
-  const r = spawnSync('kpt', ['fn', 'render', '--allow-exec', '.'], { cwd: into, encoding: 'utf8', maxBuffer: 256 << 20 });
-  if (r.error) throw r.error;
-  return { dir: into, status: r.status, output: `${r.stdout}${r.stderr}` };
+  return new Promise((resolve, reject) => {
+    const p = spawn('kpt', ['fn', 'render', '--allow-exec', '.'], { cwd: into, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on('data', (c: Buffer) => out.push(c));
+    p.stderr.on('data', (c: Buffer) => err.push(c));
+    p.on('error', reject);
+    p.on('close', (status) => resolve({ dir: into, status, output: `${Buffer.concat(out).toString()}${Buffer.concat(err).toString()}` }));
+  });
 }
 
-/** Renders `tree` both ways; returns both, after checking every file is the same. */
-function renderBoth(tree: string): { four: Rendered; one: Rendered } {
+/**
+ * Renders `tree` both ways, the two kpt processes side by side (two copies, nothing shared);
+ * returns both, after checking every file is the same.
+ */
+async function renderBoth(tree: string): Promise<{ four: Rendered; one: Rendered }> {
   const work = tempDir();
-  const four = render(tree, fourSteps(), join(work, 'four'));
-  const one = render(tree, oneStep(), join(work, 'one'));
+  const [four, one] = await Promise.all([render(tree, fourSteps(), join(work, 'four')), render(tree, oneStep(), join(work, 'one'))]);
   expect({ one: one.status === 0, four: four.status === 0 }).toEqual({ one: four.status === 0, four: four.status === 0 });
   const differing = treeDifferences(four.dir, one.dir).filter(
     (d) => !(d.file === 'Kptfile' && d.left !== undefined && d.right !== undefined && withoutPipeline(d.left) === withoutPipeline(d.right)),
@@ -118,19 +127,19 @@ describe('netpipe-fn renders byte-identically to the four-step pipeline', () => 
     existsSync(join(ROOT, 'fixtures', 'pipeline', c, 'input')),
   );
 
-  it.each(pipelineCases)('pipeline golden case %s', (c) => {
+  it.each(pipelineCases)('pipeline golden case %s', async (c) => {
     const tree = materialize(join(ROOT, 'fixtures', 'pipeline', c, 'input'));
     scratch.push(join(tree, '..'));
-    const { four } = renderBoth(tree);
+    const { four } = await renderBoth(tree);
     expect(four.status).toBe(0);
     expect(changedFiles(tree, four.dir).length).toBeGreaterThan(0);
   });
 
-  it('the example packages from scratch, then re-rendered, then after removing and adding Interfaces', () => {
-    const first = renderBoth(exampleTree(false));
+  it('the example packages from scratch, then re-rendered, then after removing and adding Interfaces', async () => {
+    const first = await renderBoth(exampleTree(false));
     expect(first.four.status).toBe(0);
     // Re-render of what the first render wrote: a no-op both ways.
-    const again = renderBoth(first.four.dir);
+    const again = await renderBoth(first.four.dir);
     expect(changedFiles(first.four.dir, again.one.dir)).toEqual([]);
     // An edit: the gNB loses n3 and gains n9 on vpc-n2 - a release and a fresh allocation.
     const edited = join(tempDir(), 'edited');
@@ -140,37 +149,37 @@ describe('netpipe-fn renders byte-identically to the four-step pipeline', () => 
     const n3 = itfs.split(/^---\n/m).find((d) => /^ {2}name: n3$/m.test(d));
     if (!n3) throw new Error('the example gNB has no n3 Interface any more: adjust this test');
     writeFileSync(itfFile, itfs.replace(n3, n3.replace(/^ {2}name: n3$/m, '  name: n9')));
-    const afterEdit = renderBoth(edited);
+    const afterEdit = await renderBoth(edited);
     expect(afterEdit.four.status).toBe(0);
     expect(changedFiles(edited, afterEdit.one.dir).length).toBeGreaterThan(0);
   });
 
-  it('a benchmark tree (100 Interfaces in 4 clusters)', () => {
+  it('a benchmark tree (100 Interfaces in 4 clusters)', async () => {
     const tree = join(tempDir(), 'bench');
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'bench-tree.mjs'), tree, '100']);
-    const { four } = renderBoth(tree);
+    const { four } = await renderBoth(tree);
     expect(four.status).toBe(0);
     expect(changedFiles(tree, four.dir).filter((f) => /\/ipclaim-[^/]*\.yaml$/.test(f))).toHaveLength(125);
   });
 });
 
 describe('netpipe-fn when a step fails', () => {
-  it('a nad-fn error (cluster without masterInterface): both fail, nothing is written, the result names the step', () => {
+  it('a nad-fn error (cluster without masterInterface): both fail, nothing is written, the result names the step', async () => {
     const tree = exampleTree(false);
     const wc = join(tree, 'packages', 'core01', 'workload-cluster.yaml');
     const text = readFileSync(wc, 'utf8');
     if (!/^ {2}masterInterface: .*\n/m.test(text)) throw new Error('core01 has no masterInterface: adjust this test');
     writeFileSync(wc, text.replace(/^ {2}masterInterface: .*\n/m, ''));
-    const { four, one } = renderBoth(tree);
+    const { four, one } = await renderBoth(tree);
     expect(four.status).not.toBe(0);
     expect(one.status).not.toBe(0);
     expect(changedFiles(tree, one.dir)).toEqual([]);
     expect(one.output).toMatch(/nad-fn: WorkloadCluster core01 has no spec\.masterInterface/);
   });
 
-  it('an unknown functionConfig key fails before any step runs', () => {
+  it('an unknown functionConfig key fails before any step runs', async () => {
     const tree = exampleTree(false);
-    const r = render(tree, [{ exec: bundle('netpipe-fn'), configMap: { defaultRouteNetwork: 'vpc-n6' } }], join(tempDir(), 'one'));
+    const r = await render(tree, [{ exec: bundle('netpipe-fn'), configMap: { defaultRouteNetwork: 'vpc-n6' } }], join(tempDir(), 'one'));
     expect(r.status).not.toBe(0);
     expect(changedFiles(tree, r.dir)).toEqual([]);
     expect(r.output).toMatch(/unknown key defaultRouteNetwork in netpipe-fn's functionConfig: the keys are .*defaultRouteNetworks/);
