@@ -6,6 +6,7 @@
 import { IPClaim } from '../../functions/lib/src/api/types';
 import { claimedPrefix, isIPClaim } from '../../functions/lib/src/claims';
 import { claimBinding } from '../../functions/lib/src/identity';
+import { isGetClaim, lookupRecord } from '../../functions/lib/src/allocation-labels';
 import { KubeObject, scalarText } from '../../functions/lib/src/kube/object';
 import { collectPools } from '../../functions/lib/src/pools';
 import { formatAddress, parseAddress } from '../../functions/lib/src/ipam/address';
@@ -343,6 +344,8 @@ interface GitClaim {
   file: string;
   /** A pool claim: `address` and `prefix` are the prefix. */
   block: boolean;
+  /** What get claims find the holding by, recorded with its owner. */
+  lookup: ReturnType<typeof lookupRecord>;
 }
 
 function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools: Map<string, PoolsRecord>; carved: Map<string, PoolDefinition[]>; problems: string[] } {
@@ -353,7 +356,8 @@ function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools:
   for (const items of trees) {
     const facts = renderFacts({ items, results: [] } as never);
     for (const o of items) {
-      if (!isIPClaim(o)) continue;
+      // A get claim's address is a copy of another claim's: it holds nothing.
+      if (!isIPClaim(o) || isGetClaim(o)) continue;
       const c = o as IPClaim;
       const prefix = claimedPrefix(c);
       const ni = scalarText(c.spec?.networkInstance?.name);
@@ -369,6 +373,7 @@ function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools:
         prefix,
         package: facts.packageOf(c),
         file: o.metadata.annotations?.['internal.config.kubernetes.io/path'] ?? '',
+        lookup: lookupRecord(c),
       });
     }
     const collected = collectPools(items);
@@ -489,7 +494,7 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
       const last = parsed.value.value + sizeOf(c.prefix) - 1n;
       if (last > pp.cursor) pp.cursor = last;
       prefixPools.set(key, pp);
-      puts.set(keys.owner(c.ni, c.binding), JSON.stringify({ address: c.prefix, prefix: c.prefix, pool: def.prefix, cluster: clusterOfBinding(c.binding), package: c.package, block: true } satisfies OwnerRecord));
+      puts.set(keys.owner(c.ni, c.binding), JSON.stringify({ address: c.prefix, prefix: c.prefix, pool: def.prefix, cluster: clusterOfBinding(c.binding), package: c.package, ...c.lookup, block: true } satisfies OwnerRecord));
       packages.set(c.package, [...(packages.get(c.package) ?? []), { ni: c.ni, owner: c.binding }]);
       continue;
     }
@@ -508,7 +513,7 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
     b.rec.held[String(offset)] = [c.binding, c.package];
     b.rec.cursor = Math.max(b.rec.cursor ?? -1, offset);
     blocks.set(key, b);
-    const owner: OwnerRecord = { address: c.address, prefix: c.prefix, pool: pool.id, cluster: clusterOfBinding(c.binding), package: c.package };
+    const owner: OwnerRecord = { address: c.address, prefix: c.prefix, pool: pool.id, cluster: clusterOfBinding(c.binding), package: c.package, ...c.lookup };
     puts.set(keys.owner(c.ni, c.binding), JSON.stringify(owner));
     packages.set(c.package, [...(packages.get(c.package) ?? []), { ni: c.ni, owner: c.binding }]);
   }

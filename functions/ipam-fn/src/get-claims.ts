@@ -1,76 +1,92 @@
 /**
  * `nephio.org/action: get` claims read an address, they never get one.
  *
- * In Nephio the resource backend answers a get claim with the allocation whose labels match the
- * claim's selector. Allocations there carry the labels of the claim that made them plus the
- * claim's name and namespace (`nephio.org/nsn-name`, `nephio.org/nsn-namespace`), its kind
- * (`nephio.org/prefix-kind`) and family. Here the allocations are the other claims of the render,
- * so a get claim matches them by the same labels and copies the status of the one it names.
- * Unlike the backend, which takes the first match, a selector that matches several claims is an
- * error: which address a workload is told must not depend on order.
+ * A get claim matches the allocations of its network instance by the labels Nephio's backend
+ * gives them (allocation-labels.ts): the other claims of the render and, with the shared ledger,
+ * the holdings of claims in other packages - so a gNB package rendered on its own reads the AMF's
+ * N2 address that the AMF's package holds. Unlike the backend, which takes the first match, a
+ * selector that matches several allocations is an error: which address a workload is told must
+ * not depend on order. No match is not an error: the claim it reads may be in a package not
+ * rendered yet, so the claim stays pending (its condition False) and a warning says so.
  */
-import { errorFor, getAnnotation, IPClaim, isObject, KubeObject, LABELS, nameOf, namespaceOf, Result, scalarText, stringMap } from '../../lib/src';
+import {
+  ACTION_ANNOTATION,
+  allocationLabels,
+  errorFor,
+  IPClaim,
+  isGetClaim,
+  isObject,
+  lookupSelector,
+  matchesSelector,
+  nameOf,
+  NSN_NAME_LABEL,
+  PREFIX_KIND_LABEL,
+  Result,
+  scalarText,
+  selectorText,
+  warningFor,
+} from '../../lib/src';
+import type { LedgerHolding } from '../../lib/src/ledger/edge';
 import type { ClaimStatus } from './prefix-claims';
 
-export const ACTION_ANNOTATION = 'nephio.org/action';
-export const NAME_LABEL = 'nephio.org/nsn-name';
-export const NAMESPACE_LABEL = 'nephio.org/nsn-namespace';
-const KIND_LABEL = 'nephio.org/prefix-kind';
+/** Where the holdings of other packages come from; undefined without a ledger. */
+export type HoldingsOf = (ni: string) => readonly LedgerHolding[] | undefined;
 
-export const isGetClaim = (claim: KubeObject): boolean => getAnnotation(claim, ACTION_ANNOTATION) === 'get';
-
-function selectorOf(claim: IPClaim): Record<string, string> {
-  return stringMap(isObject(claim.spec.selector) ? claim.spec.selector.matchLabels : undefined);
+interface Candidate {
+  /** As a message names it. */
+  readonly name: string;
+  readonly status: ClaimStatus | undefined;
 }
 
-/** The labels an allocation made by `claim` carries, as Nephio's backend labels it. */
-function labelsOf(claim: IPClaim, status: ClaimStatus | undefined): Record<string, string> {
-  const labels: Record<string, string> = { ...selectorOf(claim), ...stringMap((claim.spec as { labels?: unknown }).labels) };
-  labels[NAME_LABEL] = nameOf(claim);
-  const ns = namespaceOf(claim);
-  if (ns) labels[NAMESPACE_LABEL] = ns;
-  labels[KIND_LABEL] = scalarText(claim.spec.kind) ?? 'network';
-  if (status !== undefined) labels[LABELS.addressFamily] = status.prefix.includes(':') ? 'ipv6' : 'ipv4';
-  return labels;
+function recordedStatus(c: IPClaim): ClaimStatus | undefined {
+  if (!isObject(c.status)) return undefined;
+  const prefix = scalarText(c.status.prefix);
+  if (prefix === undefined || prefix === '') return undefined;
+  return { prefix, gateway: scalarText(c.status.gateway) };
 }
 
 /**
  * Resolves every get claim against the other claims of the render, whose final statuses are
- * `statuses` (allocated in this render) or their recorded status. Adds the copies to `statuses`.
+ * `statuses` (allocated in this render) or their recorded status, and the holdings of other
+ * packages. Adds the copies to `statuses`.
  */
 export function resolveGetClaims(
   gets: readonly IPClaim[],
   claims: readonly IPClaim[],
   statuses: Map<IPClaim, ClaimStatus>,
   results: Result[],
+  holdingsOf?: HoldingsOf,
 ): void {
-  const statusOf = (c: IPClaim): ClaimStatus | undefined => {
-    const s = statuses.get(c);
-    if (s !== undefined) return s;
-    if (!isObject(c.status)) return undefined;
-    const prefix = scalarText(c.status.prefix);
-    if (prefix === undefined || prefix === '') return undefined;
-    return { prefix, gateway: scalarText(c.status.gateway) };
-  };
+  const statusOf = (c: IPClaim): ClaimStatus | undefined => statuses.get(c) ?? recordedStatus(c);
   const targets = claims.filter((c) => !isGetClaim(c));
   for (const get of gets) {
     const ni = get.spec.networkInstance.name;
-    const wanted = { ...selectorOf(get), [KIND_LABEL]: scalarText(get.spec.kind) ?? 'network' };
-    const shown = Object.entries(selectorOf(get)).map(([k, v]) => `${k}=${v}`).join(', ') || 'no labels';
-    const matches = targets
+    const wanted = lookupSelector(get);
+    const local: Candidate[] = targets
       .filter((c) => c.spec.networkInstance.name === ni)
-      .filter((c) => {
-        const labels = labelsOf(c, statusOf(c));
-        return Object.entries(wanted).every(([k, v]) => labels[k] === v);
-      })
-      .sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
+      .filter((c) => matchesSelector(allocationLabels(c, statusOf(c)?.prefix), wanted))
+      .map((c) => ({ name: nameOf(c), status: statusOf(c) }));
+    const held = holdingsOf?.(ni);
+    // Still loading: the step runs again once the ledger has answered.
+    if (holdingsOf && held === undefined) continue;
+    const remote: Candidate[] = (held ?? [])
+      .filter((h) => matchesSelector(h.labels, wanted))
+      .map((h) => ({ name: `${h.labels[NSN_NAME_LABEL] ?? h.binding} of package ${h.package}`, status: { prefix: h.prefix, gateway: h.gateway } }));
+    const matches = [...local, ...remote].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const who = `IPClaim ${nameOf(get)} (${ACTION_ANNOTATION}: get)`;
+    const kind = wanted[PREFIX_KIND_LABEL];
     if (matches.length === 0) {
+      const where = holdingsOf ? `in this render or in the shared ledger` : `in this render`;
+      const kept = recordedStatus(get);
       results.push(
-        errorFor(
+        warningFor(
           get,
-          `${who} looks up an existing address, but no ${wanted[KIND_LABEL]} claim of network instance ${ni} matches its selector (${shown}); ` +
-            `name the claim to read with ${NAME_LABEL}: <claim name> in spec.selector.matchLabels, or remove the annotation to allocate an address`,
+          `${who} looks up an existing address, but no ${kind} claim of network instance ${ni} ${where} matches its selector (${selectorText(get)}); ` +
+            (kept ? `it keeps the address ${kept.prefix} it read before. ` : `it stays pending (its Kptfile condition is False) and gets no address. `) +
+            (holdingsOf
+              ? `Render the package that holds the claim it reads, then this one again`
+              : `Render it together with the package that holds the claim it reads, or configure the shared ledger`) +
+            `; to read another claim, name it with ${NSN_NAME_LABEL}: <claim name> in spec.selector.matchLabels`,
           'spec.selector.matchLabels',
         ),
       );
@@ -80,21 +96,18 @@ export function resolveGetClaims(
       results.push(
         errorFor(
           get,
-          `${who} matches ${matches.length} claims of network instance ${ni} (${matches.map(nameOf).join(', ')}); ` +
-            `add ${NAME_LABEL}: <claim name> to spec.selector.matchLabels to say which one it reads`,
+          `${who} matches ${matches.length} claims of network instance ${ni} (${matches.map((m) => m.name).join(', ')}); ` +
+            `add ${NSN_NAME_LABEL}: <claim name> to spec.selector.matchLabels to say which one it reads`,
           'spec.selector.matchLabels',
         ),
       );
       continue;
     }
     const target = matches[0]!;
-    const status = statusOf(target);
-    if (status === undefined) {
-      results.push(
-        errorFor(get, `${who} reads the address of IPClaim ${nameOf(target)}, which has none yet (see the errors on it)`, 'spec.selector.matchLabels'),
-      );
+    if (target.status === undefined) {
+      results.push(errorFor(get, `${who} reads the address of IPClaim ${target.name}, which has none yet (see the errors on it)`, 'spec.selector.matchLabels'));
       continue;
     }
-    statuses.set(get, status);
+    statuses.set(get, target.status);
   }
 }

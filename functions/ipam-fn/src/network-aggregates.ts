@@ -36,6 +36,7 @@ import {
   PREFIX_KIND_LABEL,
   Result,
   scalarText,
+  isGetClaim,
 } from '../../lib/src';
 import { createAddressSpace, createPool, formatCidr, networkOf, parseAddressWithLength } from '../../lib/src/ipam';
 import type { CursorState, IpFamily } from '../../lib/src/ipam';
@@ -43,7 +44,7 @@ import { CARVED_FROM } from '../../lib/src/ledger/keys';
 import type { SubnetsRecord } from '../../lib/src/ledger/keys';
 import type { SubnetLedgerHooks } from '../../lib/src/ledger/edge';
 import { isCursor, networkInstanceOfCursor, readCursor } from './cursors';
-import { isGetClaim } from './get-claims';
+
 
 export { CARVED_FROM };
 

@@ -31,12 +31,13 @@ import {
   stringMap,
   TransformOutput,
   validateResource,
+  isGetClaim,
 } from '../../lib/src';
 import { networkInstanceCopies } from './network-instance-copies';
 import { AddressLedger, createAddressSpace } from '../../lib/src/ipam';
 import type { IpamLedgerHooks } from '../../lib/src/ledger/edge';
 import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cursors';
-import { isGetClaim, resolveGetClaims } from './get-claims';
+import { resolveGetClaims } from './get-claims';
 import { carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';
 import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, prefixClaimWork, reservePrefixClaims } from './prefix-claims';
 import { allocateVlans, VLAN_RANGE_KEY } from './vlans';
@@ -319,7 +320,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     r.value.forEach((alloc, i) => allocated.set(members[i].claim, alloc));
   }
   allocatePrefixClaims(pendingPrefixes, spaceOf, results, allocated);
-  resolveGetClaims(getClaims, claims, allocated, results);
+  resolveGetClaims(getClaims, claims, allocated, results, ledger ? (ni) => ledger.holdings(ni) : undefined);
 
   const routesOf = routeLister(items, carving.items, collected.pools, ledger !== undefined);
   let out = items.map((o) => {

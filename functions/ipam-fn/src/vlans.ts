@@ -7,6 +7,9 @@
  * ledger plugs into, like the address spaces.
  */
 import {
+  ACTION_ANNOTATION,
+  isGetClaim,
+  warningFor,
   readFunctionConfig,
   ANNOTATIONS,
   API,
@@ -140,6 +143,42 @@ function cursorIndexName(o: KubeObject): string {
 }
 
 /**
+ * The ID each get claim reads: the one its binding (bridge domain, else its name) holds in its
+ * index - held by a claim of this render or, with the ledger, of another package. None is a
+ * warning and the claim stays pending: a lookup never hands out an ID.
+ */
+function readVlans(
+  gets: readonly VLANClaim[],
+  bound: ReadonlyMap<string, number>,
+  spaces: ReadonlyMap<string, VlanLedger | undefined>,
+  ledgerMode: boolean,
+  results: Result[],
+): Map<VLANClaim, number> {
+  const out = new Map<VLANClaim, number>();
+  for (const c of gets) {
+    const index = vlanIndexOf(c);
+    const id = bound.get(`${index}\u0000${vlanBinding(c)}`) ?? spaces.get(index)?.idOf(vlanBinding(c));
+    if (id !== undefined) {
+      out.set(c, id);
+      continue;
+    }
+    const kept = claimedVlan(c);
+    results.push(
+      warningFor(
+        c,
+        `VLANClaim ${nameOf(c)} (${ACTION_ANNOTATION}: get) reads the VLAN ID of ${vlanBinding(c)} in VLAN index ${index}, but ` +
+          (spaces.get(index) ? `nothing holds one; ` : `that index is not defined here${ledgerMode ? ' nor published in the shared ledger' : ''}; `) +
+          (kept !== undefined ? `it keeps the ID ${kept} it read before` : `it stays pending (its Kptfile condition is False) and gets no ID`) +
+          `. Render the package whose claim holds it first, or remove the annotation to allocate an ID`,
+        'spec.vlanIndex.name',
+        index,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
  * Allocates the VLAN ID of every VLANClaim. Claims naming one bridge domain
  * (`specializer.nephio.org/vlanClaimName`) share one ID, as under Nephio's VLAN specializer.
  */
@@ -153,6 +192,8 @@ export function allocateVlans(
 ): { items: KubeObject[]; results: Result[] } {
   const results: Result[] = [];
   const claims: VLANClaim[] = [];
+  // Get claims read the ID their binding holds and never hold one (Nephio's vlan-fn `get`).
+  const gets: VLANClaim[] = [];
   for (const o of items) {
     if (!isVLANClaim(o)) continue;
     const errors = validateResource(o, API.vlanClaim.kind);
@@ -163,6 +204,7 @@ export function allocateVlans(
     const rewritten = errors.length === 0 && (chosen === undefined || Number.isInteger(chosen)) ? rewrittenVlan(o, claimedVlan(o), chosen) : undefined;
     if (rewritten) results.push(rewritten);
     if (errors.length > 0) results.push(...errors);
+    else if (isGetClaim(o)) gets.push(o);
     else if (rewritten?.severity !== 'error') claims.push(o);
   }
   const cursorItems = ledger ? [] : items.filter(isVlanCursor);
@@ -174,7 +216,7 @@ export function allocateVlans(
       if (diff) results.push(errorFor(def.definedBy, diff, 'spec', name));
     }
   }
-  if (claims.length === 0 && cursorItems.length === 0) {
+  if (claims.length === 0 && gets.length === 0 && cursorItems.length === 0) {
     return { items: applyConditions(items, VLAN_CONDITION_PREFIX, vlanClaimConditions(items)), results };
   }
   const defs = indexDefinitions(items, fc, results);
@@ -222,6 +264,8 @@ export function allocateVlans(
   }
 
   for (const g of groups.values()) spaceOf(g.index, g.members[0]!);
+  // A get claim on an index nobody defines reads nothing (a warning below), it is no error.
+  for (const c of gets) if (defs.has(vlanIndexOf(c)) || fallback || ledger?.published(vlanIndexOf(c))) spaceOf(vlanIndexOf(c), c);
   // Each index's next-fit cursor, before anything is allocated.
   const cursorOf = new Map<string, KubeObject>();
   for (const c of cursorItems) {
@@ -301,9 +345,12 @@ export function allocateVlans(
     bound.set(`${g.index}\u0000${g.binding}`, r.value);
   }
 
+  const read = readVlans(gets, bound, spaces, ledger !== undefined, results);
   let out = items.map((o) => {
     if (!isVLANClaim(o)) return o;
-    const id = bound.get(`${vlanIndexOf(o)}\u0000${vlanBinding(o)}`);
+    const got = read.get(o);
+    if (got !== undefined) return withVlan(o, got);
+    const id = isGetClaim(o) ? undefined : bound.get(`${vlanIndexOf(o)}\u0000${vlanBinding(o)}`);
     return id === undefined ? o : withBound(withVlan(o, id), String(id));
   });
 

@@ -1,4 +1,5 @@
 import { AddressFamily, API, IPClaim } from './api/types';
+import { isGetClaim } from './allocation-labels';
 import { Condition, conditionType } from './conditions';
 import { ANNOTATIONS, getAnnotation, isKind, isObject, KubeObject, packagePathOf, scalarText } from './kube/object';
 
@@ -68,7 +69,12 @@ export function claimConditions(items: readonly KubeObject[]): Map<string, Condi
     const type = conditionType(o.apiVersion, o.kind, name);
     const condition: Condition = prefix
       ? { type, status: 'True', ...ownerReason(o), message: prefix }
-      : { type, status: 'False', ...ownerReason(o), message: 'waiting for ipam-fn to allocate an address' };
+      : {
+          type,
+          status: 'False',
+          ...ownerReason(o),
+          message: isGetClaim(o) ? 'waiting for the address of the claim it reads (nephio.org/action: get)' : 'waiting for ipam-fn to allocate an address',
+        };
     const pkg = packagePathOf(o);
     const list = byPackage.get(pkg) ?? [];
     list.push(condition);

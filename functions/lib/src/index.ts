@@ -18,3 +18,4 @@ export * from './networks';
 export * from './vlans';
 export * from './nads';
 export * from './function-config';
+export * from './allocation-labels';

@@ -1,4 +1,5 @@
 import { API, VLANClaim } from './api/types';
+import { isGetClaim } from './allocation-labels';
 import { ownerReason } from './claims';
 import { Condition, conditionType } from './conditions';
 import { getAnnotation, isKind, isObject, KubeObject, nameOf, namespaceOf, packagePathOf, scalarText } from './kube/object';
@@ -66,7 +67,12 @@ export function vlanClaimConditions(items: readonly KubeObject[]): Map<string, C
     const condition: Condition =
       id !== undefined && Number.isInteger(id)
         ? { type, status: 'True', ...ownerReason(o), message: `VLAN ${id}` }
-        : { type, status: 'False', ...ownerReason(o), message: 'waiting for ipam-fn to allocate a VLAN ID' };
+        : {
+            type,
+            status: 'False',
+            ...ownerReason(o),
+            message: isGetClaim(o) ? 'waiting for the VLAN ID it reads (nephio.org/action: get)' : 'waiting for ipam-fn to allocate a VLAN ID',
+          };
     const pkg = packagePathOf(o);
     byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), condition]);
   }

@@ -13,6 +13,7 @@
 import { API } from '../api/types';
 import { claimBinding, clusterOfClaim } from '../identity';
 import { isClaimLike } from './render-facts';
+import { isGetClaim, lookupRecord } from '../allocation-labels';
 import { isKptfile } from '../conditions';
 import { isObject, KubeObject, nameOf, packagePathOf, scalarText } from '../kube/object';
 import type { PoolSource } from '../pools';
@@ -56,6 +57,55 @@ export interface IpamLedgerHooks {
   readonly vlans: VlanLedgerHooks;
   /** Per-cluster subnets carved out of Network aggregates. */
   readonly subnets: SubnetLedgerHooks;
+  /**
+   * What the claims of other packages hold on a network instance, for `nephio.org/action: get`
+   * claims; undefined while it is being loaded - the step then runs again.
+   */
+  holdings(ni: string): readonly LedgerHolding[] | undefined;
+}
+
+/** An address a claim of another package holds, as the ledger records it. */
+export interface LedgerHolding {
+  readonly binding: string;
+  readonly package: string;
+  /** `address/length`, as `status.prefix` records it. */
+  readonly prefix: string;
+  readonly gateway?: string;
+  /** The labels of the claim's allocation (see allocation-labels.ts). */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Reads a network instance's owner records whole (a range read, not guarded: a lookup reserves
+ * nothing, so a holding that changes after it was read changes nothing this render commits).
+ * Claims of this render are left out: the step matches those itself.
+ */
+class HoldingsEdge {
+  readonly wants: string[] = [];
+  constructor(
+    private readonly snap: Snapshot,
+    private readonly keys: LedgerKeys,
+    private readonly present: ReadonlySet<string>,
+  ) {}
+  holdings(ni: string): readonly LedgerHolding[] | undefined {
+    const prefix = this.keys.ownerPrefix(ni);
+    if (!this.snap.prefixesRead.has(prefix)) {
+      this.wants.push(prefix);
+      return undefined;
+    }
+    const out: LedgerHolding[] = [];
+    for (const [key, kv] of [...this.snap.kv].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (!kv || !key.startsWith(prefix)) continue;
+      const binding = decodeURIComponent(key.slice(prefix.length));
+      if (this.present.has(`${ni}|${binding}`)) continue;
+      const rec = this.snap.json<OwnerRecord>(key);
+      // Records written before owners carried labels cannot be looked up until their package renders again.
+      if (!rec || !isObject(rec.labels) || typeof rec.prefix !== 'string') continue;
+      const labels = Object.fromEntries(Object.entries(rec.labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      out.push({ binding, package: String(rec.package ?? ''), prefix: rec.prefix, ...(typeof rec.gateway === 'string' ? { gateway: rec.gateway } : {}), labels });
+    }
+    return out;
+  }
 }
 
 export interface SubnetLedgerHooks {
@@ -142,6 +192,18 @@ function packageNamer(items: readonly KubeObject[]): (o: KubeObject) => string {
   };
 }
 
+/** What get claims of other packages look a holding up by, per `<ni>|<binding>`. */
+function lookupFacts(items: readonly KubeObject[]): Map<string, Pick<OwnerRecord, 'labels' | 'gateway'>> {
+  const out = new Map<string, Pick<OwnerRecord, 'labels' | 'gateway'>>();
+  for (const o of items) {
+    if (!isClaimLike(o) || isGetClaim(o)) continue;
+    const ni = scalarText(o.spec.networkInstance.name);
+    const rec = lookupRecord(o);
+    if (ni && rec) out.set(`${ni}|${claimBinding(o)}`, rec);
+  }
+  return out;
+}
+
 export function renderFacts(input: ResourceList): RenderFacts {
   const packageOf = packageNamer(input.items);
   const claims: ClaimFact[] = [];
@@ -152,7 +214,8 @@ export function renderFacts(input: ResourceList): RenderFacts {
       const c = scalarText(o.spec.clusterName);
       if (c) clusters.add(c);
     }
-    if (!isClaimLike(o)) continue;
+    // A get claim holds nothing: it reads what others hold.
+    if (!isClaimLike(o) || isGetClaim(o)) continue;
     const ni = scalarText(o.spec.networkInstance.name);
     if (!ni) continue;
     const cluster = clusterOfClaim(o);
@@ -187,6 +250,8 @@ class Snapshot {
   readonly carved = new Map<string, Map<string, bigint[]>>();
   readonly carveNext = new Map<string, bigint>();
   readonly borrow = new Map<string, Set<string>>();
+  /** Prefixes read whole by `fetchPrefix`. */
+  readonly prefixesRead = new Set<string>();
 
   constructor(
     readonly client: EtcdClient,
@@ -207,6 +272,7 @@ class Snapshot {
 
   async fetchPrefix(prefix: string): Promise<void> {
     for (const kv of await this.client.range(prefix, prefixEnd(prefix))) if (!this.kv.has(kv.key)) this.kv.set(kv.key, kv);
+    this.prefixesRead.add(prefix);
   }
 
   json<T>(key: string): T | undefined {
@@ -414,9 +480,11 @@ async function attemptOnce(
     spaces = new Map();
     vlanEdge = new VlanEdge(snap, keys, ledgerName);
     subnetEdge = new SubnetEdge(snap, keys);
+    const holdingsEdge = new HoldingsEdge(snap, keys, present);
     const hooks: IpamLedgerHooks = {
       vlans: vlanEdge,
       subnets: subnetEdge,
+      holdings: (ni) => holdingsEdge.holdings(ni),
       space: (ni) => {
         let s = spaces.get(ni);
         if (!s) spaces.set(ni, (s = new LedgerSpace(niSnapshot(snap, keys, ni), keys, packageOfOwner(ni), ledgerName)));
@@ -426,8 +494,9 @@ async function attemptOnce(
     };
     out = step(hooks);
     const wants = [...spaces.values()].flatMap((s) => s.wants);
-    if (wants.length === 0 && vlanEdge.wants.length === 0 && subnetEdge.wants.length === 0) break;
+    if (wants.length === 0 && vlanEdge.wants.length === 0 && subnetEdge.wants.length === 0 && holdingsEdge.wants.length === 0) break;
     await snap.fetch([...vlanEdge.wants, ...subnetEdge.wants]);
+    for (const prefix of new Set(holdingsEdge.wants)) await snap.fetchPrefix(prefix);
     // Pools carved in this round (new per-cluster subnets) are known to the spaces only.
     const poolsNow = new Map(plan.effective);
     for (const [ni, s] of spaces) poolsNow.set(ni, [...(poolsNow.get(ni) ?? []), ...s.pools().filter((p) => !(poolsNow.get(ni) ?? []).some((q) => q.id === p.id))]);
@@ -495,10 +564,11 @@ async function attemptOnce(
   }
   for (const [key, rec] of prefixPools) if (snap.kv.get(key) || Object.keys(rec.held).length > 0) put(ops, snap, key, rec);
   // Owners: what each claim identity now holds.
+  const lookupOf = lookupFacts(out.items);
   for (const c of facts.claims) {
     const now = holdingOf(spaces.get(c.ni), c.binding);
     if (!now) continue;
-    const base = { address: now.address, prefix: now.prefix, pool: now.pool, cluster: c.cluster, package: c.pkg };
+    const base = { address: now.address, prefix: now.prefix, pool: now.pool, cluster: c.cluster, package: c.pkg, ...lookupOf.get(`${c.ni}|${c.binding}`) };
     const rec: OwnerRecord = now.block ? { ...base, block: true } : base;
     put(ops, snap, keys.owner(c.ni, c.binding), rec);
   }

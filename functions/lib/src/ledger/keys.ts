@@ -128,6 +128,9 @@ export interface OwnerRecord {
   readonly package: string;
   /** A pool claim's prefix: `address` and `prefix` are the prefix itself (`10.0.0.0/16`). */
   readonly block?: true;
+  /** The labels of the claim's allocation, by which get claims of other packages find it. */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly gateway?: string;
 }
 
 /**
