@@ -133,6 +133,9 @@ describe('get claims across packages, with the shared ledger', () => {
     expect(early).toMatch(/IPClaim amf-regional-n2-ipv4 \(nephio\.org\/action: get\) looks up an existing address, but no network claim of network instance vpc-ran in this render or in the shared ledger matches/);
     expect(one(gnb, 'IPClaim', 'amf-regional-n2-ipv4').status).toBeUndefined();
     expect(conditionOf(gnb, GET_CONDITION)).toMatchObject({ status: 'False', message: 'waiting for the address of the claim it reads (nephio.org/action: get)' });
+    // Porch approves on the root Kptfile's gates: this package must not look ready yet.
+    expect(conditionOf(gnb, 'netpipe.dev/networks-ready')).toMatchObject({ status: 'False', reason: 'Pending' });
+    expect(conditionOf(gnb, 'netpipe.dev/networks-ready')?.message).toContain('IPClaim.amf-regional-n2-ipv4');
     // The gNB's own Interfaces are allocated all the same.
     expect(one(gnb, 'IPClaim', 'ueransimgnb-edge01-n2-ipv4').status?.prefix).toMatch(/^172\.2\./);
 
@@ -144,6 +147,8 @@ describe('get claims across packages, with the shared ledger', () => {
     expect(late).not.toMatch(/looks up an existing address/);
     expect(one(gnb, 'IPClaim', 'amf-regional-n2-ipv4').status).toEqual(held);
     expect(conditionOf(gnb, GET_CONDITION)).toMatchObject({ status: 'True', message: held.prefix });
+    expect(conditionOf(gnb, 'netpipe.dev/networks-ready')).toMatchObject({ status: 'True', reason: 'Ready' });
+    expect((one(gnb, 'Kptfile', readKptfileName(gnb)).info as { readinessGates: unknown[] }).readinessGates).toContainEqual({ conditionType: 'netpipe.dev/networks-ready' });
     // A different cluster: a different carved subnet, never the AMF's address.
     expect(one(gnb, 'IPClaim', 'ueransimgnb-edge01-n2-ipv4').status?.prefix).not.toBe(held.prefix);
 

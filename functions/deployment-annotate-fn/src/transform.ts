@@ -19,6 +19,7 @@ import {
   scalarText,
   TransformOutput,
   warningFor,
+  withReadinessGate,
 } from '../../lib/src';
 import { AnnotateConfig, readConfig } from './config';
 import {
@@ -334,5 +335,5 @@ export function deploymentAnnotateFn(input: ResourceList): TransformOutput {
   results.push(...sharedAddressErrors(scope.holders));
   results.push(...unnamedInterfaceWarnings(scope, workloadPackages));
   results.push(...interfaces.results);
-  return summarized('deployment-annotate-fn', input.items, { items, results }, annotateSummary);
+  return summarized('deployment-annotate-fn', input.items, { items: withReadinessGate(items), results }, annotateSummary);
 }

@@ -58,6 +58,7 @@ import {
   validateResource,
   warningFor,
   withBoundRecordOf,
+  withReadinessGate,
 } from '../../lib/src';
 import { sharedVlanIndexes, VlanIndexChoice, vlanBindingFor } from './vlan-indexes';
 import { recordReleases } from './released';
@@ -493,5 +494,5 @@ export function interfaceFn(input: ResourceList): TransformOutput {
   const pending = clusterConditions(clusters, notReady);
   results.push(...pending.results);
   out = applyConditions(out, CLUSTER_CONDITION_PREFIX, pending.conditions);
-  return summarized('interface-fn', items, { items: out, results }, interfaceSummary);
+  return summarized('interface-fn', items, { items: withReadinessGate(out), results }, interfaceSummary);
 }

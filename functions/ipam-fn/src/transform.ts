@@ -32,6 +32,7 @@ import {
   TransformOutput,
   validateResource,
   isGetClaim,
+  withReadinessGate,
 } from '../../lib/src';
 import { networkInstanceCopies } from './network-instance-copies';
 import { AddressLedger, createAddressSpace } from '../../lib/src/ipam';
@@ -350,7 +351,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   const rootKptfile = items.filter(isKptfile).find((k) => packagePathOf(k) === root);
   const vlans = allocateVlans(out, input.functionConfig, rootKptfile, undefined, ledger?.vlans);
   results.push(...vlans.results, ...sharedIndexWarnings(items, ledger !== undefined));
-  return summarized('ipam-fn', items, { items: vlans.items, results }, ipamSummary);
+  return summarized('ipam-fn', items, { items: withReadinessGate(vlans.items), results }, ipamSummary);
 }
 
 /**

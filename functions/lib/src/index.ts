@@ -19,3 +19,4 @@ export * from './vlans';
 export * from './nads';
 export * from './function-config';
 export * from './allocation-labels';
+export * from './readiness-gate';

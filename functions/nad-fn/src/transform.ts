@@ -36,6 +36,7 @@ import {
   Result,
   TransformOutput,
   warningFor,
+  withReadinessGate,
 } from '../../lib/src';
 import { buildCniConfig, Route } from './cni-config';
 import { NadFnConfig, readConfig } from './config';
@@ -268,5 +269,5 @@ export function nadFn(input: ResourceList): TransformOutput {
   );
   results.push(...reconciled.results);
   const out = applyConditions(reconciled.items, NAD_CONDITION_PREFIX, interfaceNadConditions(reconciled.items, interfaces.interfaces));
-  return summarized('nad-fn', input.items, { items: out, results }, nadSummary);
+  return summarized('nad-fn', input.items, { items: withReadinessGate(out), results }, nadSummary);
 }
