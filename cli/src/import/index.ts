@@ -163,6 +163,7 @@ export function runImport(argv: readonly string[]): number {
     cluster: args.cluster,
     into: args.into,
     written: ok,
+    next: `kpt fn render ${'exec' in args.fn ? '--allow-exec ' : ''}${args.into}`,
     adopted: adoptedRows(networks, files.nadNames),
     networks: networks.map((n) => ({ name: n.name, prefixes: n.subnets.map((s) => s.cidr), routeOnly: n.routeOnly, vlan: n.vlan ?? null })),
     notes: findings.notes,

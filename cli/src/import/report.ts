@@ -20,6 +20,8 @@ export interface ImportReport {
   cluster: string;
   into: string;
   written: boolean;
+  /** The render command to run next (`--allow-exec` only for an exec: function). */
+  next: string;
   adopted: AdoptedRow[];
   networks: { name: string; prefixes: string[]; routeOnly: string[]; vlan: number | null }[];
   notes: Note[];
@@ -69,6 +71,6 @@ export function reportText(r: ImportReport): string {
     parts.push(`\nnetworks:\n${table(['NETWORK', 'PREFIXES', 'ROUTED ONLY', 'VLAN'], r.networks.map((n) => [n.name, n.prefixes.join(',') || '-', n.routeOnly.join(',') || '-', n.vlan === null ? '-' : String(n.vlan)]))}`);
   }
   if (r.notes.length > 0) parts.push(`\nnotes:\n${r.notes.map((n) => `  ${n.resource}: ${n.message}`).join('\n')}\n`);
-  if (r.written) parts.push(`\nwritten: ${r.into}; next: kpt fn render --allow-exec ${r.into}\n`);
+  if (r.written) parts.push(`\nwritten: ${r.into}; next: ${r.next}\n`);
   return parts.join('');
 }
