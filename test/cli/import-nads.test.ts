@@ -2,7 +2,7 @@
  * `netpipe import --from nads` on three clusters' hand-written manifests (one call per cluster):
  * static NADs with addresses in the NAD or in the annotation's `ips`, a VLAN network
  * (`master.<id>` and an SR-IOV `vlan`), a dual-stack network, routes to another cluster's subnet,
- * both annotation forms, a hand-made network netpipe does not manage. Each written package is
+ * both annotation forms, an L2-only network (no IPAM), a hand-made network netpipe does not manage. Each written package is
  * rendered by the real `kpt fn render`, and every address, gateway, VLAN, route, master and mode
  * each pod interface had is compared with what the rendered package gives it.
  */
@@ -15,7 +15,7 @@ afterAll(cleanup);
 const CLUSTERS = [
   { cluster: 'ran01', master: 'eth1', interfaces: 3, vlans: [100] },
   { cluster: 'core01', master: 'ens3', interfaces: 3, vlans: [] },
-  { cluster: 'edge02', master: 'eth2', interfaces: 2, vlans: [300, 400] },
+  { cluster: 'edge02', master: 'eth2', interfaces: 3, vlans: [300, 400, 500] },
 ];
 
 describe.each(CLUSTERS)('netpipe import --from nads: cluster $cluster', ({ cluster, master, interfaces, vlans }) => {
