@@ -43,6 +43,18 @@ describe('netpipe import conflicts', () => {
     expect(text.stdout).toMatch(/RESOURCE +FIELD +CONFLICT/);
   });
 
+  it('--from nads: routes netpipe would write differently (a default route, another next hop, one NAD of a network routing and another not): exit 1, nothing written', () => {
+    const dir = join(scratchDir(), 'core09');
+    const r = netpipe(['import', '--from', 'nads', join(FIXTURES, 'conflicts-routes'), '--into', dir, '--cluster', 'core09', '--master', 'eth1', '--json']);
+    expect(r.status).toBe(1);
+    expect(problems(JSON.parse(r.stdout) as Report)).toEqual([
+      expect.stringMatching(/core\/upf-n3 .*route 10\.31\.0\.0\/16 via 10\.30\.9\.254, not via the subnet's gateway 10\.30\.9\.1/),
+      expect.stringMatching(/core\/upf-n6 .*default route 0\.0\.0\.0\/0: netpipe writes no default route into a NAD .*defaultRouteNetworks/),
+      expect.stringMatching(/core\/smf-n4 .*routes \(none\) from 10\.40\.9\.0\/24: netpipe routes every other ipv4 prefix of network n4 via the gateway \(10\.41\.0\.0\/24\)/),
+    ]);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('an existing empty DIR stays empty; a master other than --master is a conflict', () => {
     const dir = scratchDir();
     const r = netpipe(['import', '--from', 'nads', join(FIXTURES, 'ran01'), '--into', dir, '--cluster', 'ran01', '--master', 'eth9', '--json']);
