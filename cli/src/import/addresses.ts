@@ -22,12 +22,12 @@ export function parseCidr(text: string): Address | string {
 }
 
 /** A subnet in canonical spelling (host bits cleared), or why it is none. */
-export function parseSubnet(text: string): { family: AddressFamily; network: bigint; length: number; cidr: string } | string {
+export function parseSubnet(text: string): { family: AddressFamily; network: bigint; length: number; cidr: string; hostBits: boolean } | string {
   const r = parseAddressWithLength(text.trim());
   if (!r.ok) return r.error.message;
   const { family, value, length } = r.value;
   const network = networkOf(family, value, length);
-  return { family, network, length, cidr: formatCidr(family, network, length) };
+  return { family, network, length, cidr: formatCidr(family, network, length), hostBits: network !== value };
 }
 
 export function canonical(text: string): string | undefined {

@@ -145,7 +145,7 @@ export function planNetworks(attachments: readonly Attachment[], opts: NetworkOp
     const perFamily = new Map<AddressFamily, string[]>();
     for (const r of a.nad.routes) {
       const dst = parseSubnet(r.dst);
-      if (typeof dst === 'string' || dst.cidr !== r.dst.trim()) {
+      if (typeof dst === 'string' || dst.hostBits) {
         findings.conflict(a.nad.ref, `route ${r.dst}: ${typeof dst === 'string' ? dst : `host bits set (the subnet is ${dst.cidr})`}`, 'spec.config');
         continue;
       }
