@@ -53,6 +53,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 }
 
 async function run(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'import') return (await import('./import')).runImport(argv.slice(1));
   const { positional, flags } = parseArgs(argv);
   if (flags.has('help') || positional[0] !== 'ledger' || positional.length < 2) {
     process.stdout.write(USAGE);

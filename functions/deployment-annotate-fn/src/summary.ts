@@ -1,6 +1,6 @@
 import { KubeObject } from '../../lib/src';
 import { tally, tallyLine } from '../../lib/src/summary';
-import { NETWORKS_ANNOTATION } from './network-selection';
+import { NETWORKS_ANNOTATION } from '../../lib/src/network-selection';
 import { getIn, templatePath } from './workloads';
 
 const selectionOf = (o: KubeObject): unknown => {

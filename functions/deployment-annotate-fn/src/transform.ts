@@ -29,7 +29,7 @@ import {
   NETWORKS_ANNOTATION,
   parseSelection,
   SelectionEntry,
-} from './network-selection';
+} from '../../lib/src/network-selection';
 import { getIn, isHpa, replicaProblems, setIn, templatePath } from './workloads';
 import { summarized } from '../../lib/src/summary';
 import { annotateSummary } from './summary';
