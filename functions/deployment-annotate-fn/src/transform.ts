@@ -20,6 +20,7 @@ import {
   TransformOutput,
   warningFor,
   withReadinessGate,
+  interfaceLabel,
 } from '../../lib/src';
 import { AnnotateConfig, readConfig } from './config';
 import {
@@ -216,7 +217,7 @@ function annotateWorkload(o: KubeObject, path: string[], scope: RenderScope): Ku
       results.push(
         warningFor(
           o,
-          `${who}: entry ${nad.name} (Interface ${interfaceRef(itf)}) of ${NETWORKS_ANNOTATION}: ips ` +
+          `${who}: entry ${nad.name} (Interface ${interfaceLabel(interfaceRef(itf))}) of ${NETWORKS_ANNOTATION}: ips ` +
             `${ipsOf(entry).join(', ')} -> ${att.addresses.join(', ') || '(none)'}, as its claims now hold`,
           fieldPath,
         ),
@@ -301,7 +302,7 @@ function unnamedInterfaceWarnings(scope: RenderScope, workloadPackages: Readonly
     out.push(
       warningFor(
         itf,
-        `Interface ${interfaceRef(itf)} gets NetworkAttachmentDefinition ${nadRefOf(itf).name}` +
+        `Interface ${interfaceLabel(interfaceRef(itf))} gets NetworkAttachmentDefinition ${nadRefOf(itf).name}` +
           `${addresses.length > 0 ? ` and holds ${addresses.join(', ')}` : ''}, but no workload's ${NETWORKS_ANNOTATION} names it, ` +
           `so no pod attaches to it: add "${nameOf(itf)}" to the annotation of the workload that uses it (namespace ${ns || '(none)'}), ` +
           `or remove the Interface`,

@@ -18,6 +18,7 @@ import {
   Result,
   scalarText,
   warningFor,
+  interfaceLabel,
 } from '../../lib/src';
 import { formatAddress, formatCidr, networkOf, parseAddressWithLength } from '../../lib/src/ipam/address';
 import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from '../../ipam-fn/src/cursors';
@@ -100,12 +101,12 @@ function releaseResult(o: IPClaim, prefix: string, before: readonly KubeObject[]
       ((workload !== undefined && getAnnotation(c, ANNOTATIONS.for) === workload) ||
         (getAnnotation(c, FROM_INTERFACE) ?? '').split('/')[1] === from.split('/')[1]),
   );
-  const released = `IPClaim ${nameOf(o)} (${fileLabel(o)}) of Interface ${from} is no longer generated, so its address ${prefix} ` +
+  const released = `IPClaim ${nameOf(o)} (${fileLabel(o)}) of Interface ${interfaceLabel(from)} is no longer generated, so its address ${prefix} ` +
     `(network instance ${ni ?? '(none)'}, cluster ${clusterOfClaim(o) || '(none)'}) is released`;
   if (!successor) return infoFor(o, `${released}: its Interface is gone or no longer asks for it`);
   return warningFor(
     o,
-    `${released}, and IPClaim ${nameOf(successor)} of Interface ${getAnnotation(successor, FROM_INTERFACE)} gets a new address: a renamed ` +
+    `${released}, and IPClaim ${nameOf(successor)} of Interface ${interfaceLabel(getAnnotation(successor, FROM_INTERFACE))} gets a new address: a renamed ` +
       `or moved Interface keeps its address only when, for its workload, exactly one claim goes and one comes per network instance ` +
       `and family. To keep ${prefix}, rename one Interface at a time, or set spec.prefix: ${prefix} on IPClaim ${nameOf(successor)}`,
   );

@@ -59,6 +59,7 @@ import {
   warningFor,
   withBoundRecordOf,
   withReadinessGate,
+  interfaceLabel,
 } from '../../lib/src';
 import { sharedVlanIndexes, VlanIndexChoice, vlanBindingFor } from './vlan-indexes';
 import { recordReleases } from './released';
@@ -213,8 +214,8 @@ const claimCarryOver: CarryOver = {
         `IPClaim ${nameOf(successor)} (${fileLabel(successor)}) replaces IPClaim ${nameOf(previous)} ` +
         `(${fileLabel(previous)}), which is no longer generated: ` +
         (sameItf
-          ? `same Interface ${from}`
-          : `Interface ${from} is now Interface ${to} (${why}: ${getAnnotation(previous, ANNOTATIONS.for)}, network instance ` +
+          ? `same Interface ${interfaceLabel(from)}`
+          : `Interface ${interfaceLabel(from)} is now Interface ${interfaceLabel(to)} (${why}: ${getAnnotation(previous, ANNOTATIONS.for)}, network instance ` +
             `${claimParts(previous)?.ni}, ${claimParts(previous)?.family})`) +
         ` in cluster ${clusterOfClaim(previous)}, so it keeps the address ${prefix ?? chosen} (identity ` +
         `${claimBinding(previous)} -> ${claimBinding(successor)})`,
@@ -333,8 +334,8 @@ const vlanCarryOver: CarryOver = {
         `VLANClaim ${nameOf(successor)} (${fileLabel(successor)}) replaces VLANClaim ${nameOf(previous)} (${fileLabel(previous)}), ` +
         `which is no longer generated: ` +
         (getAnnotation(previous, FROM_INTERFACE) === getAnnotation(successor, FROM_INTERFACE)
-          ? `same Interface ${getAnnotation(previous, FROM_INTERFACE)}`
-          : `Interface ${getAnnotation(previous, FROM_INTERFACE)} is now Interface ${getAnnotation(successor, FROM_INTERFACE)} (${why})`) +
+          ? `same Interface ${interfaceLabel(getAnnotation(previous, FROM_INTERFACE))}`
+          : `Interface ${interfaceLabel(getAnnotation(previous, FROM_INTERFACE))} is now Interface ${interfaceLabel(getAnnotation(successor, FROM_INTERFACE))} (${why})`) +
         `, so it keeps VLAN ${vlanID}`,
     };
   },

@@ -83,6 +83,9 @@ export function claimConditions(items: readonly KubeObject[]): Map<string, Condi
   return byPackage;
 }
 
+/** An Interface reference as messages show it: `upf/n3`, or `n3` when it has no namespace. */
+export const interfaceLabel = (ref: string | undefined): string => (ref ?? '?').replace(/^\//, '');
+
 /** How a generated item names the Interface it came from. */
 export function interfaceRef(o: KubeObject): string {
   const ns = scalarText(o.metadata.namespace) ?? '';

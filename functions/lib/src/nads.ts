@@ -1,5 +1,5 @@
 import { API, Interface } from './api/types';
-import { FROM_INTERFACE, interfaceRef } from './claims';
+import { FROM_INTERFACE, interfaceLabel, interfaceRef } from './claims';
 import { Condition, conditionType } from './conditions';
 import { ANNOTATIONS, getAnnotation, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
 import { childAnnotations, nadRefOf } from './naming';
@@ -27,7 +27,7 @@ export function interfaceNadConditions(items: readonly KubeObject[], interfaces:
     // The reason names the parent Interface, as Nephio's condition SDK writes it.
     const reason = childAnnotations(itf)[ANNOTATIONS.owner];
     const condition: Condition = generated.has(`${pkg}|${interfaceRef(itf)}|${nad.namespace}/${nad.name}`)
-      ? { type, status: 'True', reason, message: `for Interface ${interfaceRef(itf)}` }
+      ? { type, status: 'True', reason, message: `for Interface ${interfaceLabel(interfaceRef(itf))}` }
       : { type, status: 'False', reason, message: 'waiting for nad-fn to generate the NetworkAttachmentDefinition' };
     byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), condition]);
   }
