@@ -18,3 +18,7 @@ export * from './networks';
 export * from './vlans';
 export * from './nads';
 export * from './function-config';
+export * from './nf-deployments';
+export * from './interface-progress';
+export * from './interface-conditions';
+export * from './nf-deployment-spec';
