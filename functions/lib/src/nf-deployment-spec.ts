@@ -171,6 +171,8 @@ export function withNFDeploymentSpecs(items: readonly KubeObject[], owned: reado
     if (ifChange) changes.push(ifChange.text);
     if (interfaces.length > 0) spec.interfaces = interfaces;
     else delete spec.interfaces;
+    let droppedInstance = false;
+    let instancesChanged = false;
     if (JSON.stringify(spec.networkInstances) !== JSON.stringify(instances.length > 0 ? instances : undefined)) {
       const kept = new Set(instances.map((e) => e.name));
       const gone = (Array.isArray(spec.networkInstances) ? spec.networkInstances : [])
@@ -178,20 +180,28 @@ export function withNFDeploymentSpecs(items: readonly KubeObject[], owned: reado
         .filter((n): n is string => n !== undefined && !kept.has(n));
       const now = instances.length > 0 ? `spec.networkInstances: ${networkInstancesText(instances)}` : 'spec.networkInstances: none';
       changes.push(gone.length > 0 ? `${now}, removed ${gone.sort().join(', ')}` : now);
+      droppedInstance = gone.length > 0;
+      instancesChanged = true;
     }
     if (instances.length > 0) spec.networkInstances = instances;
     else delete spec.networkInstances;
+    let capacityChanged = false;
     if (capacities.length === 1) {
       const capacity = capacities[0].spec;
-      if (JSON.stringify(spec.capacity) !== JSON.stringify(capacity)) changes.push(`spec.capacity from Capacity ${nameOf(capacities[0])}`);
+      capacityChanged = JSON.stringify(spec.capacity) !== JSON.stringify(capacity);
+      if (capacityChanged) changes.push(`spec.capacity from Capacity ${nameOf(capacities[0])}`);
       spec.capacity = capacity;
     } else if (capacities.length > 1) {
       notes.push(`Capacities ${capacities.map(nameOf).sort().join(', ')} all name it, so spec.capacity is left as it is: keep one`);
     }
-    const next = unlessUnchanged(nf, { ...nf, spec });
+    // Nothing to write into an NFDeployment without a spec stays without one.
+    const next = nf.spec === undefined && Object.keys(spec).length === 0 ? nf : unlessUnchanged(nf, { ...nf, spec });
     if (next !== nf) {
       replaced.set(nf, next);
-      results.push(resultFor(next, ifChange?.risky ? 'warning' : 'info', `${label}: ${changes.length > 0 ? changes.join('; ') : 'spec rewritten as Nephio writes it'}`, 'spec.interfaces'));
+      const severity = ifChange?.risky || droppedInstance ? 'warning' : 'info';
+      // The field of the first change, so a reader is pointed at what moved.
+      const field = ifChange || (!instancesChanged && !capacityChanged) ? 'spec.interfaces' : instancesChanged ? 'spec.networkInstances' : 'spec.capacity';
+      results.push(resultFor(next, severity, `${label}: ${changes.length > 0 ? changes.join('; ') : 'spec rewritten as Nephio writes it'}`, field));
     }
     for (const note of notes) results.push(infoFor(nf, `${label}: ${note}`, 'spec.networkInstances'));
   }
