@@ -4,6 +4,10 @@ import {
   CLUSTER_CONDITION_PREFIX,
   clusterConditions,
   interfaceNadConditions,
+  interfaceConditions,
+  isNFInterfaceCondition,
+  NFDeploymentIndex,
+  ownedInterfaces,
   isVLANClaim,
   NAD_CONDITION_PREFIX,
   packagePathOf,
@@ -495,5 +499,8 @@ export function interfaceFn(input: ResourceList): TransformOutput {
   const pending = clusterConditions(clusters, notReady);
   results.push(...pending.results);
   out = applyConditions(out, CLUSTER_CONDITION_PREFIX, pending.conditions);
+  // Nephio's nfdeploy-fn reads these: a new or changed claim makes its Interface not done again.
+  // Last, as nad-fn writes them, so a first render and a re-render order the Kptfile alike.
+  out = applyConditions(out, isNFInterfaceCondition, interfaceConditions(ownedInterfaces(out, new NFDeploymentIndex(out))));
   return summarized('interface-fn', items, { items: withReadinessGate(out), results }, interfaceSummary);
 }

@@ -21,13 +21,24 @@ function conditionsOf(kptfile: KubeObject): Condition[] {
 }
 
 /**
- * Replaces the conditions whose type starts with `prefix` by `wanted` (sorted by type), keeping
+ * Which conditions of a Kptfile a step manages: those whose type starts with a prefix, or those a
+ * predicate picks (when a type is shared with another tool and only some of them are ours).
+ */
+export type ManagedConditions = string | ((c: Condition) => boolean);
+
+function isManaged(c: unknown, managed: ManagedConditions): boolean {
+  if (!isObject(c) || typeof c.type !== 'string') return false;
+  return typeof managed === 'string' ? c.type.startsWith(managed) : managed(c as unknown as Condition);
+}
+
+/**
+ * Replaces the managed conditions (see ManagedConditions) by `wanted` (sorted by type), keeping
  * every other condition where it was. Returns the same object when nothing changes, so the
  * Kptfile goes back byte-for-byte.
  */
-export function withConditions(kptfile: KubeObject, prefix: string, wanted: readonly Condition[]): KubeObject {
+export function withConditions(kptfile: KubeObject, prefix: ManagedConditions, wanted: readonly Condition[]): KubeObject {
   const current = conditionsOf(kptfile);
-  const others = current.filter((c) => !(isObject(c) && typeof c.type === 'string' && c.type.startsWith(prefix)));
+  const others = current.filter((c) => !isManaged(c, prefix));
   const mine = [...wanted].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   const next = [...others, ...mine];
   if (JSON.stringify(next) === JSON.stringify(current)) return kptfile;
@@ -45,7 +56,7 @@ export function withConditions(kptfile: KubeObject, prefix: string, wanted: read
  */
 export function applyConditions(
   items: readonly KubeObject[],
-  prefix: string,
+  prefix: ManagedConditions,
   byPackage: ReadonlyMap<string, Condition[]>,
 ): KubeObject[] {
   // A resource's conditions go to the Kptfile of the innermost package that holds it.

@@ -20,3 +20,7 @@ export * from './nads';
 export * from './function-config';
 export * from './allocation-labels';
 export * from './readiness-gate';
+export * from './nf-deployments';
+export * from './interface-progress';
+export * from './interface-conditions';
+export * from './nf-deployment-spec';

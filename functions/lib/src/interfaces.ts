@@ -1,8 +1,8 @@
 import { API, familiesOf, Interface, IPClaim, normalizeFamilyPolicy } from './api/types';
-import { BOUND_ANNOTATION, claimedPrefix, claimGateway, isIPClaim } from './claims';
+import { BOUND_ANNOTATION, claimedPrefix, claimGateway, FROM_INTERFACE, isIPClaim } from './claims';
 import { ClusterIndex } from './clusters';
-import { enclosingPackages, getAnnotation, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
-import { claimName, POD_NETWORK } from './naming';
+import { ANNOTATIONS, enclosingPackages, getAnnotation, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
+import { childAnnotations, claimName, POD_NETWORK } from './naming';
 import { interfaceNameProblems } from './names';
 import { errorFor, infoFor, Result } from './results';
 import { claimRoutes } from './routes';
@@ -90,7 +90,7 @@ export class InterfaceIndex {
             claim
               ? `IPClaim ${name} of Interface ${nameOf(itf)} has no status.prefix yet: run ipam-fn before this function ` +
                   `(pipeline order: interface-fn, ipam-fn, nad-fn, deployment-annotate-fn)`
-              : `Interface ${nameOf(itf)} has no IPClaim ${name}: run interface-fn and ipam-fn before this function`,
+              : `Interface ${nameOf(itf)} has no IPClaim ${name}${this.lookalikes(itf)}: run interface-fn and ipam-fn before this function`,
             'spec.ipFamilyPolicy',
           ),
         );
@@ -103,6 +103,31 @@ export class InterfaceIndex {
     const result = ok ? { itf, addresses, gateways, routes } : undefined;
     this.attachments.set(itf, result);
     return result;
+  }
+
+  /**
+   * Claims another tool made for this Interface (Nephio's functions name their children after the
+   * owner annotation, not always `<for>-<if>-<family>`), said in the message so nobody wonders why
+   * they are not read: only the claims interface-fn generates bind an Interface's addresses.
+   */
+  private lookalikes(itf: Interface): string {
+    const names = this.claimsByOwner().get(`${packagePathOf(itf)}|${childAnnotations(itf)[ANNOTATIONS.owner]}`) ?? [];
+    if (names.length === 0) return '';
+    const list = [...names].sort().join(', ');
+    return ` (IPClaim ${list} names it as owner but was not made by interface-fn, so it is not read)`;
+  }
+  private ownerIndex?: Map<string, string[]>;
+  private claimsByOwner(): Map<string, string[]> {
+    if (this.ownerIndex) return this.ownerIndex;
+    const index = new Map<string, string[]>();
+    for (const claim of this.claims.values()) {
+      const owner = getAnnotation(claim, ANNOTATIONS.owner);
+      if (owner === undefined || getAnnotation(claim, FROM_INTERFACE) !== undefined) continue;
+      const k = `${packagePathOf(claim)}|${owner}`;
+      index.set(k, [...(index.get(k) ?? []), nameOf(claim)]);
+    }
+    this.ownerIndex = index;
+    return index;
   }
 
   /**

@@ -37,6 +37,14 @@ import {
   TransformOutput,
   warningFor,
   withReadinessGate,
+  ANNOTATIONS,
+  getAnnotation,
+  isOurs,
+  NFDeploymentIndex,
+  ownedInterfaces,
+  withNFDeploymentSpecs,
+  isNFInterfaceCondition,
+  interfaceConditions,
 } from '../../lib/src';
 import { buildCniConfig, Route } from './cni-config';
 import { NadFnConfig, readConfig } from './config';
@@ -48,19 +56,39 @@ import { routeDestinations } from '../../lib/src/routes';
 
 const SRIOV_RESOURCE = 'k8s.v1.cni.cncf.io/resourceName';
 
+/** A VLANClaim of the render, and what makes it unreadable (a schema error), if anything. */
+interface SeenVlanClaim {
+  claim: VLANClaim;
+  problem?: string;
+}
+
 /** The VLAN ID of an `attachmentType: vlan` Interface, from the VLANClaim interface-fn made for it. */
-function vlanOf(itf: Interface, vlanClaims: ReadonlyMap<string, VLANClaim>, results: Result[]): number | undefined | 'error' {
+function vlanOf(itf: Interface, vlanClaims: ReadonlyMap<string, SeenVlanClaim>, results: Result[]): number | undefined | 'error' {
   if (itf.spec.attachmentType !== 'vlan') return undefined;
   const name = attachmentName(itf);
-  const claim = vlanClaims.get(`${packagePathOf(itf)}|${namespaceOf(itf)}|${name}`);
+  const found = vlanClaims.get(`${packagePathOf(itf)}|${namespaceOf(itf)}|${name}`);
+  const claim = found?.problem === undefined ? found?.claim : undefined;
+  // A VLANClaim another tool made for this Interface under another name is said, not read.
+  const owner = childAnnotations(itf)[ANNOTATIONS.owner];
+  const lookalikes = found
+    ? []
+    : [...vlanClaims.values()]
+        .map((v) => v.claim)
+        .filter((c) => packagePathOf(c) === packagePathOf(itf) && getAnnotation(c, ANNOTATIONS.owner) === owner && !isOurs(c))
+        .map(nameOf)
+        .sort();
+  const seen = lookalikes.length > 0 ? ` (VLANClaim ${lookalikes.join(', ')} names it as owner but was not made by interface-fn, so it is not read)` : '';
   const id = claim && claimedVlan(claim);
   if (!claim || id === undefined || !Number.isInteger(id) || id < VLAN_MIN || id > VLAN_MAX) {
     // Never an untagged NAD for a VLAN Interface: that would put the pod on the wrong segment.
     results.push(
       errorFor(
         itf,
-        !claim
-          ? `Interface ${nameOf(itf)} has attachmentType vlan but no VLANClaim ${name}: run interface-fn and ipam-fn before this function`
+        found?.problem !== undefined
+          ? `Interface ${nameOf(itf)} has attachmentType vlan, but its VLANClaim ${name} is not valid (${found.problem}): ` +
+            `delete it and run interface-fn and ipam-fn before this function`
+          : !claim
+            ? `Interface ${nameOf(itf)} has attachmentType vlan but no VLANClaim ${name}${seen}: run interface-fn and ipam-fn before this function`
           : id === undefined
             ? `VLANClaim ${name} of Interface ${nameOf(itf)} has no status.vlanID yet: run ipam-fn before this function ` +
               `(pipeline order: interface-fn, ipam-fn, nad-fn, deployment-annotate-fn)`
@@ -177,9 +205,12 @@ export function nadFn(input: ResourceList): TransformOutput {
   const aggregates = collectNetworkPrefixes(input.items).prefixes.filter((p) => p.kind === 'network');
   results.push(...clusters.results);
 
-  const vlanClaims = new Map<string, VLANClaim>();
+  const vlanClaims = new Map<string, SeenVlanClaim>();
   for (const o of input.items) {
-    if (isVLANClaim(o) && validateResource(o).length === 0) vlanClaims.set(`${packagePathOf(o)}|${namespaceOf(o)}|${nameOf(o)}`, o);
+    if (!isVLANClaim(o)) continue;
+    const problems = validateResource(o);
+    const seen = problems.length === 0 ? { claim: o } : { claim: o, problem: problems.map((r) => r.message).join('; ') };
+    vlanClaims.set(`${packagePathOf(o)}|${namespaceOf(o)}|${nameOf(o)}`, seen);
   }
 
   const wanted = new Map<string, KubeObject>();
@@ -268,6 +299,11 @@ export function nadFn(input: ResourceList): TransformOutput {
     (nad) => nad,
   );
   results.push(...reconciled.results);
-  const out = applyConditions(reconciled.items, NAD_CONDITION_PREFIX, interfaceNadConditions(reconciled.items, interfaces.interfaces));
-  return summarized('nad-fn', input.items, { items: withReadinessGate(out), results }, nadSummary);
+  const withNads = applyConditions(reconciled.items, NAD_CONDITION_PREFIX, interfaceNadConditions(reconciled.items, interfaces.interfaces));
+  // What Nephio's nfdeploy-fn and the NF operators read, now that every NAD is made.
+  const nfs = new NFDeploymentIndex(withNads);
+  const owned = ownedInterfaces(withNads, nfs);
+  const filled = withNFDeploymentSpecs(applyConditions(withNads, isNFInterfaceCondition, interfaceConditions(owned)), owned, nfs);
+  results.push(...filled.results);
+  return summarized('nad-fn', input.items, { items: withReadinessGate(filled.items), results }, nadSummary);
 }

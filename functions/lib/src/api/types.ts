@@ -13,6 +13,9 @@ export const API = {
   nad: { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition' },
   vlanClaim: { apiVersion: 'vlan.resource.nephio.org/v1alpha1', kind: 'VLANClaim' },
   vlanIndex: { apiVersion: 'vlan.resource.nephio.org/v1alpha1', kind: 'VLANIndex' },
+  nfDeployment: { apiVersion: 'workload.nephio.org/v1alpha1', kind: 'NFDeployment' },
+  capacity: { apiVersion: 'req.nephio.org/v1alpha1', kind: 'Capacity' },
+  dataNetwork: { apiVersion: 'req.nephio.org/v1alpha1', kind: 'DataNetwork' },
 } as const;
 
 export type CniType = 'macvlan' | 'ipvlan' | 'sriov';
