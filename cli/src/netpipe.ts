@@ -4,10 +4,12 @@
  */
 import { Command } from './commands/command';
 import { ledgerCommand } from './commands/ledger';
+import { planCommand } from './commands/plan';
 import { showCommand } from './commands/show';
 
 const COMMANDS: readonly Command[] = [
   showCommand,
+  planCommand,
   ledgerCommand,
 ];
 
