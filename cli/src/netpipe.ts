@@ -5,11 +5,13 @@
 import { Command } from './commands/command';
 import { ledgerCommand } from './commands/ledger';
 import { planCommand } from './commands/plan';
+import { reportCommand } from './commands/report';
 import { showCommand } from './commands/show';
 
 const COMMANDS: readonly Command[] = [
   showCommand,
   planCommand,
+  reportCommand,
   ledgerCommand,
 ];
 

@@ -7,7 +7,7 @@
 import { AddressFamily, IPClaim } from '../../../functions/lib/src/api/types';
 import { claimedPrefix, claimGateway, FROM_INTERFACE, isIPClaim } from '../../../functions/lib/src/claims';
 import { clusterOfClaim } from '../../../functions/lib/src/identity';
-import { createVlanSpace } from '../../../functions/lib/src/ipam';
+import { createVlanSpace, Pool } from '../../../functions/lib/src/ipam';
 import { blockSize, parseAddressWithLength } from '../../../functions/lib/src/ipam/address';
 import { ANNOTATIONS, getAnnotation, isObject, KubeObject, nameOf, namespaceOf, packagePathOf, scalarText } from '../../../functions/lib/src/kube/object';
 import { collectPools, PoolSource, PrefixKind } from '../../../functions/lib/src/pools';
@@ -31,6 +31,8 @@ export interface PoolUsage {
   readonly free: bigint;
   /** Addresses used per cluster of the holders, clusters sorted. */
   readonly usedByCluster: ReadonlyMap<string, bigint>;
+  /** The library's pool, for what each address of it is (network, gateway, excluded...). */
+  readonly pool: Pool;
 }
 
 export interface Holding {
@@ -198,6 +200,7 @@ export function addressPlan(items: readonly KubeObject[]): AddressPlan {
       used: total,
       free: p.pool.usableSize - total,
       usedByCluster: byCluster,
+      pool: p.pool,
     };
   });
   usage.sort((a, b) => byText(a.networkInstance, b.networkInstance) || byText(a.family, b.family) || compareAddressText(a.prefix, b.prefix));
