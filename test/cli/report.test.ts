@@ -18,10 +18,12 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+let ws: Workspace;
 beforeAll(() => {
   checkPrerequisites();
   const v = spawnSync('chromium', ['--version'], { encoding: 'utf8' });
   if (v.error || v.status !== 0) throw new Error('chromium is not installed: run `npm run setup` (scripts/install-chromium.sh installs Debian chromium)');
+  ws = new Workspace();
 });
 
 /** Headless Chromium on a file: URL, with a profile of its own so parallel runs do not share one. */
@@ -86,7 +88,6 @@ function distinctColours(file: string): number {
 const POOLS = ['172.1.2.0/24', '172.0.2.0/24', '2001:db8:172:2::/64', '192.168.250.0/24', '192.168.251.0/24', '10.4.0.0/24', '10.6.0.0/24', '2001:db8:6::/64', '172.3.2.0/24'];
 
 describe('netpipe report', () => {
-  const ws = new Workspace();
   const results = join(scratch, 'results');
   const page = join(scratch, 'report.html');
 
