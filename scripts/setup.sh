@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything the tests need from the machine besides npm packages: the reference CNI plugins and
-# iproute2 (real-CNI tests), podman with runc (image tests). kpt comes with the machine image.
+# iproute2 (real-CNI tests), podman with runc (image tests), etcd (ledger tests), chromium (the
+# netpipe report test). kpt comes with the machine image.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if ! command -v kpt >/dev/null 2>&1 || ! kpt version >/dev/null 2>&1; then
@@ -11,3 +12,4 @@ fi
 bash "$here/install-cni.sh"
 bash "$here/setup-podman.sh"
 bash "$here/install-etcd.sh"
+bash "$here/install-chromium.sh"

@@ -6,15 +6,24 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { ANNOTATIONS, isObject, KubeObject } from '../../functions/lib/src';
+import { IgnoreRule, ignoreRules, isIgnored } from './krmignore';
 
-export function readPackageTree(dir: string): KubeObject[] {
+export interface ReadOptions {
+  /** Leave out what each package's `.krmignore` names, as kpt does (the views read the repository root). */
+  readonly krmignore?: boolean;
+}
+
+export function readPackageTree(dir: string, options: ReadOptions = {}): KubeObject[] {
   const items: KubeObject[] = [];
-  const walk = (d: string): void => {
+  const walk = (d: string, inherited: readonly IgnoreRule[]): void => {
+    const rules = options.krmignore ? [...inherited, ...ignoreRules(d)] : inherited;
     for (const name of readdirSync(d).sort()) {
       if (name.startsWith('.') || name === 'node_modules') continue;
       const p = join(d, name);
-      if (statSync(p).isDirectory()) {
-        walk(p);
+      const isDir = statSync(p).isDirectory();
+      if (isIgnored(p, isDir, rules)) continue;
+      if (isDir) {
+        walk(p, rules);
         continue;
       }
       if (!/\.ya?ml$/.test(name) && name !== 'Kptfile') continue;
@@ -36,7 +45,7 @@ export function readPackageTree(dir: string): KubeObject[] {
       });
     }
   };
-  walk(dir);
+  walk(dir, []);
   // Each item belongs to the innermost directory holding a Kptfile, as kpt's package-path says.
   const packages = new Set(items.filter((o) => o.kind === 'Kptfile').map((o) => dirOf(o.metadata.annotations?.[ANNOTATIONS.path] ?? '')));
   for (const o of items) {

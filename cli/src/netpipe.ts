@@ -1,152 +1,35 @@
 /**
- * `netpipe`: the operator's command line for the shared address ledger.
- *
- *   netpipe ledger status                      per network instance and pool: size, used, free, blocks, cursors
- *   netpipe ledger who-has ADDRESS             the claim identity (and package) holding an address
- *   netpipe ledger who-has vlan INDEX ID       the bridge domain (and packages) holding a VLAN ID
- *   netpipe ledger release --package PKG | --owner CLUSTER/NAMESPACE/CLAIM [--ni NI]
- *                          (--owner "bridge domain BD" for a VLAN, subnet:CLUSTER/RT/AGGREGATE for a carved subnet)
- *   netpipe ledger verify DIR...               Git packages vs ledger: duplicates, drift, orphans; exit 1 on any
- *   netpipe ledger rebuild DIR...              recreate a lost or wiped ledger from the Git packages
- *
- * Options: --endpoints URL[,URL...] (or NETPIPE_LEDGER_ENDPOINTS), --prefix P (or
- * NETPIPE_LEDGER_PREFIX, default /netpipe), --json. TLS and auth from the NETPIPE_LEDGER_*
- * variables (see README).
+ * `netpipe`: the operator's command line. One module per command under commands/; this file only
+ * picks the command by its first word, so adding one is one line in COMMANDS.
  */
-import { ENV, EtcdClient, EtcdError, ledgerConfig, LedgerKeys } from '../../functions/lib/src/ledger';
-import { readPackageTree } from './git-packages';
-import { dump, rebuild, release, status, verify, whoHas } from './ledger-admin';
-import { vlanStatus, whoHasVlan } from './ledger-vlans';
-import { carvedRows } from './ledger-subnets';
+import { Command } from './commands/command';
+import { importCommand } from './commands/import';
+import { ledgerCommand } from './commands/ledger';
+import { planCommand } from './commands/plan';
+import { reportCommand } from './commands/report';
+import { showCommand } from './commands/show';
 
-const USAGE = `usage: netpipe ledger <status|who-has ADDRESS|who-has vlan INDEX ID|release (--package PKG|--owner ID) [--ni NI]|verify DIR...|rebuild DIR...>
-       [--endpoints URL,...] [--prefix /netpipe] [--json]
-Environment: ${Object.values(ENV).join(', ')}
-`;
+const COMMANDS: readonly Command[] = [
+  showCommand,
+  planCommand,
+  reportCommand,
+  ledgerCommand,
+  importCommand,
+];
 
-interface Args {
-  positional: string[];
-  flags: Map<string, string | true>;
-}
-
-function parseArgs(argv: readonly string[]): Args {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    if (eq !== -1) flags.set(a.slice(2, eq), a.slice(eq + 1));
-    else if (['json', 'help'].includes(a.slice(2))) flags.set(a.slice(2), true);
-    else flags.set(a.slice(2), argv[++i] ?? '');
-  }
-  return { positional, flags };
-}
-
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: readonly string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `usage: netpipe <command> [options]   (netpipe <command> --help for its options)\n\n${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}\n`;
 }
 
 async function run(argv: readonly string[]): Promise<number> {
-  if (argv[0] === 'import') return (await import('./import')).runImport(argv.slice(1));
-  const { positional, flags } = parseArgs(argv);
-  if (flags.has('help') || positional[0] !== 'ledger' || positional.length < 2) {
-    process.stdout.write(USAGE);
-    return flags.has('help') ? 0 : 2;
-  }
-  const data: Record<string, string | undefined> = {};
-  const ep = flags.get('endpoints');
-  const px = flags.get('prefix');
-  if (typeof ep === 'string') data.ledgerEndpoints = ep;
-  if (typeof px === 'string') data.ledgerPrefix = px;
-  const cfg = ledgerConfig(data, process.env, true);
-  if (!cfg.ok) throw new Error(cfg.error);
-  if (!cfg.config) throw new Error(`no ledger: give --endpoints or set ${ENV.endpoints}`);
-  const json = flags.has('json');
-  const client = new EtcdClient(cfg.config.etcd);
-  const keys = new LedgerKeys(cfg.config.prefix);
-  const out = (value: unknown, text: string): void => {
-    process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);
-  };
-  try {
-    const [, command, ...rest] = positional;
-    switch (command) {
-      case 'status': {
-        const d = await dump(client, keys);
-        const rows = status(d);
-        const vlans = vlanStatus(d.vlans);
-        const carved = carvedRows(d.subnets);
-        const text =
-          (rows.length === 0
-            ? `the ledger under ${keys.prefix} holds no network instance\n`
-            : table(
-                ['NETWORK INSTANCE', 'POOL', 'SIZE', 'USED', 'FREE', 'BLOCKS', 'CURSORS'],
-                rows.map((r) => [r.ni, r.pool, r.size, String(r.used), r.free, r.blocks, Object.entries(r.cursors).map(([c, a]) => `${c}=${a}`).join(' ')]),
-              )) +
-          (vlans.length === 0
-            ? ''
-            : `\n${table(['VLAN INDEX', 'RANGE', 'USABLE', 'USED', 'FREE', 'CURSOR'], vlans.map((v) => [v.index, v.range, String(v.usable), String(v.used), String(v.free), v.cursor === null ? '-' : String(v.cursor)]))}`) +
-          (carved.length === 0 ? '' : `\n${table(['ROUTING TABLE', 'AGGREGATE', 'CLUSTER', 'SUBNET'], carved.map((c) => [c.ni, c.aggregate, c.cluster, c.subnet]))}`);
-        // --json keeps the address rows as they were (scripts read them) and adds the rest beside.
-        out(json ? [...rows, ...vlans.map((v) => ({ vlanIndex: v.index, ...v })), ...carved.map((c) => ({ carved: true, ...c }))] : rows, text);
-        return 0;
-      }
-      case 'who-has': {
-        if (rest[0] === 'vlan') {
-          if (rest.length !== 3 || !/^\d+$/.test(rest[2])) throw new Error('who-has vlan takes a VLAN index and an ID');
-          const h = whoHasVlan((await dump(client, keys)).vlans, rest[1], Number(rest[2]));
-          out(h, h.length === 0 ? `VLAN ${rest[2]} is free in VLAN index ${rest[1]} of ${keys.prefix}\n` : table(['VLAN INDEX', 'VLAN', 'BINDING', 'PACKAGES'], h.map((x) => [x.index, String(x.id), x.binding, x.packages.join(', ')])));
-          return h.length === 0 ? 1 : 0;
-        }
-        if (rest.length !== 1) throw new Error('who-has takes one address');
-        const h = whoHas(await dump(client, keys), rest[0]);
-        out(h, h.length === 0 ? `${rest[0]} is free in every network instance of ${keys.prefix}\n` : table(['NETWORK INSTANCE', 'ADDRESS', 'OWNER', 'PACKAGE'], h.map((x) => [x.ni, x.address, x.owner, x.package])));
-        return h.length === 0 ? 1 : 0;
-      }
-      case 'release': {
-        const pkg = flags.get('package');
-        const owner = flags.get('owner');
-        const ni = flags.get('ni');
-        if ((typeof pkg === 'string') === (typeof owner === 'string')) throw new Error('release takes --package PKG or --owner CLUSTER/NAMESPACE/CLAIM');
-        const released = await release(client, keys, {
-          package: typeof pkg === 'string' ? pkg : undefined,
-          owner: typeof owner === 'string' ? owner : undefined,
-          ni: typeof ni === 'string' ? ni : undefined,
-        });
-        out(released, released.length === 0 ? 'nothing to release\n' : `released:\n${table(['NETWORK INSTANCE', 'ADDRESS', 'OWNER', 'PACKAGE'], released.map((x) => [x.ni, x.address, x.owner, x.package]))}`);
-        return 0;
-      }
-      case 'verify': {
-        if (rest.length === 0) throw new Error('verify takes the package directories (each as you render it)');
-        const report = verify(await dump(client, keys), rest.map(readPackageTree));
-        const total = report.duplicates.length + report.drift.length + report.orphans.length + report.inconsistent.length;
-        const text =
-          total === 0
-            ? `clean: the ledger under ${keys.prefix} and the packages agree\n`
-            : (Object.entries(report) as [string, string[]][])
-                .filter(([, v]) => v.length > 0)
-                .map(([k, v]) => `${k} (${v.length}):\n${v.map((x) => `  ${x}`).join('\n')}\n`)
-                .join('');
-        out(report, text);
-        return total === 0 ? 0 : 1;
-      }
-      case 'rebuild': {
-        if (rest.length === 0) throw new Error('rebuild takes the package directories (each as you render it)');
-        const r = await rebuild(client, keys, rest.map(readPackageTree));
-        out(r, `rebuilt ${keys.prefix}: ${r.owners} holdings, pools of ${r.pools} network instances, ${r.vlans} VLAN IDs, ${r.subnets} carved subnets\n`);
-        return 0;
-      }
-      default:
-        throw new Error(`unknown command ledger ${command}\n${USAGE}`);
-    }
-  } finally {
-    client.close();
-  }
+  const [name, ...rest] = argv;
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command) return command.run(rest);
+  const help = name === '--help' || name === 'help';
+  if (name === undefined || help) process.stdout.write(usage());
+  else process.stderr.write(`netpipe: unknown command ${name}\n${usage()}`);
+  return help ? 0 : 2;
 }
 
 run(process.argv.slice(2)).then(
@@ -154,8 +37,8 @@ run(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: Error) => {
-    const where = e instanceof EtcdError ? ` (etcd ${process.env[ENV.endpoints] ?? ''} ${e.failure})` : '';
-    process.stderr.write(`netpipe: ${e.message}${where}\n`);
+    process.stderr.write(`netpipe: ${e.message}\n`);
+    // 1 is a finding (a conflict, a failed render); 2 is a command that could not run.
     process.exitCode = 2;
   },
 );

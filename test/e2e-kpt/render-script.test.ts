@@ -1,6 +1,6 @@
 /**
  * `npm run render` (scripts/render.mjs): renders through real kpt, then summarises the bindings
- * and pool usage from the rendered files; refuses clearly when kpt is missing.
+ * and pool usage with `netpipe show`; refuses clearly when kpt is missing.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,20 +22,20 @@ describe('scripts/render.mjs', () => {
     expect(treeDifferences(ws.path('packages'), PACKAGES)).toEqual([]);
     const out = r.stdout;
     expect(out).toContain('Successfully executed 4 function(s)');
+    // The summary is `netpipe show` of the rendered tree.
     const rows = out.split('\n').map((l) => l.trim().split(/\s{2,}/));
     const has = (...cells: string[]): boolean => rows.some((row) => cells.every((c, i) => row[i] === c));
-    expect(has('packages/core01/amf', 'core/amf-core01-n2-ipv4', '192.168.250.2/24', 'gw 192.168.250.1')).toBe(true);
-    expect(has('packages/ran01/gnb', 'ran/gnb-ran01-n3-ipv4', '192.168.251.3/24', 'gw 192.168.251.1')).toBe(true);
-    expect(has('packages/core01/smf', 'core/smf-core01-n4-ipv4', '10.4.0.2/24', 'gw 10.4.0.1')).toBe(true);
-    expect(has('packages/core01/upf', 'core/upf-core01-n6-ipv6', '2001:db8:6::2/64', 'gw 2001:db8:6::1')).toBe(true);
+    expect(has('core01', 'packages/core01/amf', 'amf-core01', 'n2', 'vpc-n2', 'ipv4', '192.168.250.2', '192.168.250.1')).toBe(true);
+    expect(has('ran01', 'packages/ran01/gnb', 'gnb-ran01', 'n3', 'vpc-n3', 'ipv4', '192.168.251.3', '192.168.251.1')).toBe(true);
+    expect(has('core01', 'packages/core01/smf', 'smf-core01', 'n4', 'vpc-n4', 'ipv4', '10.4.0.2', '10.4.0.1')).toBe(true);
+    expect(has('core01', 'packages/core01/upf', 'upf-core01', 'n6', 'vpc-n6', 'ipv6', '2001:db8:6::2', '2001:db8:6::1')).toBe(true);
     // /24 less network, broadcast and gateway; N6 also less its 8 router addresses; the /64 less
     // the subnet-router anycast and the gateway.
-    expect(has('pool 192.168.250.0/24', '0.79%', '2 of 253 usable addresses used')).toBe(true);
-    expect(has('pool 10.4.0.0/24', '0.79%', '2 of 253 usable addresses used')).toBe(true);
-    expect(has('pool 10.6.0.0/24', '0.41%', '1 of 245 usable addresses used')).toBe(true);
-    expect(has('pool 2001:db8:6::/64', '<0.01%', '1 of 18,446,744,073,709,551,614 usable addresses used')).toBe(true);
-    expect(out).toContain('12 IPClaims (12 allocated) in 7 network instances, 9 pools');
-    expect(out).toContain('3 VLANClaims (3 allocated)');
+    expect(has('vpc-n2', '192.168.250.0/24', 'ipv4', 'all clusters', '253', '2', '251', '0.79%')).toBe(true);
+    expect(has('vpc-n4', '10.4.0.0/24', 'ipv4', 'core01', '253', '2', '251', '0.79%')).toBe(true);
+    expect(has('vpc-n6', '10.6.0.0/24', 'ipv4', 'core01', '245', '1', '244', '0.41%')).toBe(true);
+    expect(has('vpc-n6', '2001:db8:6::/64', 'ipv6', 'core01', '2^64 - 2', '1', '2^64 - 3', '<0.01%')).toBe(true);
+    expect(out).toContain('12 addresses held, 0 pending, in 9 pools of 7 network instances; 3 VLAN IDs held in 1 VLAN index');
   });
 
   it('fails with a clear message when kpt is not installed', () => {

@@ -34,6 +34,7 @@ import {
   vlanClaimConditions,
   vlanIdValue,
   vlanIndexOf,
+  vlanIndexRange,
 } from '../../lib/src';
 import { rewrittenVlan, withBound } from './bound-marker';
 import { createVlanSpace, parseVlanRange, VLAN_MAX, VLAN_MIN, VlanLedger, VlanRangeSpec } from '../../lib/src/ipam';
@@ -60,24 +61,6 @@ interface IndexDef {
 export type VlanSpaceFactory = (name: string, range: VlanRangeSpec) => ReturnType<typeof createVlanSpace>;
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** A VLANIndex's range: `spec.minID`/`spec.maxID` (default 1-4094) and `spec.exclude` (IDs or `a-b`). */
-function rangeOfIndex(o: KubeObject, results: Result[]): VlanRangeSpec | undefined {
-  const spec = isObject(o.spec) ? o.spec : {};
-  const min = vlanIdValue(spec.minID) ?? VLAN_MIN;
-  const max = vlanIdValue(spec.maxID) ?? VLAN_MAX;
-  const exclude: { lo: number; hi: number }[] = [];
-  const list = Array.isArray(spec.exclude) ? spec.exclude : [];
-  for (const [i, e] of list.entries()) {
-    const r = parseVlanRange(scalarText(e) ?? '');
-    if (!r) {
-      results.push(errorFor(o, `VLANIndex ${nameOf(o)}: exclusion ${JSON.stringify(scalarText(e))} is not a VLAN ID or a range such as 100-199`, `spec.exclude[${i}]`));
-      return undefined;
-    }
-    exclude.push(r);
-  }
-  return { min, max, exclude };
-}
 
 function defaultRange(config: KubeObject | undefined, results: Result[]): VlanRangeSpec | undefined {
   const parts = readFunctionConfig(config);
@@ -110,7 +93,7 @@ function indexDefinitions(items: readonly KubeObject[], fc: KubeObject | undefin
       );
       continue;
     }
-    const range = rangeOfIndex(o, results);
+    const range = vlanIndexRange(o, results);
     if (range) defs.set(name, { range, definedBy: o });
   }
   return defs;

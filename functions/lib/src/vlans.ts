@@ -3,6 +3,8 @@ import { isGetClaim } from './allocation-labels';
 import { ownerReason } from './claims';
 import { Condition, conditionType } from './conditions';
 import { getAnnotation, isKind, isObject, KubeObject, nameOf, namespaceOf, packagePathOf, scalarText } from './kube/object';
+import { parseVlanRange, VLAN_MAX, VLAN_MIN, VlanRangeSpec } from './ipam/vlan-space';
+import { errorFor, Result } from './results';
 
 export const isVLANClaim = (o: KubeObject): o is VLANClaim => isKind(o, API.vlanClaim.apiVersion, API.vlanClaim.kind);
 export const isVLANIndex = (o: KubeObject): boolean => isKind(o, API.vlanIndex.apiVersion, API.vlanIndex.kind);
@@ -77,4 +79,22 @@ export function vlanClaimConditions(items: readonly KubeObject[]): Map<string, C
     byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), condition]);
   }
   return byPackage;
+}
+
+/** A VLANIndex's range: `spec.minID`/`spec.maxID` (default 1-4094) and `spec.exclude` (IDs or `a-b`). */
+export function vlanIndexRange(o: KubeObject, results: Result[]): VlanRangeSpec | undefined {
+  const spec = isObject(o.spec) ? o.spec : {};
+  const min = vlanIdValue(spec.minID) ?? VLAN_MIN;
+  const max = vlanIdValue(spec.maxID) ?? VLAN_MAX;
+  const exclude: { lo: number; hi: number }[] = [];
+  const list = Array.isArray(spec.exclude) ? spec.exclude : [];
+  for (const [i, e] of list.entries()) {
+    const r = parseVlanRange(scalarText(e) ?? '');
+    if (!r) {
+      results.push(errorFor(o, `VLANIndex ${nameOf(o)}: exclusion ${JSON.stringify(scalarText(e))} is not a VLAN ID or a range such as 100-199`, `spec.exclude[${i}]`));
+      return undefined;
+    }
+    exclude.push(r);
+  }
+  return { min, max, exclude };
 }
