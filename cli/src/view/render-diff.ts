@@ -10,7 +10,7 @@ import { claimBinding, clusterOfClaim } from '../../../functions/lib/src/identit
 import { ANNOTATIONS, getAnnotation, isObject, KubeObject, nameOf, namespaceOf, packagePathOf, resourceKey, scalarText } from '../../../functions/lib/src/kube/object';
 import { isNad } from '../../../functions/lib/src/nads';
 import { claimedVlan, isVLANClaim, vlanIndexOf } from '../../../functions/lib/src/vlans';
-import { NETWORKS_ANNOTATION, parseSelection, SelectionEntry } from '../../../functions/deployment-annotate-fn/src/network-selection';
+import { NETWORKS_ANNOTATION, parseSelection, SelectionEntry } from '../../../functions/lib/src/network-selection';
 import { getIn, templatePath } from '../../../functions/deployment-annotate-fn/src/workloads';
 import { interfaceOf, workloadOf } from './address-plan';
 
