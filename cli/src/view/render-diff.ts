@@ -11,7 +11,7 @@ import { ANNOTATIONS, getAnnotation, isObject, KubeObject, nameOf, namespaceOf, 
 import { isNad } from '../../../functions/lib/src/nads';
 import { claimedVlan, isVLANClaim, vlanIndexOf } from '../../../functions/lib/src/vlans';
 import { NETWORKS_ANNOTATION, parseSelection, SelectionEntry } from '../../../functions/lib/src/network-selection';
-import { getIn, templatePath } from '../../../functions/deployment-annotate-fn/src/workloads';
+import { getIn, templatePath } from '../../../functions/lib/src/workloads';
 import { interfaceOf, workloadOf } from './address-plan';
 
 export interface AddressChange {

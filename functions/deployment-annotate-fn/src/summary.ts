@@ -1,7 +1,7 @@
 import { KubeObject } from '../../lib/src';
 import { tally, tallyLine } from '../../lib/src/summary';
 import { NETWORKS_ANNOTATION } from '../../lib/src/network-selection';
-import { getIn, templatePath } from './workloads';
+import { getIn, templatePath } from '../../lib/src/workloads';
 
 const selectionOf = (o: KubeObject): unknown => {
   const path = templatePath(o);

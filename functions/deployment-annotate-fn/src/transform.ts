@@ -31,7 +31,7 @@ import {
   parseSelection,
   SelectionEntry,
 } from '../../lib/src/network-selection';
-import { getIn, isHpa, replicaProblems, setIn, templatePath } from './workloads';
+import { getIn, isHpa, replicaProblems, setIn, templatePath } from '../../lib/src/workloads';
 import { summarized } from '../../lib/src/summary';
 import { annotateSummary } from './summary';
 

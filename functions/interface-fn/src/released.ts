@@ -21,7 +21,7 @@ import {
   interfaceLabel,
 } from '../../lib/src';
 import { formatAddress, formatCidr, networkOf, parseAddressWithLength } from '../../lib/src/ipam/address';
-import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from '../../ipam-fn/src/cursors';
+import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from '../../lib/src/allocation-cursors';
 
 /**
  * Next-fit hands a freed address out again only after every never-used one, and the cursor in Git

@@ -43,7 +43,7 @@ import type { CursorState, IpFamily } from '../../lib/src/ipam';
 import { CARVED_FROM } from '../../lib/src/ledger/keys';
 import type { SubnetsRecord } from '../../lib/src/ledger/keys';
 import type { SubnetLedgerHooks } from '../../lib/src/ledger/edge';
-import { isCursor, networkInstanceOfCursor, readCursor } from './cursors';
+import { isCursor, networkInstanceOfCursor, readCursor } from '../../lib/src/allocation-cursors';
 
 
 export { CARVED_FROM };

@@ -37,7 +37,7 @@ import {
 import { networkInstanceCopies } from './network-instance-copies';
 import { AddressLedger, createAddressSpace } from '../../lib/src/ipam';
 import type { IpamLedgerHooks } from '../../lib/src/ledger/edge';
-import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from './cursors';
+import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from '../../lib/src/allocation-cursors';
 import { resolveGetClaims } from './get-claims';
 import { carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';
 import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, prefixClaimWork, reservePrefixClaims } from './prefix-claims';

@@ -1,4 +1,4 @@
-import { isObject, KubeObject, nameOf, namespaceOf, packagePathOf, scalarText } from '../../lib/src';
+import { isObject, KubeObject, nameOf, namespaceOf, packagePathOf, scalarText } from './kube/object';
 
 /** Kinds whose pods a workload creates, and where their pod template's metadata lives. */
 const TEMPLATE_PATHS: Record<string, string[]> = {

@@ -1,5 +1,7 @@
-import { ANNOTATIONS, isKind, isKptfile, isObject, KubeObject, nameOf, packagePathOf, placementFrom, PoolSource, scalarText } from '../../lib/src';
-import type { CursorState } from '../../lib/src/ipam';
+import { isKptfile } from './conditions';
+import type { CursorState } from './ipam';
+import { ANNOTATIONS, isKind, isObject, KubeObject, nameOf, packagePathOf, placementFrom, scalarText } from './kube/object';
+import type { PoolSource } from './pools';
 
 /**
  * Next-fit memory, kept in Git. Each network instance gets one local-config resource that records,
