@@ -7,30 +7,54 @@ function fromStep(step: string, r: Result): Result {
   return r.message.startsWith(`${step}: `) ? r : { ...r, message: `${step}: ${r.message}` };
 }
 
+interface StepCall {
+  readonly step: Step;
+  readonly input: ResourceList;
+}
+
 /**
- * The four functions in one process: each step gets the previous step's items as they are in
- * memory (one parse of the ResourceList, no serialisation in between) and its own part of the
- * functionConfig. The first step with an error stops the run; the runner then returns the input
- * items untouched, as each function alone would.
+ * The step loop, once, for both drivers below: it yields each step's input and gets back its
+ * output. The first step with an error stops the run; the runner then returns the input items
+ * untouched, as each function alone would.
  */
-export function runSteps(input: ResourceList, steps: readonly Step[] = STEPS): TransformOutput {
+function* stepLoop(input: ResourceList, steps: readonly Step[]): Generator<StepCall, TransformOutput, TransformOutput> {
   const split = splitConfig(input.functionConfig, steps);
   const results = split.results.map((r) => fromStep('netpipe-fn', r));
   if (hasErrors(results)) return { items: input.items, results };
   let items = input.items;
   for (const step of steps) {
-    let out: TransformOutput;
-    try {
-      out = step.transform({ items, functionConfig: split.byStep.get(step.name) });
-    } catch (e) {
-      if (e instanceof Error) e.message = `${step.name}: ${e.message}`;
-      throw e;
-    }
+    const out = yield { step, input: { items, functionConfig: split.byStep.get(step.name) } };
     results.push(...out.results.map((r) => fromStep(step.name, r)));
     if (hasErrors(out.results)) return { items: input.items, results };
     items = out.items;
   }
   return { items, results };
+}
+
+/** An exception from a step names the step. */
+function named(step: Step, e: unknown): unknown {
+  if (e instanceof Error) e.message = `${step.name}: ${e.message}`;
+  return e;
+}
+
+/**
+ * The four functions in one process: each step gets the previous step's items as they are in
+ * memory (one parse of the ResourceList, no serialisation in between) and its own part of the
+ * functionConfig.
+ */
+export function runSteps(input: ResourceList, steps: readonly Step[] = STEPS): TransformOutput {
+  const loop = stepLoop(input, steps);
+  for (let next = loop.next(); ; ) {
+    if (next.done) return next.value;
+    const { step, input: stepInput } = next.value;
+    let out: TransformOutput;
+    try {
+      out = step.transform(stepInput);
+    } catch (e) {
+      throw named(step, e);
+    }
+    next = loop.next(out);
+  }
 }
 
 export const netpipeFn = (input: ResourceList): TransformOutput => runSteps(input);
@@ -40,22 +64,16 @@ export const netpipeFn = (input: ResourceList): TransformOutput => runSteps(inpu
  * (snapshot, transform, commit) when the functionConfig names a ledger. What the executable runs.
  */
 export async function runStepsWithEdges(input: ResourceList, steps: readonly Step[] = STEPS): Promise<TransformOutput> {
-  const split = splitConfig(input.functionConfig, steps);
-  const results = split.results.map((r) => fromStep('netpipe-fn', r));
-  if (hasErrors(results)) return { items: input.items, results };
-  let items = input.items;
-  for (const step of steps) {
-    const stepInput = { items, functionConfig: split.byStep.get(step.name) };
+  const loop = stepLoop(input, steps);
+  for (let next = loop.next(); ; ) {
+    if (next.done) return next.value;
+    const { step, input: stepInput } = next.value;
     let out: TransformOutput;
     try {
       out = step.edge ? await step.edge(stepInput) : step.transform(stepInput);
     } catch (e) {
-      if (e instanceof Error) e.message = `${step.name}: ${e.message}`;
-      throw e;
+      throw named(step, e);
     }
-    results.push(...out.results.map((r) => fromStep(step.name, r)));
-    if (hasErrors(out.results)) return { items: input.items, results };
-    items = out.items;
+    next = loop.next(out);
   }
-  return { items, results };
 }
