@@ -97,7 +97,7 @@ describe('netpipe report', () => {
     const r = netpipe(['report', '.', '--out', page, '--results', results], ws.dir);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`wrote ${page}: 9 pools, 12 addresses held, 0 waiting, 3 VLAN IDs, 2 warnings\n`);
+    expect(r.stdout).toBe(`wrote ${page}: 9 pools, 12 addresses held, 0 waiting, 3 VLAN IDs, 5 warnings\n`);
     const html = readFileSync(page, 'utf8');
     // Nothing to fetch: no external URL, stylesheet link, image or script source.
     expect(html).not.toMatch(/https?:\/\//);
@@ -134,7 +134,7 @@ describe('netpipe report', () => {
     const out = join(scratch, 'conditions.html');
     const r = netpipe(['report', '.', '--out', out, '--json'], ws.dir);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ out, pools: 9, holdings: 12, pending: 0, vlanIds: 3, warnings: 1 });
+    expect(JSON.parse(r.stdout)).toEqual({ out, pools: 9, holdings: 12, pending: 0, vlanIds: 3, warnings: 4 });
     const html = readFileSync(out, 'utf8');
     expect(html).not.toContain('from kpt results');
     expect(html).toContain('from Kptfile status.conditions (packages/blueprints/upf/Kptfile)');

@@ -5,6 +5,7 @@
  * comes from, so an operator knows whether it is kpt's word or the package's.
  */
 import { ANNOTATIONS, getAnnotation, isObject, KubeObject, scalarText } from '../../../functions/lib/src/kube/object';
+import { READINESS_GATE } from '../../../functions/lib/src/readiness-gate';
 import { RenderResult } from './kpt-results';
 
 export interface RenderWarning {
@@ -26,7 +27,8 @@ export function warningsOf(items: readonly KubeObject[], results: readonly Rende
     if (o.kind !== 'Kptfile' || !isObject(o.status) || !Array.isArray(o.status.conditions)) continue;
     const file = getAnnotation(o, ANNOTATIONS.path) ?? 'Kptfile';
     for (const c of o.status.conditions) {
-      if (!isObject(c) || scalarText(c.status) === 'True') continue;
+      // The root's readiness gate only sums up the others: listing it too would say everything twice.
+      if (!isObject(c) || scalarText(c.status) === 'True' || c.type === READINESS_GATE) continue;
       out.push({
         severity: 'condition',
         message: `${scalarText(c.type) ?? '?'} is ${scalarText(c.status) ?? '?'}${c.reason !== undefined ? ` (${scalarText(c.reason)})` : ''}: ${scalarText(c.message) ?? ''}`,
