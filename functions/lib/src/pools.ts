@@ -89,7 +89,10 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
       // Field paths as the user wrote them: the allocator's `exclusions` are the resource's `exclude`.
       const own = created.error.field?.replace(/^exclusions\b/, 'exclude');
       const sub = own && own !== 'prefix' ? `${field}.${own}` : `${field}.prefix`;
-      results.push(errorFor(o, created.error.message, sub, prefix));
+      // The value of the field named, so a refused gateway or exclusion is shown, not the prefix.
+      const excluded = own === undefined ? null : /^exclude\[(\d+)\]$/.exec(own);
+      const current = own === 'gateway' ? gatewayOf(entry, labels) : excluded ? stringList(entry.exclude)[Number(excluded[1])] : prefix;
+      results.push(errorFor(o, created.error.message, sub, current ?? prefix));
       return;
     }
     const policy = routePolicyOf(o);
