@@ -51,11 +51,12 @@ export interface ModelInterface {
 }
 
 /**
- * What the render after an edit must do. `error`: fail, with every listed text in one error
- * result; `either`: an edit the model cannot decide (a shrink that cuts off a pool's explicit
- * gateway or exclusions) - success or an error naming `names`.
+ * What the render after an edit must do. `error`: fail, each group of `names` all in one error
+ * result (a shrink cutting off two holders: one group per holder, as each gets its own error);
+ * `either`: an edit the model cannot decide (a shrink that cuts off a pool's explicit gateway or
+ * exclusions) - success or such an error.
  */
-export type Expectation = { outcome: 'ok' } | { outcome: 'error' | 'either'; names: string[] };
+export type Expectation = { outcome: 'ok' } | { outcome: 'error' | 'either'; names: string[][] };
 
 export function itemsOfText(text: string): Doc[] {
   const items = new ResourceListReader().read(text).items;
@@ -274,8 +275,8 @@ export function applyEdit(items: Doc[], model: ModelInterface[], edit: Edit, ste
       const cutsExplicit = explicit.some((x) => x.split('-').some((a) => toInt(a) < lo || toInt(a) > hi));
       p.prefix = to;
       const resized: string = ni.metadata.name;
-      if (cut.length > 0) return { items, expect: { outcome: 'error', names: cut.flatMap((h) => [h.name, h.address]) }, resized };
-      return { items, expect: cutsExplicit ? { outcome: 'either', names: [resized] } : ok, resized };
+      if (cut.length > 0) return { items, expect: { outcome: 'error', names: cut.map((h) => [h.name, h.address]) }, resized };
+      return { items, expect: cutsExplicit ? { outcome: 'either', names: [[resized]] } : ok, resized };
     }
     case 'toggleVlan': {
       if (live.length === 0) return { items, expect: ok };
@@ -307,7 +308,7 @@ export function applyEdit(items: Doc[], model: ModelInterface[], edit: Edit, ste
       nameInAnnotation(deployment, name);
       model.push({ id: Math.max(-1, ...model.map((m) => m.id)) + 1, dir, name, namespace, removed: false });
       const replicas = Number(deployment.spec?.replicas ?? 1);
-      return { items, expect: replicas > 1 ? { outcome: 'error', names: [String(deployment.metadata.name), 'spec.replicas'] } : ok };
+      return { items, expect: replicas > 1 ? { outcome: 'error', names: [[String(deployment.metadata.name), 'spec.replicas']] } : ok };
     }
     case 'addWorkload': {
       const clusters = [...new Set(items.filter((o) => o.kind === 'WorkloadCluster').map((o) => topOf(pathOf(o))))].sort();
@@ -347,7 +348,7 @@ export function applyEdit(items: Doc[], model: ModelInterface[], edit: Edit, ste
       deployment.spec.replicas = replicas;
       const attached = live.some((m) => m.dir === dir);
       if (replicas === 1) return { items, expect: ok };
-      return { items, expect: { outcome: attached ? 'error' : 'either', names: [String(deployment.metadata.name), 'spec.replicas'] } };
+      return { items, expect: { outcome: attached ? 'error' : 'either', names: [[String(deployment.metadata.name), 'spec.replicas']] } };
     }
     case 'addNetworks': {
       const pools = v4Pools(items);
@@ -373,7 +374,7 @@ export function applyEdit(items: Doc[], model: ModelInterface[], edit: Edit, ste
           spec: { prefixes: [{ prefix, ...(original.labels ? { labels: { ...original.labels } } : {}) }] },
         }),
       );
-      return { items, expect: overlaps ? { outcome: 'error', names: [file, pathOf(ni)] } : ok };
+      return { items, expect: overlaps ? { outcome: 'error', names: [[file, pathOf(ni)]] } : ok };
     }
   }
 }

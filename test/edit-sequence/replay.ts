@@ -108,13 +108,15 @@ export function violations(items: readonly Doc[], model: readonly ModelInterface
 function outcomeProblems(expected: Expectation, rendered: Rendered, ledgerMode: boolean): string[] {
   const errors = rendered.results.filter((r) => (JSON.parse(r) as { severity?: string }).severity === 'error');
   if (expected.outcome === 'ok') return rendered.ok ? [] : [`the render failed:\n  ${errors.join('\n  ')}`];
-  if (rendered.ok) return expected.outcome === 'error' ? [`the render succeeded, expected an error naming ${expected.names.join(', ')}`] : [];
+  if (rendered.ok) return expected.outcome === 'error' ? [`the render succeeded, expected an error naming ${expected.names.map((g) => g.join(' ')).join('; ')}`] : [];
   // A package rendered on its own sees its own files only, by their path inside the package.
-  const names = expected.names.map((n) => (ledgerMode && n.includes('/') ? n.slice(n.indexOf('/') + 1) : n));
-  return errors.some((r) => names.every((n) => r.includes(n))) ? [] : [`no error names all of ${names.join(', ')}:\n  ${errors.join('\n  ')}`];
+  const inPackage = (n: string): string => (ledgerMode && n.includes('/') ? n.slice(n.indexOf('/') + 1) : n);
+  return expected.names
+    .map((group) => group.map(inPackage))
+    .filter((group) => !errors.some((r) => group.every((n) => r.includes(n))))
+    .map((group) => `no error names all of ${group.join(', ')}:\n  ${errors.join('\n  ')}`);
 }
 
-/** A broken check; `shortest` is the sequence up to the edit that broke it, ready to store. */
 /**
  * What a render package by package with the ledger must do where it differs from a whole-tree
  * render. The ledger's published pools of a network instance only grow: a pool edited to another
@@ -124,10 +126,10 @@ function outcomeProblems(expected: Expectation, rendered: Rendered, ledgerMode: 
  * own file only.
  */
 function inLedger(edit: Edit, applied: Applied): Expectation {
-  if (applied.resized !== undefined) return { outcome: 'error', names: [applied.resized] };
+  if (applied.resized !== undefined) return { outcome: 'error', names: [[applied.resized]] };
   if (edit.kind === 'addNetworks' && applied.expect.outcome === 'error') {
-    const file = applied.expect.names[0];
-    return { outcome: 'error', names: [file.slice(file.indexOf('/') + 1)] };
+    const file = applied.expect.names[0][0];
+    return { outcome: 'error', names: [[file.slice(file.indexOf('/') + 1)]] };
   }
   return applied.expect;
 }
