@@ -72,6 +72,7 @@ describe('the checks after a render', () => {
     ['a prefix length changed in silence', [deployment(['10.3.0.2/23']), claim('upf-c1-n3-ipv4', '10.3.0.2/23'), good[2]], [], /no result names both/],
     ['an address held twice', [...good, claim('other-ipv4', '10.3.0.2/24', 'c1/smf')], [], /held twice/],
     ['a VLAN ID moved in silence', [good[0], good[1], vlan('upf-c1-n3', '101', 'vpc-n3-c1-bd')], ['"VLAN 101 allocated"'], /VLAN 100 -> 101/],
+    ['a NAD on another VLAN than its claim', [...good, { kind: 'NetworkAttachmentDefinition', metadata: { name: 'upf-c1-n3', namespace: 'upf', annotations: { ...at('c1/upf/nad-upf-c1-n3.yaml'), 'netpipe.dev/interface': 'upf/n3' } }, spec: { config: JSON.stringify({ plugins: [{ type: 'macvlan', master: 'eth1.101' }] }) } }], [], /its NAD's master is eth1.101/],
     ['one VLAN ID in two bridge domains', [...good, vlan('other', '100', 'vpc-n4-c1-bd', 'c1/smf')], [], /two bridge domains/],
   ])('%s is caught', (_what, items, results, problem) => {
     expect(violations(items, [itf], before, results).join('\n')).toMatch(problem);

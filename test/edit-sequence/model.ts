@@ -275,6 +275,8 @@ export function applyEdit(items: Doc[], model: ModelInterface[], edit: Edit, ste
       const cutsExplicit = explicit.some((x) => x.split('-').some((a) => toInt(a) < lo || toInt(a) > hi));
       p.prefix = to;
       const resized: string = ni.metadata.name;
+      // A pool whose gateway or exclusion is cut off is refused itself: each holder's error then names the pool's file.
+      if (cut.length > 0 && cutsExplicit) return { items, expect: { outcome: 'error', names: [[pathOf(ni)], ...cut.map((h) => [h.name, pathOf(ni)])] }, resized };
       if (cut.length > 0) return { items, expect: { outcome: 'error', names: cut.map((h) => [h.name, h.address]) }, resized };
       return { items, expect: cutsExplicit ? { outcome: 'either', names: [[resized]] } : ok, resized };
     }

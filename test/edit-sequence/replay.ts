@@ -6,6 +6,7 @@
  *   `k8s.v1.cni.cncf.io/networks`, under its current name, with its claims' current addresses;
  * - an address or a VLAN ID changes only with a result naming old and new (a prefix-length-only
  *   change: a result naming both lengths); a removed Interface's address is named as released;
+ *   a VLAN Interface's NAD attaches to `<master>.<its VLAN ID>`;
  * - no address is held twice in one network instance, no VLAN ID by two bridge domains of one index;
  * - a re-render changes no byte.
  * The first broken check throws, naming the step, the edit and the whole sequence as JSON.
@@ -47,6 +48,14 @@ function vlanOf(items: readonly Doc[], m: ModelInterface): string | undefined {
   return claim?.status?.vlanID === undefined ? undefined : String(claim.status.vlanID);
 }
 
+/** The master interface in the Interface's generated NAD (`<host NIC>.<VLAN ID>` for a VLAN). */
+function masterOf(items: readonly Doc[], m: ModelInterface): string | undefined {
+  const nad = items.find((o) => o.kind === 'NetworkAttachmentDefinition' && dirOf(o) === m.dir && o.metadata.annotations?.['netpipe.dev/interface'] === `${m.namespace}/${m.name}`);
+  if (typeof nad?.spec?.config !== 'string') return undefined;
+  const config = JSON.parse(nad.spec.config) as { master?: string; plugins?: Array<{ master?: string }> };
+  return config.master ?? config.plugins?.find((p) => p.master !== undefined)?.master;
+}
+
 interface Before {
   addresses: Map<number, string[]>;
   vlans: Map<number, string | undefined>;
@@ -85,6 +94,8 @@ export function violations(items: readonly Doc[], model: readonly ModelInterface
     const vOld = before.vlans.get(m.id);
     const vNow = vlanOf(items, m);
     if (vOld !== undefined && vNow !== undefined && vOld !== vNow && !said(vOld, vNow)) out.push(`${who}: VLAN ${vOld} -> ${vNow} and no result names both`);
+    const master = masterOf(items, m);
+    if (vNow !== undefined && master !== undefined && !master.endsWith(`.${vNow}`)) out.push(`${who}: VLAN ${vNow}, its NAD's master is ${master}`);
   }
   const held = new Map<string, string>();
   for (const o of items) {
