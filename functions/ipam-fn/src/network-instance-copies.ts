@@ -40,7 +40,11 @@ export function networkInstanceCopies(items: readonly KubeObject[]): Result[] {
   const results: Result[] = [];
   for (const [name, defs] of [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     for (let i = 1; i < defs.length; i++) {
-      const [first, copy] = [defs[0], defs[i]];
+      // A third copy may overlap the second while both are disjoint from the first: the pair
+      // that overlaps is the one to name, so every earlier copy is compared, not the first only.
+      const copy = defs[i];
+      const clashing = defs.slice(0, i).find((d) => JSON.stringify(d.spec) !== JSON.stringify(copy.spec) && overlapping(rangesOf(d), rangesOf(copy)).length > 0);
+      const first = clashing ?? defs[0];
       const both = `${fileLabel(first)} and ${fileLabel(copy)}`;
       if (JSON.stringify(first.spec) === JSON.stringify(copy.spec)) {
         results.push(

@@ -23,6 +23,7 @@ import {
   namespaceOf,
   packagePathOf,
   poolMatches,
+  InvalidPool,
   PoolSource,
   PrefixKind,
   ResourceList,
@@ -257,7 +258,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     }
     const field = chosen !== undefined ? 'spec.prefix' : 'status.prefix';
     if (w.poolIds.length === 0) {
-      results.push(noPoolError(w, usable, refused));
+      results.push(noPoolError(w, usable, refused, collected.invalid));
       continue;
     }
     const r = space.reserve(w.owner, address, w.poolIds);
@@ -303,7 +304,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   for (const members of groups.values()) {
     const missing = members.filter((w) => w.poolIds.length === 0);
     if (missing.length > 0) {
-      for (const w of missing) results.push(noPoolError(w, usable, refused));
+      for (const w of missing) results.push(noPoolError(w, usable, refused, collected.invalid));
       continue;
     }
     const space = spaceOf(members[0].ni);
@@ -403,7 +404,7 @@ function withOwner(owner: string, message: string): string {
   return message.includes(owner) ? message : `${owner}: ${message}`;
 }
 
-function noPoolError(w: ClaimWork, pools: readonly PoolSource[], refused: ReadonlySet<PoolSource>): Result {
+function noPoolError(w: ClaimWork, pools: readonly PoolSource[], refused: ReadonlySet<PoolSource>, invalid: readonly InvalidPool[]): Result {
   const inNi = pools.filter((p) => p.networkInstance === w.ni && p.kind === 'network');
   const selector = Object.entries(selectorOf(w.claim)).map(([k, v]) => `${k}=${v}`).join(', ');
   const message =
@@ -412,8 +413,13 @@ function noPoolError(w: ClaimWork, pools: readonly PoolSource[], refused: Readon
       : `${w.label}: no prefix of network instance ${w.ni} matches the selector (${selector}); ` +
         `prefixes seen: ${inNi.map((p) => `${p.pool.id} ${JSON.stringify(p.labels)}`).join('; ')}. ` +
         `Add a prefix of that family whose labels agree, or fix the claim's selector`;
-  const lost = [...refused].filter((p) => p.networkInstance === w.ni);
-  const cause = lost.length === 0 ? '' : ` (refused, see the error on each: ${lost.map((p) => `${p.pool.id} in ${fileLabel(p.definedBy)}`).join(', ')})`;
+  // Pools refused as overlapping and pools whose definition is invalid (a shrink that cut off
+  // the gateway or an exclusion): either way the claim's error points at the pool's file.
+  const lost = [
+    ...[...refused].filter((p) => p.networkInstance === w.ni).map((p) => `${p.pool.id} in ${fileLabel(p.definedBy)}`),
+    ...invalid.filter((p) => p.networkInstance === w.ni).map((p) => `${p.prefix} in ${fileLabel(p.definedBy)}`),
+  ];
+  const cause = lost.length === 0 ? '' : ` (refused, see the error on each: ${lost.join(', ')})`;
   return errorFor(w.claim, `${message}${cause}`, 'spec.selector.matchLabels');
 }
 

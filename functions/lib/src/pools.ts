@@ -53,9 +53,17 @@ function gatewayOf(entry: Record<string, unknown>, labels: Record<string, string
  * own config (a NetworkInstance, an IPPrefix, or a List of them). Each pool is validated here;
  * a bad one becomes an error result on the resource and field that defines it.
  */
-export function collectPools(items: readonly KubeObject[], functionConfig?: KubeObject): { pools: PoolSource[]; results: Result[] } {
+/** A pool definition refused as invalid (its error is already a result): claims name it as the cause. */
+export interface InvalidPool {
+  readonly networkInstance: string;
+  readonly prefix: string;
+  readonly definedBy: KubeObject;
+}
+
+export function collectPools(items: readonly KubeObject[], functionConfig?: KubeObject): { pools: PoolSource[]; results: Result[]; invalid: InvalidPool[] } {
   const pools: PoolSource[] = [];
   const results: Result[] = [];
+  const invalid: InvalidPool[] = [];
   const sources: KubeObject[] = items.filter((o) => isNetworkInstance(o) || isIPPrefix(o));
   if (functionConfig) {
     const parts = readFunctionConfig(functionConfig);
@@ -89,7 +97,11 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
       // Field paths as the user wrote them: the allocator's `exclusions` are the resource's `exclude`.
       const own = created.error.field?.replace(/^exclusions\b/, 'exclude');
       const sub = own && own !== 'prefix' ? `${field}.${own}` : `${field}.prefix`;
-      results.push(errorFor(o, created.error.message, sub, prefix));
+      // The value of the field named, so a refused gateway or exclusion is shown, not the prefix.
+      const excluded = own === undefined ? null : /^exclude\[(\d+)\]$/.exec(own);
+      const current = own === 'gateway' ? gatewayOf(entry, labels) : excluded ? stringList(entry.exclude)[Number(excluded[1])] : prefix;
+      results.push(errorFor(o, created.error.message, sub, current ?? prefix));
+      invalid.push({ networkInstance: ni, prefix, definedBy: o });
       return;
     }
     const policy = routePolicyOf(o);
@@ -135,7 +147,7 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
   for (const p of collectNetworkPrefixes(items).prefixes) {
     if (p.kind !== 'network') pools.push({ networkInstance: p.networkInstance, kind: p.kind, pool: p.pool, labels: p.labels, definedBy: p.definedBy, field: p.field });
   }
-  return { pools, results };
+  return { pools, results, invalid };
 }
 
 /** The kind of a prefix; undefined for kinds that hand nothing out themselves (aggregates). */

@@ -472,6 +472,7 @@ async function attemptOnce(
   await snap.fetch([...releasable.map((h) => keys.owner(h.ni, h.owner)), ...currentBlocks, ...heldIndexes.map((i) => keys.vlan(i))]);
 
   const packageOfOwner = (ni: string) => (owner: string) => facts.bindingPackage.get(`${ni}|${owner}`) ?? '';
+  const released = new Set(releasable.map((h) => `${h.ni}|${h.owner}`));
   let spaces = new Map<string, LedgerSpace>();
   let vlanEdge = new VlanEdge(snap, keys, ledgerName);
   let subnetEdge = new SubnetEdge(snap, keys);
@@ -487,7 +488,7 @@ async function attemptOnce(
       holdings: (ni) => holdingsEdge.holdings(ni),
       space: (ni) => {
         let s = spaces.get(ni);
-        if (!s) spaces.set(ni, (s = new LedgerSpace(niSnapshot(snap, keys, ni), keys, packageOfOwner(ni), ledgerName)));
+        if (!s) spaces.set(ni, (s = new LedgerSpace(niSnapshot(snap, keys, ni), keys, packageOfOwner(ni), ledgerName, (owner) => released.has(`${ni}|${owner}`))));
         return s;
       },
       extraPools: plan.extra,

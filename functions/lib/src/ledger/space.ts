@@ -75,6 +75,12 @@ export class LedgerSpace implements AddressLedger {
     private readonly packageOf: (owner: string) => string,
     /** `etcd <endpoints> <prefix>`, for messages. */
     private readonly ledgerName: string,
+    /**
+     * Identities this render releases (their claims left its packages): an address one of them
+     * holds is free for a claim of this render - the claim a rename or a namespace move made,
+     * which inherits the address in the same render.
+     */
+    private readonly releasedHere: (owner: string) => boolean = () => false,
   ) {
     this.name = snap.ni;
     this.inner = new InMemoryAddressSpace(snap.ni);
@@ -125,7 +131,7 @@ export class LedgerSpace implements AddressLedger {
     if (!b) return this.pending({ kind: 'block', ni: this.snap.ni, poolId: pool.id, index }, `block ${index} of ${pool.id}`);
     const offset = Number(value - (pool.network + (index << BigInt(blockBits(pool)))));
     const holder = b.held.get(offset);
-    if (holder && holder[0] !== owner) {
+    if (holder && holder[0] !== owner && !this.releasedHere(holder[0])) {
       return fail({
         code: 'address-conflict',
         message:

@@ -239,6 +239,18 @@ describe('reserve: recorded addresses', () => {
     expect(s.holderOf('10.0.0.7')).toBeUndefined();
   });
 
+  it('an address held by an identity this render releases goes to the claim that inherited it (a rename)', () => {
+    const seed = { blocks: [block(V4, 0n, { cluster: 'edge1', held: { 7: 'edge1/ns/upf-n4-ipv4' } })] };
+    const s = new LedgerSpace(snapshot(seed), keys, packageOf, LEDGER, (owner) => owner === 'edge1/ns/upf-n4-ipv4');
+    unwrap(s.addPool({ prefix: V4 }));
+    unwrap(s.reserve('edge1/ns/upf-pfcp-ipv4', '10.0.0.7/24'));
+    expect(touched(s, V4, 0n)).toEqual({ cluster: 'edge1', cursor: null, held: { 7: 'edge1/ns/upf-pfcp-ipv4' } });
+    // Held by an identity the render keeps: still a conflict.
+    const kept = new LedgerSpace(snapshot(seed), keys, packageOf, LEDGER, (owner) => owner === 'edge1/ns/other');
+    unwrap(kept.addPool({ prefix: V4 }));
+    expect(errorOf(kept.reserve('edge1/ns/upf-pfcp-ipv4', '10.0.0.7/24')).code).toBe('address-conflict');
+  });
+
   it("re-reserving one's own holding is no conflict and keeps the block's cluster", () => {
     const s = spaceOf({ blocks: [block(V4, 0n, { cluster: 'edge2', held: { 7: 'edge2/ns/x' } })] });
     unwrap(s.reserve('edge2/ns/x', '10.0.0.7/24'));
