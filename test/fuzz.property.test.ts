@@ -40,7 +40,10 @@ const BASE_ITEMS = BASES.map(itemsOfText);
 /** Every path to a value inside an item (objects and lists), for picking one at random. */
 function paths(v: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   if (Array.isArray(v)) v.forEach((c, i) => (out.push([...prefix, i]), paths(c, [...prefix, i], out)));
-  else if (isObject(v)) for (const [k, c] of Object.entries(v)) out.push([...prefix, k]), paths(c, [...prefix, k], out);
+  else if (isObject(v)) for (const [k, c] of Object.entries(v)) {
+      out.push([...prefix, k]);
+      paths(c, [...prefix, k], out);
+    }
   return out;
 }
 

@@ -68,9 +68,13 @@ export function readFunctionConfig(fc: KubeObject | undefined): FunctionConfigPa
     if (!isObject(o)) return void unknown.push(o);
     const k = o as KubeObject;
     if (k.kind === 'ConfigMap') configMaps.push(k);
-    else if (isNamed(k, API.networkInstance)) networkInstances.push(k), pools.push(k);
-    else if (isNamed(k, API.ipPrefix)) ipPrefixes.push(k), pools.push(k);
-    else if (isNamed(k, API.vlanIndex)) vlanIndexes.push(k);
+    else if (isNamed(k, API.networkInstance)) {
+      networkInstances.push(k);
+      pools.push(k);
+    } else if (isNamed(k, API.ipPrefix)) {
+      ipPrefixes.push(k);
+      pools.push(k);
+    } else if (isNamed(k, API.vlanIndex)) vlanIndexes.push(k);
     else unknown.push(k);
   };
   if (fc && isList) for (const o of Array.isArray(fc.items) ? fc.items : []) sort(o);

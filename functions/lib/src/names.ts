@@ -47,6 +47,7 @@ export function ifNameProblem(name: string): string | undefined {
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes === 0) return 'it is empty';
   if (bytes > MAX_IFNAME) return `it has ${bytes} bytes, more than the ${MAX_IFNAME} of a Linux interface name (IFNAMSIZ)`;
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what a Linux interface name cannot hold
   if (name === '.' || name === '..' || /[/:\s\u0000]/.test(name)) return 'Linux interface names cannot be `.` or `..` or hold `/`, `:` or whitespace';
   return undefined;
 }

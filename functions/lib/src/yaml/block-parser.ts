@@ -25,6 +25,7 @@ const OUTSIDE = { outside: true };
 // Characters js-yaml rejects or treats specially where this parser does not follow it: C0 controls
 // but LF, DEL and C1, tab and CR (indentation and line-break rules), BOM, line/paragraph separators,
 // lone or paired surrogates (js-yaml's non-printable check looks at pairs), U+FFFE/U+FFFF.
+// eslint-disable-next-line no-control-regex -- the control characters YAML 1.2 does not allow in a document
 const UNSUPPORTED_CHAR = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]/;
 
 const SPACE = 32;

@@ -108,7 +108,10 @@ describe('IntervalSet', () => {
         for (const { add, lo, len } of ops) {
           if (add) s.add(BigInt(lo), BigInt(lo + len));
           else s.delete(BigInt(lo), BigInt(lo + len));
-          for (let v = lo; v <= lo + len; v++) add ? model.add(v) : model.delete(v);
+          for (let v = lo; v <= lo + len; v++) {
+            if (add) model.add(v);
+            else model.delete(v);
+          }
         }
         const expected = expectedIntervals(model);
         expect(intervals(s)).toEqual(expected);
@@ -148,7 +151,10 @@ describe('IntervalSet across the exact window of numbers', () => {
         for (const { add, lo, len } of ops) {
           if (add) s.add(base + BigInt(lo), base + BigInt(lo + len));
           else s.delete(base + BigInt(lo), base + BigInt(lo + len));
-          for (let v = lo; v <= lo + len; v++) add ? model.add(v) : model.delete(v);
+          for (let v = lo; v <= lo + len; v++) {
+            if (add) model.add(v);
+            else model.delete(v);
+          }
           if (copies.length < 3 && model.size > 0) copies.push([s.clone(), new Set(model)]);
         }
         const shifted = (m: Set<number>) => expectedIntervals(m).map(([l, h]) => [base + l, base + h]);
