@@ -24,7 +24,8 @@ import { Pool } from '../ipam/pool';
 import { parseAddress } from '../ipam/address';
 import type { AddressLedger } from '../ipam/ledger';
 import { LedgerConfig } from './config';
-import { Compare, EtcdClient, EtcdError, KeyValue, prefixEnd, TxnOp } from './etcd';
+import { commit, ReadView } from './commit';
+import { EtcdClient, EtcdError, KeyValue, prefixEnd, TxnOp } from './etcd';
 import {
   AffinityRecord,
   blockBits,
@@ -476,7 +477,6 @@ async function attemptOnce(
   });
   await snap.fetch(freeAt.map((b) => b.key));
 
-  const compares: Compare[] = [];
   const ops: TxnOp[] = [];
   const blocks = new Map<string, BlockState>();
   for (const s of spaces.values()) for (const [k, b] of s.touched) blocks.set(k, b);
@@ -567,12 +567,40 @@ async function attemptOnce(
   }
   for (const [ni, rec] of plan.publish) put(ops, snap, keys.pools(ni), rec);
 
-  for (const k of new Set([...snap.guarded, ...ops.map((o) => ('put' in o ? o.put : 'del' in o ? o.del : o.range))])) {
-    const kv = snap.kv.get(k);
-    compares.push(kv ? { key: k, modRevision: kv.modRevision } : { key: k, absent: true });
+  const ownerKeys = new Map<string, string>();
+  const ownerPackage = new Map<string, string>();
+  for (const c of facts.claims) {
+    ownerKeys.set(keys.owner(c.ni, c.binding), c.binding);
+    ownerPackage.set(keys.owner(c.ni, c.binding), keys.package(c.pkg));
   }
-  const r = await client.txn(compares, ops);
-  return r.succeeded ? out : 'lost-race';
+  for (const f of frees) {
+    const k = keys.owner(f.ni, f.owner);
+    ownerKeys.set(k, f.owner);
+    if (!ownerPackage.has(k)) ownerPackage.set(k, keys.package(f.record.package));
+  }
+  const isKind = (k: string, ...kinds: string[]): boolean => {
+    const parsed = keys.parseNi(k);
+    return parsed !== undefined && kinds.some((kind) => parsed.rest.startsWith(kind));
+  };
+  const committed = await commit(client, snapshotView(snap), {
+    ops,
+    guarded: [...snap.guarded],
+    owners: ownerKeys,
+    ownerPackage,
+    slotKeys: new Set([...blocks.keys(), ...prefixPools.keys()]),
+    packageKeys: new Set(facts.packages.map((p) => keys.package(p))),
+    firstKeys: new Set([...[...plan.publish.keys()].map((ni) => keys.pools(ni)), ...[...subnetEdge.records.keys()].map((ni) => keys.subnets(ni))]),
+    alwaysGuard: facts.nis.map((ni) => keys.pools(ni)),
+    unguardedWhenSplit: (k) => isKind(k, 'owner/', 'block/'),
+  });
+  return committed ? out : 'lost-race';
+}
+
+function snapshotView(snap: Snapshot): ReadView {
+  return {
+    value: (k) => (snap.kv.has(k) ? (snap.kv.get(k)?.value ?? null) : undefined),
+    revision: (k) => (snap.kv.has(k) ? (snap.kv.get(k)?.modRevision ?? null) : undefined),
+  };
 }
 
 /**
@@ -658,6 +686,10 @@ async function satisfy(snap: Snapshot, keys: LedgerKeys, wants: readonly Want[],
   const blockKeys = wants.filter((w): w is Extract<Want, { kind: 'block' }> => w.kind === 'block').map((w) => keys.block(w.ni, w.poolId, w.index));
   const prefixKeys = wants.filter((w): w is Extract<Want, { kind: 'prefixes' }> => w.kind === 'prefixes').map((w) => keys.prefixPool(w.ni, w.poolId));
   await snap.fetch([...blockKeys, ...prefixKeys]);
+  // Claims waiting for a new block, per pool and cluster: a large package gets the blocks it
+  // needs in one round instead of one block per round.
+  const waiting = new Map<string, number>();
+  for (const w of wants) if (w.kind === 'carve') waiting.set(`${w.ni}|${w.poolId}|${w.cluster}`, (waiting.get(`${w.ni}|${w.poolId}|${w.cluster}`) ?? 0) + 1);
   const seen = new Set<string>();
   for (const w of wants) {
     if (w.kind !== 'carve') continue;
@@ -667,25 +699,30 @@ async function satisfy(snap: Snapshot, keys: LedgerKeys, wants: readonly Want[],
     const pool = pools.get(w.ni)?.find((p) => p.id === w.poolId);
     if (!pool) continue;
     const count = blockCount(pool);
+    const size = 1 << blockBits(pool);
+    const needed = Math.ceil((waiting.get(id) ?? 1) / size);
     const nextKey = `${w.ni}|${w.poolId}`;
     let next = snap.carveNext.get(nextKey) ?? BigInt(`0x${snap.json<CarveRecord>(keys.carve(w.ni))?.[w.poolId] ?? '0'}`);
-    let carvedOne = false;
+    let carved = 0;
     // Skip blocks that exist although never carved (adopted addresses, a rebuilt ledger).
-    for (let tries = 0; next < count && tries < 256; tries++, next++) {
-      const key = keys.block(w.ni, w.poolId, next);
-      await snap.fetch([key]);
-      if (snap.kv.get(key)) continue;
-      const byPool = snap.carved.get(w.ni) ?? new Map<string, bigint[]>();
-      snap.carved.set(w.ni, byPool);
-      const list = byPool.get(`${w.poolId}|${w.cluster}`) ?? [];
-      list.push(next);
-      byPool.set(`${w.poolId}|${w.cluster}`, list);
-      next++;
-      carvedOne = true;
-      break;
+    for (let tries = 0; next < count && tries < 256 + needed && carved < needed; tries++) {
+      const batch: bigint[] = [];
+      for (let i = next; i < count && batch.length < needed - carved; i++) batch.push(i);
+      await snap.fetch(batch.map((i) => keys.block(w.ni, w.poolId, i)));
+      for (const index of batch) {
+        next = index + 1n;
+        if (snap.kv.get(keys.block(w.ni, w.poolId, index))) continue;
+        const byPool = snap.carved.get(w.ni) ?? new Map<string, bigint[]>();
+        snap.carved.set(w.ni, byPool);
+        const list = byPool.get(`${w.poolId}|${w.cluster}`) ?? [];
+        list.push(index);
+        byPool.set(`${w.poolId}|${w.cluster}`, list);
+        carved++;
+      }
+      tries += batch.length - 1;
     }
     snap.carveNext.set(nextKey, next);
-    if (carvedOne) continue;
+    if (carved > 0) continue;
     if (next < count) continue; // skipped 256 existing blocks; the next round continues
     // Every block carved: borrow from any block with room, freed addresses included.
     await snap.fetchPrefix(keys.blockPrefix(w.ni, w.poolId));
