@@ -15,7 +15,7 @@
  */
 import { ENV, EtcdClient, EtcdError, ledgerConfig, LedgerKeys } from '../../functions/lib/src/ledger';
 import { readPackageTree } from './git-packages';
-import { dump, rebuild, release, status, verify, whoHas } from './ledger-admin';
+import { badSummary, dump, LedgerDump, rebuild, release, status, verify, whoHas } from './ledger-admin';
 import { vlanStatus, whoHasVlan } from './ledger-vlans';
 import { carvedRows } from './ledger-subnets';
 
@@ -72,6 +72,12 @@ async function run(argv: readonly string[]): Promise<number> {
   const out = (value: unknown, text: string): void => {
     process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);
   };
+  /** Views of a ledger with bad records say so and exit 1: what they show may be incomplete. */
+  const warned = (d: LedgerDump, code: number): number => {
+    if (d.bad.length === 0) return code;
+    process.stderr.write(`netpipe: ${badSummary(d)}\n`);
+    return 1;
+  };
   try {
     const [, command, ...rest] = positional;
     switch (command) {
@@ -93,7 +99,7 @@ async function run(argv: readonly string[]): Promise<number> {
           (carved.length === 0 ? '' : `\n${table(['ROUTING TABLE', 'AGGREGATE', 'CLUSTER', 'SUBNET'], carved.map((c) => [c.ni, c.aggregate, c.cluster, c.subnet]))}`);
         // --json keeps the address rows as they were (scripts read them) and adds the rest beside.
         out(json ? [...rows, ...vlans.map((v) => ({ vlanIndex: v.index, ...v })), ...carved.map((c) => ({ carved: true, ...c }))] : rows, text);
-        return 0;
+        return warned(d, 0);
       }
       case 'who-has': {
         if (rest[0] === 'vlan') {
@@ -123,7 +129,7 @@ async function run(argv: readonly string[]): Promise<number> {
       case 'verify': {
         if (rest.length === 0) throw new Error('verify takes the package directories (each as you render it)');
         const report = verify(await dump(client, keys), rest.map(readPackageTree));
-        const total = report.duplicates.length + report.drift.length + report.orphans.length + report.inconsistent.length;
+        const total = Object.values(report).reduce((n, v) => n + v.length, 0);
         const text =
           total === 0
             ? `clean: the ledger under ${keys.prefix} and the packages agree\n`

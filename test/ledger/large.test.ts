@@ -9,11 +9,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { loadAll } from 'js-yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EtcdClient, LedgerConfig, withAddressLedger } from '../../functions/lib/src/ledger';
+import { EtcdClient, LedgerConfig } from '../../functions/lib/src/ledger';
 import type { TxnOp } from '../../functions/lib/src/ledger/etcd';
-import { ResourceListReader } from '../../functions/lib/src/resource-list';
-import { ipamFn } from '../../functions/ipam-fn/src/transform';
 import { EtcdCluster, startReady } from './etcd';
+import { renderIn, resourceList } from './in-process';
 import { CLI, FN, renderOk } from './packages';
 
 jest.setTimeout(600000);
@@ -129,39 +128,6 @@ it('a 2,000-claim package renders with kpt: first render, growth by 1 and by 100
   const status = JSON.parse(cli('status', '--json').stdout) as { ni: string; used: number }[];
   expect(status.find((r) => r.ni === 'vpc-big')?.used).toBe(2101);
 });
-
-/** An in-process render of `count` claims of `cluster` in package `name` (ipam-fn's transform and edge). */
-function resourceList(name: string, cluster: string, claimNames: readonly string[]): string {
-  const item = (o: unknown): string => `- ${JSON.stringify(o)}\n`;
-  let s = 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n';
-  s += item({ apiVersion: 'kpt.dev/v1', kind: 'Kptfile', metadata: { name, annotations: { 'internal.config.kubernetes.io/path': 'Kptfile' } } });
-  s += item({
-    apiVersion: 'ipam.resource.nephio.org/v1alpha1',
-    kind: 'NetworkInstance',
-    metadata: { name: 'vpc-big', annotations: { 'internal.config.kubernetes.io/path': 'ni.yaml' } },
-    spec: { prefixes: [{ prefix: '10.50.0.0/16' }] },
-  });
-  for (const n of claimNames) {
-    s += item({
-      apiVersion: 'ipam.resource.nephio.org/v1alpha1',
-      kind: 'IPClaim',
-      metadata: { name: `${name}-${n}`, namespace: 'nf', annotations: { 'internal.config.kubernetes.io/path': `ipclaim-${n}.yaml` } },
-      spec: { kind: 'network', networkInstance: { name: 'vpc-big' }, selector: { matchLabels: { 'nephio.org/address-family': 'ipv4', 'nephio.org/cluster-name': cluster } } },
-    });
-  }
-  return s;
-}
-
-async function renderIn(text: string, config: LedgerConfig, c: EtcdClient): Promise<{ errors: string[]; prefixes: Map<string, string> }> {
-  const input = new ResourceListReader().read(text);
-  const out = await withAddressLedger(config, input, (hooks) => ipamFn(input, hooks), { client: c });
-  const prefixes = new Map<string, string>();
-  for (const o of out.items) {
-    const status = (o as { status?: { prefix?: string } }).status;
-    if (o.kind === 'IPClaim' && status?.prefix) prefixes.set(o.metadata.name ?? '', status.prefix);
-  }
-  return { errors: out.results.filter((r) => r.severity === 'error').map((r) => r.message), prefixes };
-}
 
 /** A client whose process "dies" (every request fails) after `n` successful transactions. */
 function dyingClient(endpoints: readonly string[], n: number): EtcdClient & { txns: number } {

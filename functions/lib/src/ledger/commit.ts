@@ -20,19 +20,13 @@
  * fresh snapshot and finds them as its own.
  */
 import { Compare, EtcdClient, TxnOp } from './etcd';
+import type { LedgerKeys, PackageRecord } from './keys';
+import { decodeAny, LedgerRecordError } from './records';
 
 /** Compares and operations per transaction: below etcd's default `--max-txn-ops` of 128. */
 export const TXN_BUDGET = 100;
 
-/** A record with slots (`held`: slot -> [claim identity, package]): blocks and pool prefixes. */
-interface SlotRecord {
-  readonly held: Readonly<Record<string, readonly [string, string]>>;
-}
-
-interface HoldingsRecord {
-  readonly holdings: readonly { readonly ni: string; readonly owner: string }[];
-  readonly vlans?: readonly string[];
-}
+type Slots = Readonly<Record<string, readonly [string, string]>>;
 
 /** What the commit reads back from the snapshot: values and revisions of keys as read. */
 export interface ReadView {
@@ -43,6 +37,7 @@ export interface ReadView {
 }
 
 export interface CommitPlan {
+  readonly keys: LedgerKeys;
   readonly ops: readonly TxnOp[];
   /** Every key read: all of them are compared when the commit is one transaction. */
   readonly guarded: readonly string[];
@@ -134,8 +129,8 @@ class SplitCommit {
     for (const key of this.plan.slotKeys) {
       const op = this.finalOf.get(key);
       if (!op || !('put' in op)) continue;
-      const before = slotsOf(this.view.value(key) ?? null);
-      const after = slotsOf(op.value);
+      const before = this.slotsOf(key, this.view.value(key) ?? null);
+      const after = this.slotsOf(key, op.value);
       for (const slot of new Set([...Object.keys(before), ...Object.keys(after)])) {
         const b = before[slot];
         const a = after[slot];
@@ -170,24 +165,46 @@ class SplitCommit {
    * other slot as read, so it never names an identity whose owner record says otherwise.
    */
   private slotsAfter(key: string, committed: ReadonlySet<string>): string {
-    const op = this.finalOf.get(key) as { put: string; value: string };
-    const finalRec = JSON.parse(op.value) as SlotRecord & Record<string, unknown>;
-    const before = slotsOf(this.view.value(key) ?? null);
+    const op = this.finalOf.get(key);
+    if (!op || !('put' in op)) throw new LedgerRecordError(key, 'has no final record in this commit');
+    const final = this.slotsOf(key, op.value);
+    const before = this.slotsOf(key, this.view.value(key) ?? null);
     const held: Record<string, readonly [string, string]> = {};
-    for (const slot of new Set([...Object.keys(finalRec.held), ...Object.keys(before)])) {
-      const a = finalRec.held[slot];
+    for (const slot of new Set([...Object.keys(final), ...Object.keys(before)])) {
+      const a = final[slot];
       const b = before[slot];
       if (a && committed.has(a[0])) held[slot] = a;
       else if (b && !committed.has(b[0])) held[slot] = b;
     }
-    return JSON.stringify({ ...finalRec, held: sortSlots(held, finalRec.held) });
+    // Everything but the slots as the final record has it (cluster, cursor).
+    const record: unknown = JSON.parse(op.value);
+    return JSON.stringify({ ...(typeof record === 'object' && record !== null ? record : {}), held: sortSlots(held, final) });
+  }
+
+  /** The slots of a block or pool-prefix record (decoded: the text was read from etcd or made here). */
+  private slotsOf(key: string, text: string | null): Slots {
+    if (text === null) return {};
+    const parsed = this.plan.keys.parse(key);
+    if (!parsed) throw new LedgerRecordError(key, 'is not a key of the ledger layout');
+    const d = decodeAny(parsed, text);
+    if (d.kind === 'block' || d.kind === 'prefixPool') return d.record.held;
+    throw new LedgerRecordError(key, `holds a ${d.kind} record, not slots`);
+  }
+
+  private holdingsOf(key: string, text: string | null): PackageRecord | undefined {
+    if (text === null) return undefined;
+    const parsed = this.plan.keys.parse(key);
+    if (!parsed) throw new LedgerRecordError(key, 'is not a key of the ledger layout');
+    const d = decodeAny(parsed, text);
+    if (d.kind === 'package') return d.record;
+    throw new LedgerRecordError(key, `holds a ${d.kind} record, not a package's`);
   }
 
   /** A package record listing what it held before and what the render gives it: releases find both. */
   private packageAfter(key: string): string | null {
     const op = this.finalOf.get(key);
-    const before = parseHoldings(this.view.value(key) ?? null);
-    const after = op && 'put' in op ? parseHoldings(op.value) : undefined;
+    const before = this.holdingsOf(key, this.view.value(key) ?? null);
+    const after = op && 'put' in op ? this.holdingsOf(key, op.value) : undefined;
     if (!after) return null;
     const all = new Map<string, { ni: string; owner: string }>();
     for (const h of [...(before?.holdings ?? []), ...after.holdings]) all.set(`${h.ni}|${h.owner}`, { ni: h.ni, owner: h.owner });
@@ -243,18 +260,8 @@ class SplitCommit {
   }
 }
 
-function slotsOf(text: string | null): Readonly<Record<string, readonly [string, string]>> {
-  if (text === null) return {};
-  const rec = JSON.parse(text) as Partial<SlotRecord>;
-  return rec.held ?? {};
-}
-
-function parseHoldings(text: string | null): HoldingsRecord | undefined {
-  return text === null ? undefined : (JSON.parse(text) as HoldingsRecord);
-}
-
 /** Slots in the order the final record lists them, then the others as read. */
-function sortSlots(held: Record<string, readonly [string, string]>, order: Readonly<Record<string, unknown>>): Record<string, readonly [string, string]> {
+function sortSlots(held: Record<string, readonly [string, string]>, order: Slots): Record<string, readonly [string, string]> {
   const out: Record<string, readonly [string, string]> = {};
   for (const k of Object.keys(order)) if (k in held) out[k] = held[k];
   for (const k of Object.keys(held)) if (!(k in out)) out[k] = held[k];
