@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { EtcdClient, LedgerConfig, withAddressLedger } from '../functions/lib/src/ledger';
+import { EtcdClient, initialise, LedgerConfig, withAddressLedger } from '../functions/lib/src/ledger';
 import { startReady } from '../test/ledger/etcd';
 import { ResourceListReader } from '../functions/lib/src/resource-list';
 import { ipamFn } from '../functions/ipam-fn/src/transform';
@@ -132,6 +132,10 @@ async function preload(client: EtcdClient, keys: LedgerKeys, ni: string, holding
 
 async function main(): Promise<void> {
   const { etcd, client } = await startReady();
+  // Each ledger is initialised first, as `netpipe ledger init` does: renders refuse one that is not.
+  const prefixes = ['/bench-cost', '/bench-large', '/bench-scale-100', '/bench-scale-100000'];
+  for (const shared of ['one', 'sep']) for (const n of [1, 4, 16]) prefixes.push(`/bench-conc-${shared}-${n}`);
+  for (const p of prefixes) await initialise(client, new LedgerKeys(p), 'init');
   const endpoint = etcd.endpoints[0];
   const ledger = (prefix: string) => ({ endpoint, prefix });
   const out: string[] = [];

@@ -10,7 +10,8 @@ import { KubeObject, scalarText } from '../../functions/lib/src/kube/object';
 import { collectPools } from '../../functions/lib/src/pools';
 import { formatAddress, parseAddress } from '../../functions/lib/src/ipam/address';
 import { Pool } from '../../functions/lib/src/ipam/pool';
-import { EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/src/ledger/etcd';
+import { Compare, EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/src/ledger/etcd';
+import { markerOf } from '../../functions/lib/src/ledger/init';
 import { AnyRecord, decodeAny, LedgerRecordError } from '../../functions/lib/src/ledger/records';
 import { renderFacts } from '../../functions/lib/src/ledger/edge';
 import {
@@ -500,7 +501,9 @@ export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyRep
 
 /** Recreates the ledger from Git packages. Refuses when the prefix is not empty or Git conflicts. */
 export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: readonly KubeObject[][]): Promise<{ owners: number; pools: number; vlans: number; subnets: number }> {
-  const existing = await client.range(keys.root(), prefixEnd(keys.root()), 1);
+  // A ledger only initialised (its marker and nothing else) counts as empty.
+  const existing = (await client.range(keys.root(), prefixEnd(keys.root()), 2)).filter((kv) => kv.key !== keys.init());
+  const marker = await client.get(keys.init());
   if (existing.length > 0) throw new Error(`the ledger under ${keys.prefix} is not empty; rebuild recreates a lost or wiped ledger only (delete the prefix first, or use another prefix)`);
   const { claims, pools, carved, problems } = gitClaims(trees);
   if (problems.length) throw new Error(`the packages' pools are invalid: ${problems.join('; ')}`);
@@ -589,7 +592,9 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
     await client.txn([], entries.slice(i, i + 100).map(([k, v]) => ({ put: k, value: v })));
   }
   const poolPuts = [...puts].filter(([k]) => k.endsWith('/pools'));
-  const r = await client.txn(poolPuts.map(([k]) => ({ key: k, absent: true as const })), poolPuts.map(([k, v]) => ({ put: k, value: v })));
+  // The marker comes with the pools: until both are there, renders refuse this ledger.
+  const guards: Compare[] = [...poolPuts.map(([k]) => ({ key: k, absent: true as const })), marker ? { key: keys.init(), modRevision: marker.modRevision } : { key: keys.init(), absent: true }];
+  const r = await client.txn(guards, [...poolPuts.map(([k, v]) => ({ put: k, value: v })), { put: keys.init(), value: JSON.stringify(markerOf('rebuild')) }]);
   if (!r.succeeded) throw new Error('a render published pools while the ledger was being rebuilt; wipe the prefix and rebuild again');
   return { owners: claims.length, pools: pools.size, vlans: vlans.count, subnets: subnets.count };
 }

@@ -7,19 +7,20 @@
  *   netpipe ledger release --package PKG | --owner CLUSTER/NAMESPACE/CLAIM [--ni NI]
  *                          (--owner "bridge domain BD" for a VLAN, subnet:CLUSTER/RT/AGGREGATE for a carved subnet)
  *   netpipe ledger verify DIR...               Git packages vs ledger: duplicates, drift, orphans; exit 1 on any
- *   netpipe ledger rebuild DIR...              recreate a lost or wiped ledger from the Git packages
+ *   netpipe ledger init [--existing]           mark a new ledger as initialised (renders refuse an unmarked one)
+ *   netpipe ledger rebuild DIR...              recreate a lost or wiped ledger from the Git packages (and mark it)
  *
  * Options: --endpoints URL[,URL...] (or NETPIPE_LEDGER_ENDPOINTS), --prefix P (or
  * NETPIPE_LEDGER_PREFIX, default /netpipe), --json. TLS and auth from the NETPIPE_LEDGER_*
  * variables (see README).
  */
-import { ENV, EtcdClient, EtcdError, ledgerConfig, LedgerKeys } from '../../functions/lib/src/ledger';
+import { ENV, EtcdClient, EtcdError, initialise, ledgerConfig, LedgerKeys } from '../../functions/lib/src/ledger';
 import { readPackageTree } from './git-packages';
 import { badSummary, dump, LedgerDump, rebuild, release, status, verify, whoHas } from './ledger-admin';
 import { vlanStatus, whoHasVlan } from './ledger-vlans';
 import { carvedRows } from './ledger-subnets';
 
-const USAGE = `usage: netpipe ledger <status|who-has ADDRESS|who-has vlan INDEX ID|release (--package PKG|--owner ID) [--ni NI]|verify DIR...|rebuild DIR...>
+const USAGE = `usage: netpipe ledger <init [--existing]|status|who-has ADDRESS|who-has vlan INDEX ID|release (--package PKG|--owner ID) [--ni NI]|verify DIR...|rebuild DIR...>
        [--endpoints URL,...] [--prefix /netpipe] [--json]
 Environment: ${Object.values(ENV).join(', ')}
 `;
@@ -40,7 +41,7 @@ function parseArgs(argv: readonly string[]): Args {
     }
     const eq = a.indexOf('=');
     if (eq !== -1) flags.set(a.slice(2, eq), a.slice(eq + 1));
-    else if (['json', 'help'].includes(a.slice(2))) flags.set(a.slice(2), true);
+    else if (['json', 'help', 'existing'].includes(a.slice(2))) flags.set(a.slice(2), true);
     else flags.set(a.slice(2), argv[++i] ?? '');
   }
   return { positional, flags };
@@ -139,6 +140,12 @@ async function run(argv: readonly string[]): Promise<number> {
                 .join('');
         out(report, text);
         return total === 0 ? 0 : 1;
+      }
+      case 'init': {
+        if (rest.length !== 0) throw new Error('init takes no arguments (the ledger is --endpoints and --prefix)');
+        const outcome = await initialise(client, keys, 'init', flags.has('existing'));
+        out({ prefix: keys.prefix, outcome }, `${outcome}: the ledger under ${keys.prefix}\n`);
+        return 0;
       }
       case 'rebuild': {
         if (rest.length === 0) throw new Error('rebuild takes the package directories (each as you render it)');

@@ -9,11 +9,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { loadAll } from 'js-yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EtcdClient, LedgerConfig } from '../../functions/lib/src/ledger';
+import { EtcdClient, initialise, LedgerConfig, LedgerKeys } from '../../functions/lib/src/ledger';
 import type { TxnOp } from '../../functions/lib/src/ledger/etcd';
 import { EtcdCluster, startReady } from './etcd';
 import { renderIn, resourceList } from './in-process';
-import { CLI, FN, renderOk } from './packages';
+import { CLI, FN, initLedger, renderOk } from './packages';
 
 jest.setTimeout(600000);
 
@@ -34,6 +34,7 @@ afterAll(async () => {
 const netpipe = (...args: string[]) => spawnSync('node', [CLI, ...args], { encoding: 'utf8' });
 
 function ledgerStep(prefix: string): string {
+  initLedger(etcd.endpoints, prefix);
   return `  - exec: ${FN.ipam}\n    configMap:\n      ledgerEndpoints: ${etcd.endpoints[0]}\n      ledgerPrefix: ${prefix}\n`;
 }
 
@@ -146,6 +147,7 @@ function dyingClient(endpoints: readonly string[], n: number): EtcdClient & { tx
 
 it('a 500-claim render killed between its transactions leaves reservations only its package gets back', async () => {
   const config: LedgerConfig = { prefix: '/large-kill', etcd: { endpoints: etcd.endpoints } };
+  await initialise(client, new LedgerKeys(config.prefix), 'init');
   await renderIn(resourceList('other', 'edge1', ['seed']), config, client);
   for (const killAfter of [1, 3, 5]) {
     const pkg = `nf-kill${killAfter}`;
@@ -183,6 +185,7 @@ it('a 500-claim render killed between its transactions leaves reservations only 
 
 it('four 400-claim renders of one cluster race: all succeed, no address twice, re-renders keep them', async () => {
   const config: LedgerConfig = { prefix: '/large-race', etcd: { endpoints: etcd.endpoints } };
+  await initialise(client, new LedgerKeys(config.prefix), 'init');
   await renderIn(resourceList('seed', 'edge1', ['seed']), config, client);
   const clients = [0, 1, 2, 3].map(() => new EtcdClient({ endpoints: etcd.endpoints }));
   const texts = [0, 1, 2, 3].map((i) => resourceList(`race${i}`, 'edge1', names(0, 400)));

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EtcdClient, LedgerConfig, LedgerKeys } from '../../functions/lib/src/ledger';
+import { EtcdClient, initialise, LedgerConfig, LedgerKeys } from '../../functions/lib/src/ledger';
 import { EtcdCluster, startReady } from './etcd';
 import { renderIn, resourceList } from './in-process';
 import { claimPrefixes, CLI, render, renderOk } from './packages';
@@ -90,6 +90,7 @@ it('each wrong-typed record fails the render naming the key, never as a raw Java
   const prefix = '/bad-types';
   const config: LedgerConfig = { prefix, etcd: { endpoints: etcd.endpoints } };
   const keys = new LedgerKeys(prefix);
+  await initialise(client, keys, 'init');
   const a = resourceList('pkg-a', 'edge1', ['if0', 'if1']);
   expect((await renderIn(a, config, client)).errors).toEqual([]);
   const block = (await client.range(`${keys.ni('vpc-big')}block/`, `${keys.ni('vpc-big')}block0`))[0].key;

@@ -25,6 +25,7 @@ import { parseAddress } from '../ipam/address';
 import type { AddressLedger } from '../ipam/ledger';
 import { LedgerConfig } from './config';
 import { commit, ReadView } from './commit';
+import { notInitialised } from './init';
 import { EtcdClient, EtcdError, TxnOp } from './etcd';
 import { LedgerRecordError } from './records';
 import { Snapshot } from './snapshot';
@@ -223,7 +224,7 @@ export async function withAddressLedger(
   const maxAttempts = options.maxAttempts ?? 25;
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const r = await attemptOnce(config, client, keys, facts, input, step);
+      const r = await attemptOnce(config, client, keys, facts, input, step, fnName);
       if (r !== 'lost-race') return r;
       await jitter(attempt);
     }
@@ -324,11 +325,13 @@ async function attemptOnce(
   facts: RenderFacts,
   input: ResourceList,
   step: (hooks: IpamLedgerHooks) => TransformOutput,
+  fnName: string,
 ): Promise<Attempt> {
   const ledgerName = `etcd ${client.describe()} prefix ${config.prefix}`;
   const snap = new Snapshot(client, keys);
   const pairs = [...new Set(facts.claims.map((c) => `${c.ni}\u0000${c.cluster}`))].map((s) => s.split('\u0000') as [string, string]);
   await snap.fetch([
+    keys.init(),
     ...facts.nis.map((ni) => keys.pools(ni)),
     ...facts.nis.map((ni) => keys.carve(ni)),
     ...facts.claims.map((c) => keys.owner(c.ni, c.binding)),
@@ -336,6 +339,10 @@ async function attemptOnce(
     ...facts.packages.map((p) => keys.package(p)),
     ...[...new Set([...facts.vlanClaims.map((v) => v.index), ...facts.vlanIndexes])].map((i) => keys.vlan(i)),
   ]);
+  // Guarded like every key read: a wipe during the render makes the commit fail and the retry refuse.
+  if (!snap.record('init', keys.init())) {
+    return { items: input.items, results: [generalError(`${fnName}: ${notInitialised(`the shared address ledger (etcd ${client.describe()}, prefix ${config.prefix})`, config.prefix)}`)] };
+  }
   const plan = planPools(facts, snap, keys, ledgerName);
   if (plan.errors.length > 0) return { items: input.items, results: [...facts.poolResults, ...plan.errors] };
 
