@@ -9,10 +9,14 @@
  *    all on one network instance (each renderer its own cluster) and on separate ones.
  * 3. Scale: a 10-claim render when the network instance already holds 100,000 addresses
  *    (100 clusters) against the same render when it holds 100.
+ * 4. A large package: the first render of a 2,000-claim package with and without the ledger,
+ *    alternating in one run, against an etcd with its default --max-txn-ops (128).
+ *
+ * `BENCH=large npm run bench:ledger` runs part 4 only.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { EtcdClient, LedgerConfig, withAddressLedger } from '../functions/lib/src/ledger';
+import { EtcdClient, initialise, LedgerConfig, withAddressLedger } from '../functions/lib/src/ledger';
 import { startReady } from '../test/ledger/etcd';
 import { ResourceListReader } from '../functions/lib/src/resource-list';
 import { ipamFn } from '../functions/ipam-fn/src/transform';
@@ -128,6 +132,10 @@ async function preload(client: EtcdClient, keys: LedgerKeys, ni: string, holding
 
 async function main(): Promise<void> {
   const { etcd, client } = await startReady();
+  // Each ledger is initialised first, as `netpipe ledger init` does: renders refuse one that is not.
+  const prefixes = ['/bench-cost', '/bench-large', '/bench-scale-100', '/bench-scale-100000'];
+  for (const shared of ['one', 'sep']) for (const n of [1, 4, 16]) prefixes.push(`/bench-conc-${shared}-${n}`);
+  for (const p of prefixes) await initialise(client, new LedgerKeys(p), 'init');
   const endpoint = etcd.endpoints[0];
   const ledger = (prefix: string) => ({ endpoint, prefix });
   const out: string[] = [];
@@ -135,6 +143,45 @@ async function main(): Promise<void> {
     out.push(line);
     process.stdout.write(`${line}\n`);
   };
+  if (process.env.BENCH !== 'large') await smallAndScale(client, endpoint, ledger, say);
+  await large(client, endpoint, say);
+  client.close();
+  await etcd.stop();
+}
+
+/** Part 4: the first render of a 2,000-claim package, with and without the ledger, side by side. */
+async function large(client: EtcdClient, endpoint: string, say: (line: string) => void): Promise<void> {
+  const CLAIMS = 2000;
+  const prefix = '/bench-large';
+  const ledger = { endpoint, prefix };
+  const config: LedgerConfig = { prefix, etcd: { endpoints: [endpoint] } };
+  const without: number[] = [];
+  const withLedger: number[] = [];
+  const withoutIn: number[] = [];
+  const withIn: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    // A fresh package (and cluster) each time: every render is a first render.
+    without.push(await runIpam(packageText(fresh(), `large${i}`, 'vpc-large', CLAIMS, undefined)));
+    withLedger.push(await runIpam(packageText(fresh(), `large${i}`, 'vpc-large', CLAIMS, ledger)));
+    withoutIn.push(await inProcess(packageText(fresh(), `large-in${i}`, 'vpc-large', CLAIMS, undefined), undefined, client));
+    withIn.push(await inProcess(packageText(fresh(), `large-in${i}`, 'vpc-large', CLAIMS, ledger), config, client));
+  }
+  say(`| ipam-fn, ${CLAIMS}-claim package, first render | median | p90 |`);
+  say(`|---|---|---|`);
+  say(`| process, without ledger | ${ms(median(without))} | ${ms(quantile(without, 0.9))} |`);
+  say(`| process, with ledger | ${ms(median(withLedger))} | ${ms(quantile(withLedger, 0.9))} |`);
+  say(`| in process, without ledger | ${ms(median(withoutIn))} | ${ms(quantile(withoutIn, 0.9))} |`);
+  say(`| in process, with ledger | ${ms(median(withIn))} | ${ms(quantile(withIn, 0.9))} |`);
+  say(`ledger ${CLAIMS}-claim first render vs no ledger: ${(median(withLedger) / median(without)).toFixed(2)}`);
+  say(`ledger ${CLAIMS}-claim first render vs no ledger, in process: ${(median(withIn) / median(withoutIn)).toFixed(2)}`);
+}
+
+async function smallAndScale(
+  client: EtcdClient,
+  endpoint: string,
+  ledger: (prefix: string) => { endpoint: string; prefix: string },
+  say: (line: string) => void,
+): Promise<void> {
 
   // 1. Cost on one small package.
   await runIpam(packageText(fresh(), 'warm', 'vpc-cost', 10, ledger('/bench-cost')));
@@ -205,9 +252,8 @@ async function main(): Promise<void> {
     say(`| ${label} (loaded in ${loadSecs.toFixed(1)} s) | ${ms(median(times))} | ${ms(median(inside))} |`);
   }
   say(`100,000 vs 100 holdings: ratio ${(scale['100,000'] / scale['100']).toFixed(2)} (process), ${(scale['100,000 in'] / scale['100 in']).toFixed(2)} (in process)`);
+  say('');
   void blockBits;
-  client.close();
-  await etcd.stop();
 }
 
 main().then(

@@ -11,7 +11,9 @@ import { KubeObject, scalarText } from '../../functions/lib/src/kube/object';
 import { collectPools } from '../../functions/lib/src/pools';
 import { formatAddress, parseAddress } from '../../functions/lib/src/ipam/address';
 import { Pool } from '../../functions/lib/src/ipam/pool';
-import { EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/src/ledger/etcd';
+import { Compare, EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/src/ledger/etcd';
+import { markerOf } from '../../functions/lib/src/ledger/init';
+import { AnyRecord, decodeAny, LedgerRecordError } from '../../functions/lib/src/ledger/records';
 import { renderFacts } from '../../functions/lib/src/ledger/edge';
 import {
   blockBits,
@@ -49,6 +51,10 @@ export interface LedgerDump {
   readonly subnets: SubnetDump;
   /** ni -> pool-kind prefix -> the prefixes held in it */
   readonly prefixPools: Map<string, Map<string, PrefixPoolRecord & { key: string; mod: string }>>;
+  /** Keys whose value does not decode, or that the layout does not have: verify reports them. */
+  readonly bad: { key: string; problem: string }[];
+  /** Whether the marker of `netpipe ledger init` / `rebuild` is there. */
+  initialised: boolean;
   readonly keyCount: number;
 }
 
@@ -62,41 +68,61 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
     if (page.length < 5000) break;
     start = `${page[page.length - 1].key}\0`;
   }
-  const out: LedgerDump = { pools: new Map(), owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), keyCount: all.length };
-  const pkgPrefix = keys.packagePrefix();
-  const vlanPrefix = keys.vlanPrefix();
+  const out: LedgerDump = { pools: new Map(), owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: all.length };
+  const inNi = <V>(m: Map<string, Map<string, V>>, ni: string): Map<string, V> => m.get(ni) ?? m.set(ni, new Map<string, V>()).get(ni)!;
   for (const kv of all) {
-    if (kv.key.startsWith(vlanPrefix)) {
-      out.vlans.set(decodeURIComponent(kv.key.slice(vlanPrefix.length)), { ...(JSON.parse(kv.value) as VlanIndexRecord), key: kv.key, mod: kv.modRevision });
+    // The one decoder of the layout (keys.ts parses the key, records.ts checks the value).
+    const key = keys.parse(kv.key);
+    if (!key) {
+      out.bad.push({ key: kv.key, problem: 'is not a key of the ledger layout (another tool sharing the prefix?)' });
       continue;
     }
-    if (kv.key.startsWith(pkgPrefix)) {
-      out.packages.set(decodeURIComponent(kv.key.slice(pkgPrefix.length)), { ...(JSON.parse(kv.value) as PackageRecord), key: kv.key, mod: kv.modRevision });
+    let d: AnyRecord;
+    try {
+      d = decodeAny(key, kv.value);
+    } catch (e) {
+      out.bad.push({ key: kv.key, problem: e instanceof LedgerRecordError ? e.problem : String(e) });
       continue;
     }
-    const parsed = keys.parseNi(kv.key);
-    if (!parsed) continue;
-    const { ni, rest } = parsed;
-    const value = JSON.parse(kv.value) as unknown;
-    if (rest === 'pools') out.pools.set(ni, value as PoolsRecord);
-    else if (rest === 'subnets') out.subnets.set(ni, { ...(value as SubnetsRecord), key: kv.key, mod: kv.modRevision });
-    else if (rest.startsWith('owner/')) {
-      const m = out.owners.get(ni) ?? new Map();
-      out.owners.set(ni, m);
-      m.set(decodeURIComponent(rest.slice(6)), { ...(value as OwnerRecord), key: kv.key, mod: kv.modRevision });
-    } else if (rest.startsWith('block/')) {
-      const [pool, hex] = rest.slice(6).split('/');
-      const m = out.blocks.get(ni) ?? new Map();
-      out.blocks.set(ni, m);
-      m.set(kv.key, { pool: decodeURIComponent(pool), index: BigInt(`0x${hex}`), rec: value as BlockRecord, mod: kv.modRevision });
-    } else if (rest.startsWith('prefix/')) {
-      const m = out.prefixPools.get(ni) ?? new Map();
-      out.prefixPools.set(ni, m);
-      m.set(decodeURIComponent(rest.slice(7)), { ...(value as PrefixPoolRecord), key: kv.key, mod: kv.modRevision });
-    } else if (rest.startsWith('affinity/')) {
-      const m = out.affinity.get(ni) ?? new Map();
-      out.affinity.set(ni, m);
-      m.set(decodeURIComponent(rest.slice(9)), value as Record<string, string>);
+    const mod = kv.modRevision;
+    switch (d.kind) {
+      case 'init':
+        out.initialised = true;
+        break;
+      case 'vlan':
+        out.vlans.set(d.key.index, { ...d.record, key: kv.key, mod });
+        break;
+      case 'package':
+        out.packages.set(d.key.pkg, { ...d.record, key: kv.key, mod });
+        break;
+      case 'pools':
+        out.pools.set(d.key.ni, d.record);
+        break;
+      case 'subnets':
+        out.subnets.set(d.key.ni, { ...d.record, key: kv.key, mod });
+        break;
+      case 'owner':
+        inNi(out.owners, d.key.ni).set(d.key.binding, { ...d.record, key: kv.key, mod });
+        break;
+      case 'block':
+        inNi(out.blocks, d.key.ni).set(kv.key, { pool: d.key.pool, index: d.key.index, rec: d.record, mod });
+        break;
+      case 'prefixPool':
+        inNi(out.prefixPools, d.key.ni).set(d.key.pool, { ...d.record, key: kv.key, mod });
+        break;
+      case 'affinity':
+        inNi(out.affinity, d.key.ni).set(d.key.cluster, { ...d.record });
+        break;
+      case 'carve':
+        break;
+    }
+  }
+  // A published pool that is not a valid pool is a bad record too (status and verify read them).
+  for (const [ni, rec] of out.pools) {
+    const invalid = rec.pools.map((def) => Pool.create({ prefix: def.prefix, gateway: def.gateway, exclusions: def.exclusions })).find((r) => !r.ok);
+    if (invalid && !invalid.ok) {
+      out.bad.push({ key: keys.pools(ni), problem: `a published pool is invalid: ${invalid.error.message}` });
+      out.pools.delete(ni);
     }
   }
   // Carved subnets are pools of their routing table (not published as such): add them, with the
@@ -114,6 +140,11 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
     if (extra.length) out.pools.set(ni, { ...pools, pools: [...pools.pools, ...extra].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)) });
   }
   return out;
+}
+
+/** The bad records of a dump in one line, for refusals and warnings. */
+export function badSummary(d: LedgerDump): string {
+  return `the ledger holds ${d.bad.length} record(s) that do not decode (${d.bad.slice(0, 3).map((b) => `${b.key} ${b.problem}`).join('; ')}${d.bad.length > 3 ? '; ...' : ''}); netpipe ledger verify lists them all`;
 }
 
 function poolOf(def: PoolDefinition): Pool {
@@ -226,6 +257,7 @@ export function whoHas(d: LedgerDump, address: string): Holding[] {
 /** Releases by package or owner, in one guarded transaction. Returns what was released. */
 export async function release(client: EtcdClient, keys: LedgerKeys, by: { package?: string; owner?: string; ni?: string }): Promise<Holding[]> {
   const d = await dump(client, keys);
+  if (d.bad.length > 0) throw new Error(`refusing to release: ${badSummary(d)}`);
   const targets: Holding[] = [];
   // VLANs: the package's share of each ID (an ID shared with other packages stays theirs), or
   // the ID of one binding (--owner "bridge domain ...").
@@ -316,7 +348,9 @@ export async function release(client: EtcdClient, keys: LedgerKeys, by: { packag
   }
   for (const [key, b] of [...changedBlocks, ...changedPrefixPools]) {
     compares.push({ key, modRevision: b.mod });
-    ops.push({ put: key, value: JSON.stringify(b.rec) });
+    // As a render does: a block nothing was allocated from that now holds nothing goes.
+    const empty = changedBlocks.has(key) && b.rec.cursor === null && Object.keys(b.rec.held).length === 0;
+    ops.push(empty ? { del: key } : { put: key, value: JSON.stringify(b.rec) });
   }
   for (const [pkg, rec] of d.packages) {
     const keep = rec.holdings.filter((h) => !targets.some((t) => t.ni === h.ni && t.owner === h.owner));
@@ -399,11 +433,13 @@ export interface VerifyReport {
   drift: string[];
   orphans: string[];
   inconsistent: string[];
+  /** Records that do not decode, and keys the layout does not have. */
+  bad: string[];
 }
 
 export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyReport {
   const { claims } = gitClaims(trees);
-  const report: VerifyReport = { duplicates: [], drift: [], orphans: [], inconsistent: [] };
+  const report: VerifyReport = { duplicates: [], drift: [], orphans: [], inconsistent: [], bad: d.bad.map((b) => `${b.key} ${b.problem}`) };
   const byAddress = new Map<string, GitClaim[]>();
   for (const c of claims) {
     const k = `${c.ni}|${c.address}`;
@@ -470,11 +506,13 @@ export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyRep
 
 /** Recreates the ledger from Git packages. Refuses when the prefix is not empty or Git conflicts. */
 export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: readonly KubeObject[][]): Promise<{ owners: number; pools: number; vlans: number; subnets: number }> {
-  const existing = await client.range(keys.root(), prefixEnd(keys.root()), 1);
+  // A ledger only initialised (its marker and nothing else) counts as empty.
+  const existing = (await client.range(keys.root(), prefixEnd(keys.root()), 2)).filter((kv) => kv.key !== keys.init());
+  const marker = await client.get(keys.init());
   if (existing.length > 0) throw new Error(`the ledger under ${keys.prefix} is not empty; rebuild recreates a lost or wiped ledger only (delete the prefix first, or use another prefix)`);
   const { claims, pools, carved, problems } = gitClaims(trees);
   if (problems.length) throw new Error(`the packages' pools are invalid: ${problems.join('; ')}`);
-  const empty: LedgerDump = { pools, owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), keyCount: 0 };
+  const empty: LedgerDump = { pools, owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: 0 };
   const dups = verify(empty, trees).duplicates;
   if (dups.length) throw new Error(`refusing to rebuild: ${dups.join('; ')}`);
   const puts = new Map<string, string>();
@@ -559,7 +597,9 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
     await client.txn([], entries.slice(i, i + 100).map(([k, v]) => ({ put: k, value: v })));
   }
   const poolPuts = [...puts].filter(([k]) => k.endsWith('/pools'));
-  const r = await client.txn(poolPuts.map(([k]) => ({ key: k, absent: true as const })), poolPuts.map(([k, v]) => ({ put: k, value: v })));
+  // The marker comes with the pools: until both are there, renders refuse this ledger.
+  const guards: Compare[] = [...poolPuts.map(([k]) => ({ key: k, absent: true as const })), marker ? { key: keys.init(), modRevision: marker.modRevision } : { key: keys.init(), absent: true }];
+  const r = await client.txn(guards, [...poolPuts.map(([k, v]) => ({ put: k, value: v })), { put: keys.init(), value: JSON.stringify(markerOf('rebuild')) }]);
   if (!r.succeeded) throw new Error('a render published pools while the ledger was being rebuilt; wipe the prefix and rebuild again');
   return { owners: claims.length, pools: pools.size, vlans: vlans.count, subnets: subnets.count };
 }

@@ -7,6 +7,7 @@ import { runOnText, runOnTextAsync } from '../../functions/lib/src/runner';
 import { netpipeFn, runStepsWithEdges } from '../../functions/netpipe-fn/src/transform';
 import { FUNCTIONS } from '../support/functions';
 import { startReady } from '../ledger/etcd';
+import { initialise, LedgerKeys } from '../../functions/lib/src/ledger';
 import { Doc, INTERNAL_PATH, isNetworkInstance, itemsOfText, Mode, PATH, pathOf, toResourceList, topOf } from './model';
 
 export interface Rendered {
@@ -131,7 +132,12 @@ export async function startLedgerServer(): Promise<LedgerServer> {
   const { etcd, client } = await startReady();
   let n = 0;
   return {
-    fresh: async () => ({ endpoints: etcd.endpoints.join(','), prefix: `/edit-seq/${process.pid}/${n++}` }),
+    fresh: async () => {
+      const prefix = `/edit-seq/${process.pid}/${n++}`;
+      // A ledger is initialised once before its first render (`netpipe ledger init`).
+      await initialise(client, new LedgerKeys(prefix), 'init');
+      return { endpoints: etcd.endpoints.join(','), prefix };
+    },
     stop: async () => {
       client.close();
       await etcd.stop();

@@ -39,8 +39,8 @@ it('kpt fn render --allow-network: the image allocates through the ledger; witho
   const s = scenario;
   writeNetworksPackage(s.networks, 'networks', NETWORKS, { endpoints: etcd.endpoints, prefix: '/image' });
   await renderOk(s.networks);
-  // From inside the container the host is host.containers.internal, not 127.0.0.1.
-  const ledger = { endpoints: [`http://host.containers.internal:${port}`], prefix: '/image' };
+  // From inside the container the host is host.containers.internal, not 127.0.0.1 (the Scenario initialised /image).
+  const ledger = { endpoints: [`http://host.containers.internal:${port}`], prefix: '/image', skipInit: true };
   const dirs = ['edge1', 'edge2'].map((cluster) => {
     const dir = join(s.dir, `${cluster}-upf`);
     writeNfPackage(dir, { name: `${cluster}-upf`, cluster, nf: 'upf', interfaces: NF_INTERFACES, ledger, image: { interface: '', ipam: image }, claimsOnly: true });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdClient, prefixEnd } from '../../functions/lib/src/ledger';
 import { EtcdCluster, startReady } from './etcd';
-import { claimPrefixes, FN, render, renderOk, ROOT, treeHash } from './packages';
+import { claimPrefixes, FN, initLedger, render, renderOk, ROOT, treeHash } from './packages';
 
 jest.setTimeout(300000);
 
@@ -68,7 +68,10 @@ function listConfig(data: Record<string, string>): string {
   );
 }
 
-const ledger = (prefix: string): Record<string, string> => ({ ledgerEndpoints: etcd.endpoints.join(','), ledgerPrefix: prefix });
+const ledger = (prefix: string): Record<string, string> => {
+  initLedger(etcd.endpoints, prefix);
+  return { ledgerEndpoints: etcd.endpoints.join(','), ledgerPrefix: prefix };
+};
 
 async function keysUnder(prefix: string): Promise<string[]> {
   const r = await client.range(`${prefix}/`, prefixEnd(`${prefix}/`));

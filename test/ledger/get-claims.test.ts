@@ -15,7 +15,7 @@ import { dump, load, loadAll } from 'js-yaml';
 import { EtcdClient, prefixEnd } from '../../functions/lib/src/ledger';
 import { materialize } from '../support/kpt';
 import { EtcdCluster, startReady } from './etcd';
-import { CLI, files, render, ROOT, treeHash } from './packages';
+import { CLI, files, initLedger, render, ROOT, treeHash } from './packages';
 
 jest.setTimeout(180000);
 
@@ -29,6 +29,7 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   ({ etcd, client } = await startReady());
+  initLedger(etcd.endpoints, PREFIX);
 });
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { EtcdClient, prefixEnd } from '../../functions/lib/src/ledger';
 import { EtcdCluster, startReady } from './etcd';
-import { CLI, files, FN, LedgerSettings, render, renderOk, treeHash } from './packages';
+import { CLI, files, FN, initLedger, LedgerSettings, render, renderOk, treeHash } from './packages';
 
 jest.setTimeout(300000);
 
@@ -34,7 +34,10 @@ function tmp(): string {
   return d;
 }
 
-const ledgerOf = (prefix: string): LedgerSettings => ({ endpoints: etcd.endpoints, prefix });
+const ledgerOf = (prefix: string): LedgerSettings => {
+  initLedger(etcd.endpoints, prefix);
+  return { endpoints: etcd.endpoints, prefix };
+};
 const cli = (prefix: string, ...args: string[]) =>
   spawnSync('node', [CLI, 'ledger', ...args, '--endpoints', etcd.endpoints[0], '--prefix', prefix], { encoding: 'utf8' });
 

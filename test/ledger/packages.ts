@@ -3,7 +3,7 @@
  * package that publishes pools, and NF packages (one workload of one cluster) whose pipeline runs
  * interface-fn and ipam-fn with the ledger configured in the Kptfile's configMap.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -22,6 +22,8 @@ export interface LedgerSettings {
   readonly prefix: string;
   /** Extra configMap keys (credential files...). */
   readonly extra?: Readonly<Record<string, string>>;
+  /** Leave the ledger uninitialised (the ledger's endpoints are not reachable from here, or the test initialises it itself). */
+  readonly skipInit?: boolean;
 }
 
 export interface InterfaceSpec {
@@ -30,7 +32,22 @@ export interface InterfaceSpec {
   readonly dualStack?: boolean;
 }
 
+const initialised = new Set<string>();
+
+/**
+ * `netpipe ledger init` of a ledger, once per endpoints and prefix: renders refuse a ledger that
+ * was never initialised (an empty prefix may be a wiped one), so every test ledger starts this way.
+ */
+export function initLedger(endpoints: readonly string[], prefix: string, extraArgs: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): void {
+  const id = `${endpoints.join(',')} ${prefix}`;
+  if (initialised.has(id)) return;
+  const r = spawnSync('node', [CLI, 'ledger', 'init', '--endpoints', endpoints.join(','), '--prefix', prefix, ...extraArgs], { encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`netpipe ledger init ${prefix} failed (${r.status}): ${r.stderr}${r.stdout}`);
+  initialised.add(id);
+}
+
 function ipamStep(ledger: LedgerSettings, image?: string): string {
+  if (!ledger.skipInit) initLedger(ledger.endpoints, ledger.prefix);
   const data: Record<string, string> = { ledgerEndpoints: ledger.endpoints.join(','), ledgerPrefix: ledger.prefix, ...ledger.extra };
   const lines = Object.entries(data).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`);
   return `  - ${image ? `image: ${image}` : `exec: ${FN.ipam}`}\n    configMap:\n${lines.join('\n')}\n`;

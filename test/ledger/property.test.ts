@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { ipamFn } from '../../functions/ipam-fn/src/transform';
 import { KubeObject } from '../../functions/lib/src';
-import { EtcdClient, LedgerConfig, withAddressLedger } from '../../functions/lib/src/ledger';
+import { EtcdClient, initialise, LedgerConfig, withAddressLedger } from '../../functions/lib/src/ledger';
 import { dump } from '../../cli/src/ledger-admin';
 import { LedgerKeys } from '../../functions/lib/src/ledger/keys';
 import { EtcdCluster, startReady } from './etcd';
@@ -108,6 +108,7 @@ it('random add/remove/re-render interleavings with concurrent renderers match th
   await fc.assert(
     fc.asyncProperty(fc.array(fc.array(command, { minLength: 1, maxLength: 4 }), { minLength: 3, maxLength: 8 }), async (steps) => {
       const config: LedgerConfig = { prefix: `/prop${run++}`, etcd: { endpoints: etcd.endpoints } };
+      await initialise(client, new LedgerKeys(config.prefix), 'init');
       const render = async (items: KubeObject[]): Promise<KubeObject[]> => {
         const input = { items };
         const out = await withAddressLedger(config, input, (hooks) => ipamFn(input, hooks), { client });

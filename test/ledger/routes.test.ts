@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { EtcdClient } from '../../functions/lib/src/ledger';
 import { EtcdCluster, startReady } from './etcd';
-import { FN, renderOk } from './packages';
+import { FN, initLedger, renderOk } from './packages';
 
 jest.setTimeout(300000);
 
@@ -36,6 +36,7 @@ function kptfile(name: string, mutators: string): string {
 }
 
 const steps = (ledgerPrefix: string | undefined, withInterfaces: boolean): string => {
+  if (ledgerPrefix) initLedger(etcd.endpoints, ledgerPrefix);
   const ledger = ledgerPrefix ? `    configMap:\n      ledgerEndpoints: "${etcd.endpoints.join(',')}"\n      ledgerPrefix: "${ledgerPrefix}"\n` : '';
   return (withInterfaces ? `  - exec: ${FN.interface}\n` : '') + `  - exec: ${FN.ipam}\n${ledger}` + (withInterfaces ? `  - exec: ${FN.nad}\n` : '');
 };

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prefixEnd } from '../../functions/lib/src/ledger';
+import { initialise, LedgerKeys, prefixEnd } from '../../functions/lib/src/ledger';
 import { EtcdCluster, startReady } from './etcd';
 import { claimPrefixes, render, treeHash } from './packages';
 import { Scenario } from './scenario';
@@ -51,6 +51,8 @@ beforeAll(async () => {
     await admin.request('/v3/auth/role/grant', { name: 'netpipe', perm: { permType: 'READWRITE', key: b64('/secure/'), range_end: b64(prefixEnd('/secure/')) } });
     await admin.request('/v3/auth/user/add', { name: 'netpipe', password: 'ledger-secret' });
     await admin.request('/v3/auth/user/grant', { user: 'netpipe', role: 'netpipe' });
+    // The ledger is initialised as `netpipe ledger init` does, before auth closes the prefix to admin.
+    await initialise(admin, new LedgerKeys('/secure'), 'init');
     await admin.request('/v3/auth/enable', {});
   } finally {
     admin.close();
@@ -75,6 +77,7 @@ describe('TLS client certificates and etcd auth', () => {
     scenario = new Scenario({
       endpoints: etcd.endpoints,
       prefix: '/secure',
+      skipInit: true,
       extra: { ledgerCAFile: file('ca.pem'), ledgerCertFile: file('client.pem'), ledgerKeyFile: file('client.key') },
     });
     const s = scenario;
@@ -99,7 +102,7 @@ describe('TLS client certificates and etcd auth', () => {
       { ledgerCertFile: file('client.pem'), ledgerKeyFile: file('client.key') },
       { ledgerCAFile: file('ca.pem'), ledgerCertFile: file('named.pem'), ledgerKeyFile: file('named.key') },
     ]) {
-      const other = new Scenario({ endpoints: etcd.endpoints, prefix: '/secure', extra });
+      const other = new Scenario({ endpoints: etcd.endpoints, prefix: '/secure', extra, skipInit: true });
       try {
         const [c] = other.addNfs(1, 1, undefined, true);
         const r = await render(c, ['--allow-exec'], env({}));

@@ -12,7 +12,7 @@ import { load } from 'js-yaml';
 import { EtcdClient } from '../../functions/lib/src/ledger';
 import { EtcdCluster, startReady } from './etcd';
 import { spawnSync } from 'node:child_process';
-import { CLI, files, FN, renderOk, treeHash } from './packages';
+import { CLI, files, FN, initLedger, renderOk, treeHash } from './packages';
 
 jest.setTimeout(300000);
 
@@ -37,6 +37,7 @@ const local = `  annotations:\n    config.kubernetes.io/local-config: "true"\n`;
  * in every render to name it in the cluster's VLANClaims.
  */
 function writeNf(dir: string, prefix: string, cluster: string, nf: string, networks: readonly string[], bridgeDomains?: string): void {
+  initLedger(etcd.endpoints, prefix);
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'Kptfile'),

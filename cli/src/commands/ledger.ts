@@ -7,22 +7,23 @@
  *   netpipe ledger release --package PKG | --owner CLUSTER/NAMESPACE/CLAIM [--ni NI]
  *                          (--owner "bridge domain BD" for a VLAN, subnet:CLUSTER/RT/AGGREGATE for a carved subnet)
  *   netpipe ledger verify DIR...               Git packages vs ledger: duplicates, drift, orphans; exit 1 on any
- *   netpipe ledger rebuild DIR...              recreate a lost or wiped ledger from the Git packages
+ *   netpipe ledger init [--existing]           mark a new ledger as initialised (renders refuse an unmarked one)
+ *   netpipe ledger rebuild DIR...              recreate a lost or wiped ledger from the Git packages (and mark it)
  *
  * Options: --endpoints URL[,URL...] (or NETPIPE_LEDGER_ENDPOINTS), --prefix P (or
  * NETPIPE_LEDGER_PREFIX, default /netpipe), --json. TLS and auth from the NETPIPE_LEDGER_*
  * variables (see README).
  */
-import { ENV, EtcdClient, EtcdError, ledgerConfig, LedgerKeys } from '../../../functions/lib/src/ledger';
+import { ENV, EtcdClient, EtcdError, initialise, ledgerConfig, LedgerKeys } from '../../../functions/lib/src/ledger';
 import { parseArgs } from '../args';
 import { emit, table } from '../output';
 import { readPackageTree } from '../git-packages';
-import { dump, rebuild, release, status, verify, whoHas } from '../ledger-admin';
+import { badSummary, dump, LedgerDump, rebuild, release, status, verify, whoHas } from '../ledger-admin';
 import { vlanStatus, whoHasVlan } from '../ledger-vlans';
 import { carvedRows } from '../ledger-subnets';
 import { Command } from './command';
 
-const USAGE = `usage: netpipe ledger <status|who-has ADDRESS|who-has vlan INDEX ID|release (--package PKG|--owner ID) [--ni NI]|verify DIR...|rebuild DIR...>
+const USAGE = `usage: netpipe ledger <init [--existing]|status|who-has ADDRESS|who-has vlan INDEX ID|release (--package PKG|--owner ID) [--ni NI]|verify DIR...|rebuild DIR...>
        [--endpoints URL,...] [--prefix /netpipe] [--json]
 Environment: ${Object.values(ENV).join(', ')}
 `;
@@ -45,6 +46,12 @@ async function runLedger(argv: readonly string[]): Promise<number> {
   const client = new EtcdClient(cfg.config.etcd);
   const keys = new LedgerKeys(cfg.config.prefix);
   const out = (value: unknown, text: string): void => emit(json, value, text);
+  /** Views of a ledger with bad records say so and exit 1: what they show may be incomplete. */
+  const warned = (d: LedgerDump, code: number): number => {
+    if (d.bad.length === 0) return code;
+    process.stderr.write(`netpipe: ${badSummary(d)}\n`);
+    return 1;
+  };
   try {
     const [command, ...rest] = positional;
     switch (command) {
@@ -66,7 +73,7 @@ async function runLedger(argv: readonly string[]): Promise<number> {
           (carved.length === 0 ? '' : `\n${table(['ROUTING TABLE', 'AGGREGATE', 'CLUSTER', 'SUBNET'], carved.map((c) => [c.ni, c.aggregate, c.cluster, c.subnet]))}`);
         // --json keeps the address rows as they were (scripts read them) and adds the rest beside.
         out(json ? [...rows, ...vlans.map((v) => ({ vlanIndex: v.index, ...v })), ...carved.map((c) => ({ carved: true, ...c }))] : rows, text);
-        return 0;
+        return warned(d, 0);
       }
       case 'who-has': {
         if (rest[0] === 'vlan') {
@@ -96,7 +103,7 @@ async function runLedger(argv: readonly string[]): Promise<number> {
       case 'verify': {
         if (rest.length === 0) throw new Error('verify takes the package directories (each as you render it)');
         const report = verify(await dump(client, keys), rest.map((d) => readPackageTree(d)));
-        const total = report.duplicates.length + report.drift.length + report.orphans.length + report.inconsistent.length;
+        const total = Object.values(report).reduce((n, v) => n + v.length, 0);
         const text =
           total === 0
             ? `clean: the ledger under ${keys.prefix} and the packages agree\n`
@@ -106,6 +113,12 @@ async function runLedger(argv: readonly string[]): Promise<number> {
                 .join('');
         out(report, text);
         return total === 0 ? 0 : 1;
+      }
+      case 'init': {
+        if (rest.length !== 0) throw new Error('init takes no arguments (the ledger is --endpoints and --prefix)');
+        const outcome = await initialise(client, keys, 'init', flags.has('existing'));
+        out({ prefix: keys.prefix, outcome }, `${outcome}: the ledger under ${keys.prefix}\n`);
+        return 0;
       }
       case 'rebuild': {
         if (rest.length === 0) throw new Error('rebuild takes the package directories (each as you render it)');

@@ -25,14 +25,16 @@ import { Pool } from '../ipam/pool';
 import { parseAddress } from '../ipam/address';
 import type { AddressLedger } from '../ipam/ledger';
 import { LedgerConfig } from './config';
-import { Compare, EtcdClient, EtcdError, KeyValue, prefixEnd, TxnOp } from './etcd';
+import { commit, ReadView } from './commit';
+import { notInitialised } from './init';
+import { EtcdClient, EtcdError, TxnOp } from './etcd';
+import { LedgerRecordError } from './records';
+import { Snapshot } from './snapshot';
 import {
-  AffinityRecord,
   blockBits,
   blockCount,
   blockIndexOf,
   BlockRecord,
-  CarveRecord,
   definitionDifference,
   definitionOf,
   LedgerKeys,
@@ -98,11 +100,10 @@ class HoldingsEdge {
       if (!kv || !key.startsWith(prefix)) continue;
       const binding = decodeURIComponent(key.slice(prefix.length));
       if (this.present.has(`${ni}|${binding}`)) continue;
-      const rec = this.snap.json<OwnerRecord>(key);
+      const rec = this.snap.record('owner', key);
       // Records written before owners carried labels cannot be looked up until their package renders again.
-      if (!rec || !isObject(rec.labels) || typeof rec.prefix !== 'string') continue;
-      const labels = Object.fromEntries(Object.entries(rec.labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
-      out.push({ binding, package: String(rec.package ?? ''), prefix: rec.prefix, ...(typeof rec.gateway === 'string' ? { gateway: rec.gateway } : {}), labels });
+      if (!rec?.labels) continue;
+      out.push({ binding, package: rec.package, prefix: rec.prefix, ...(rec.gateway !== undefined ? { gateway: rec.gateway } : {}), labels: rec.labels });
     }
     return out;
   }
@@ -131,7 +132,7 @@ class SubnetEdge implements SubnetLedgerHooks {
       this.wants.push(key);
       return undefined;
     }
-    return this.snap.json<SubnetsRecord>(key) ?? { cursors: {}, carved: {} };
+    return this.snap.record('subnets', key) ?? { cursors: {}, carved: {} };
   }
   record(ni: string, rec: SubnetsRecord): void {
     this.records.set(ni, rec);
@@ -242,65 +243,6 @@ export function renderFacts(input: ResourceList): RenderFacts {
   };
 }
 
-/** Everything read from etcd during one attempt, with revisions for the commit's guard. */
-class Snapshot {
-  readonly kv = new Map<string, KeyValue | null>();
-  /** Keys read one by one: every one of them is compared at commit. */
-  readonly guarded = new Set<string>();
-  readonly carved = new Map<string, Map<string, bigint[]>>();
-  readonly carveNext = new Map<string, bigint>();
-  readonly borrow = new Map<string, Set<string>>();
-  /** Prefixes read whole by `fetchPrefix`. */
-  readonly prefixesRead = new Set<string>();
-
-  constructor(
-    readonly client: EtcdClient,
-    readonly keys: LedgerKeys,
-  ) {}
-
-  async fetch(keys: readonly string[]): Promise<void> {
-    const missing = [...new Set(keys)].filter((k) => !this.kv.has(k));
-    for (let i = 0; i < missing.length; i += 100) {
-      const chunk = missing.slice(i, i + 100);
-      const r = await this.client.txn([], chunk.map((k) => ({ range: k })));
-      chunk.forEach((k, j) => {
-        this.kv.set(k, r.ranges[j][0] ?? null);
-        this.guarded.add(k);
-      });
-    }
-  }
-
-  async fetchPrefix(prefix: string): Promise<void> {
-    for (const kv of await this.client.range(prefix, prefixEnd(prefix))) if (!this.kv.has(kv.key)) this.kv.set(kv.key, kv);
-    this.prefixesRead.add(prefix);
-  }
-
-  json<T>(key: string): T | undefined {
-    const kv = this.kv.get(key);
-    if (!kv) return undefined;
-    try {
-      return JSON.parse(kv.value) as T;
-    } catch {
-      throw new EtcdError('server', `key ${key} does not hold JSON; is ledgerPrefix shared with something else?`);
-    }
-  }
-
-  blockState(key: string, poolId: string, index: bigint): BlockState | undefined {
-    if (!this.kv.has(key)) return undefined;
-    const rec = this.json<BlockRecord>(key);
-    return {
-      key,
-      poolId,
-      index,
-      exists: rec !== undefined,
-      cluster: rec?.cluster ?? '',
-      cursor: rec?.cursor ?? null,
-      held: new Map(Object.entries(rec?.held ?? {}).map(([o, h]) => [Number(o), h])),
-    };
-  }
-}
-
-
 function jitter(attempt: number): Promise<void> {
   const ms = Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6));
   return new Promise((r) => setTimeout(r, ms));
@@ -309,7 +251,13 @@ function jitter(attempt: number): Promise<void> {
 /** The message for a ledger that cannot be used: which ledger, what happened, what to check. */
 export function ledgerFailure(fnName: string, config: LedgerConfig, e: unknown): Result {
   const where = `the shared address ledger (etcd ${config.etcd.endpoints.join(',')}, prefix ${config.prefix})`;
-  if (!(e instanceof EtcdError)) return generalError(`${fnName}: ${where}: ${(e as Error).message ?? String(e)}`);
+  if (e instanceof LedgerRecordError) {
+    return generalError(
+      `${fnName}: ${where} holds a record this render cannot trust: ${e.message}. Nothing was allocated and no file changed; ` +
+        'run `netpipe ledger verify` to list every bad record, then restore the key (or wipe the prefix and `netpipe ledger rebuild` from the Git packages)',
+    );
+  }
+  if (!(e instanceof EtcdError)) return generalError(`${fnName}: ${where}: ${e instanceof Error ? e.message : String(e)}`);
   const advice: Record<EtcdError['failure'], string> = {
     unreachable:
       'check that etcd runs with quorum and that ledgerEndpoints lists its client URLs, reachable from the function (images need `kpt fn render --allow-network`)',
@@ -338,7 +286,7 @@ export async function withAddressLedger(
   const maxAttempts = options.maxAttempts ?? 25;
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const r = await attemptOnce(config, client, keys, facts, input, step);
+      const r = await attemptOnce(config, client, keys, facts, input, step, fnName);
       if (r !== 'lost-race') return r;
       await jitter(attempt);
     }
@@ -372,7 +320,7 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
   const effective = new Map<string, Pool[]>();
   const publish = new Map<string, PoolsRecord>();
   for (const ni of facts.nis) {
-    const published = snap.json<PoolsRecord>(keys.pools(ni));
+    const published = snap.record('pools', keys.pools(ni));
     const publishedById = new Map((published?.pools ?? []).map((d) => [d.prefix, d]));
     const mine = facts.pools.filter((p) => p.networkInstance === ni);
     const mineIds = new Set<string>();
@@ -439,11 +387,13 @@ async function attemptOnce(
   facts: RenderFacts,
   input: ResourceList,
   step: (hooks: IpamLedgerHooks) => TransformOutput,
+  fnName: string,
 ): Promise<Attempt> {
   const ledgerName = `etcd ${client.describe()} prefix ${config.prefix}`;
   const snap = new Snapshot(client, keys);
   const pairs = [...new Set(facts.claims.map((c) => `${c.ni}\u0000${c.cluster}`))].map((s) => s.split('\u0000') as [string, string]);
   await snap.fetch([
+    keys.init(),
     ...facts.nis.map((ni) => keys.pools(ni)),
     ...facts.nis.map((ni) => keys.carve(ni)),
     ...facts.claims.map((c) => keys.owner(c.ni, c.binding)),
@@ -451,6 +401,10 @@ async function attemptOnce(
     ...facts.packages.map((p) => keys.package(p)),
     ...[...new Set([...facts.vlanClaims.map((v) => v.index), ...facts.vlanIndexes])].map((i) => keys.vlan(i)),
   ]);
+  // Guarded like every key read: a wipe during the render makes the commit fail and the retry refuse.
+  if (!snap.record('init', keys.init())) {
+    return { items: input.items, results: [generalError(`${fnName}: ${notInitialised(`the shared address ledger (etcd ${client.describe()}, prefix ${config.prefix})`, config.prefix)}`)] };
+  }
   const plan = planPools(facts, snap, keys, ledgerName);
   if (plan.errors.length > 0) return { items: input.items, results: [...facts.poolResults, ...plan.errors] };
 
@@ -459,16 +413,16 @@ async function attemptOnce(
   const present = new Set(facts.claims.map((c) => `${c.ni}|${c.binding}`));
   const releasable: { ni: string; owner: string; pkg: string }[] = [];
   for (const pkg of facts.packages) {
-    for (const h of snap.json<PackageRecord>(keys.package(pkg))?.holdings ?? []) {
+    for (const h of snap.record('package', keys.package(pkg))?.holdings ?? []) {
       if (!present.has(`${h.ni}|${h.owner}`) && inScope(facts, h.owner)) releasable.push({ ...h, pkg });
     }
   }
   const currentBlocks: string[] = [];
   for (const [ni, cluster] of pairs) {
-    const aff = snap.json<AffinityRecord>(keys.affinity(ni, cluster)) ?? {};
+    const aff = snap.record('affinity', keys.affinity(ni, cluster)) ?? {};
     for (const [poolId, idx] of Object.entries(aff)) currentBlocks.push(keys.block(ni, poolId, BigInt(`0x${idx}`)));
   }
-  const heldIndexes = [...new Set(facts.packages.flatMap((p) => packageVlans(snap.json<PackageRecord>(keys.package(p)))))].sort();
+  const heldIndexes = [...new Set(facts.packages.flatMap((p) => packageVlans(snap.record('package', keys.package(p)))))].sort();
   await snap.fetch([...releasable.map((h) => keys.owner(h.ni, h.owner)), ...currentBlocks, ...heldIndexes.map((i) => keys.vlan(i))]);
 
   const packageOfOwner = (ni: string) => (owner: string) => facts.bindingPackage.get(`${ni}|${owner}`) ?? '';
@@ -510,11 +464,11 @@ async function attemptOnce(
   // Blocks of addresses to free: released holdings and bindings whose address changed.
   const frees: { ni: string; owner: string; record: OwnerRecord }[] = [];
   for (const h of releasable) {
-    const record = snap.json<OwnerRecord>(keys.owner(h.ni, h.owner));
+    const record = snap.record('owner', keys.owner(h.ni, h.owner));
     if (record && record.package === h.pkg) frees.push({ ni: h.ni, owner: h.owner, record });
   }
   for (const c of facts.claims) {
-    const record = snap.json<OwnerRecord>(keys.owner(c.ni, c.binding));
+    const record = snap.record('owner', keys.owner(c.ni, c.binding));
     const now = holdingOf(spaces.get(c.ni), c.binding);
     if (record && now && (record.address !== now.address || record.pool !== now.pool)) frees.push({ ni: c.ni, owner: c.binding, record });
   }
@@ -530,7 +484,7 @@ async function attemptOnce(
   }
   for (const f of prefixFrees) {
     const key = keys.prefixPool(f.ni, f.record.pool);
-    const rec = prefixPools.get(key) ?? snap.json<PrefixPoolRecord>(key);
+    const rec = prefixPools.get(key) ?? snap.record('prefixPool', key);
     if (!rec || rec.held[f.record.prefix]?.[0] !== f.owner) continue;
     const held = { ...rec.held };
     delete held[f.record.prefix];
@@ -546,7 +500,6 @@ async function attemptOnce(
   });
   await snap.fetch(freeAt.map((b) => b.key));
 
-  const compares: Compare[] = [];
   const ops: TxnOp[] = [];
   const blocks = new Map<string, BlockState>();
   for (const s of spaces.values()) for (const [k, b] of s.touched) blocks.set(k, b);
@@ -560,6 +513,11 @@ async function attemptOnce(
   for (const b of blocks.values()) {
     const held: Record<string, readonly [string, string]> = {};
     for (const [o, h] of [...b.held].sort((x, y) => x[0] - y[0])) held[String(o)] = h;
+    // A block nothing was ever allocated from that holds nothing more goes (records.ts refuses it).
+    if (b.cursor === null && Object.keys(held).length === 0) {
+      if (snap.kv.get(b.key)) ops.push({ del: b.key });
+      continue;
+    }
     const rec: BlockRecord = { cluster: b.cluster, cursor: b.cursor, held };
     put(ops, snap, b.key, rec);
   }
@@ -579,14 +537,14 @@ async function attemptOnce(
   }
   // Affinity and carving: a fresh block becomes the cluster's current one once used.
   for (const [ni, byPool] of snap.carved) {
-    const carve: Record<string, string> = { ...(snap.json<CarveRecord>(keys.carve(ni)) ?? {}) };
+    const carve: Record<string, string> = { ...(snap.record('carve', keys.carve(ni)) ?? {}) };
     const affinity = new Map<string, Record<string, string>>();
     for (const [poolCluster, indexes] of byPool) {
       const [poolId, cluster] = splitOnce(poolCluster, '|');
       const used = indexes.filter((i) => blocks.has(keys.block(ni, poolId, i)));
       if (used.length === 0) continue;
       const last = used[used.length - 1];
-      const aff = affinity.get(cluster) ?? { ...(snap.json<AffinityRecord>(keys.affinity(ni, cluster)) ?? {}) };
+      const aff = affinity.get(cluster) ?? { ...(snap.record('affinity', keys.affinity(ni, cluster)) ?? {}) };
       aff[poolId] = last.toString(16);
       affinity.set(cluster, aff);
       const next = BigInt(`0x${carve[poolId] ?? '0'}`);
@@ -615,14 +573,14 @@ async function attemptOnce(
   // Package records: the holdings each package made.
   const freed = new Set(frees.filter((f) => !present.has(`${f.ni}|${f.owner}`)).map((f) => `${f.ni}|${f.owner}`));
   for (const pkg of facts.packages) {
-    const before = snap.json<PackageRecord>(keys.package(pkg))?.holdings ?? [];
+    const before = snap.record('package', keys.package(pkg))?.holdings ?? [];
     const entries = new Map<string, { ni: string; owner: string }>();
     for (const h of before) {
       const id = `${h.ni}|${h.owner}`;
       if (freed.has(id)) continue;
       // Stale entries (the identity moved to another package or was released) go too.
       if (!present.has(id) && inScope(facts, h.owner)) {
-        const rec = snap.json<OwnerRecord>(keys.owner(h.ni, h.owner));
+        const rec = snap.record('owner', keys.owner(h.ni, h.owner));
         if (!rec || rec.package !== pkg) continue;
       }
       if (present.has(id) && facts.bindingPackage.get(id) !== pkg) continue;
@@ -630,7 +588,7 @@ async function attemptOnce(
     }
     for (const c of facts.claims) if (c.pkg === pkg) entries.set(`${c.ni}|${c.binding}`, { ni: c.ni, owner: c.binding });
     const holdings = [...entries.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, h]) => h);
-    const vlans = new Set(packageVlans(snap.json<PackageRecord>(keys.package(pkg))).filter((i) => !vlan.touched.has(i)));
+    const vlans = new Set(packageVlans(snap.record('package', keys.package(pkg))).filter((i) => !vlan.touched.has(i)));
     for (const i of vlan.packageIndexes.get(pkg) ?? []) vlans.add(i);
     if (holdings.length === 0 && vlans.size === 0 && !snap.kv.get(keys.package(pkg))) continue;
     const record: PackageRecord = vlans.size > 0 ? { holdings, vlans: [...vlans].sort() } : { holdings };
@@ -638,12 +596,41 @@ async function attemptOnce(
   }
   for (const [ni, rec] of plan.publish) put(ops, snap, keys.pools(ni), rec);
 
-  for (const k of new Set([...snap.guarded, ...ops.map((o) => ('put' in o ? o.put : 'del' in o ? o.del : o.range))])) {
-    const kv = snap.kv.get(k);
-    compares.push(kv ? { key: k, modRevision: kv.modRevision } : { key: k, absent: true });
+  const ownerKeys = new Map<string, string>();
+  const ownerPackage = new Map<string, string>();
+  for (const c of facts.claims) {
+    ownerKeys.set(keys.owner(c.ni, c.binding), c.binding);
+    ownerPackage.set(keys.owner(c.ni, c.binding), keys.package(c.pkg));
   }
-  const r = await client.txn(compares, ops);
-  return r.succeeded ? out : 'lost-race';
+  for (const f of frees) {
+    const k = keys.owner(f.ni, f.owner);
+    ownerKeys.set(k, f.owner);
+    if (!ownerPackage.has(k)) ownerPackage.set(k, keys.package(f.record.package));
+  }
+  const isKind = (k: string, ...kinds: string[]): boolean => {
+    const parsed = keys.parseNi(k);
+    return parsed !== undefined && kinds.some((kind) => parsed.rest.startsWith(kind));
+  };
+  const committed = await commit(client, snapshotView(snap), {
+    keys,
+    ops,
+    guarded: [...snap.guarded],
+    owners: ownerKeys,
+    ownerPackage,
+    slotKeys: new Set([...blocks.keys(), ...prefixPools.keys()]),
+    packageKeys: new Set(facts.packages.map((p) => keys.package(p))),
+    firstKeys: new Set([...[...plan.publish.keys()].map((ni) => keys.pools(ni)), ...[...subnetEdge.records.keys()].map((ni) => keys.subnets(ni))]),
+    alwaysGuard: facts.nis.map((ni) => keys.pools(ni)),
+    unguardedWhenSplit: (k) => isKind(k, 'owner/', 'block/'),
+  });
+  return committed ? out : 'lost-race';
+}
+
+function snapshotView(snap: Snapshot): ReadView {
+  return {
+    value: (k) => (snap.kv.has(k) ? (snap.kv.get(k)?.value ?? null) : undefined),
+    revision: (k) => (snap.kv.has(k) ? (snap.kv.get(k)?.modRevision ?? null) : undefined),
+  };
 }
 
 /**
@@ -698,14 +685,15 @@ function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string): NiSnapshot {
   const prefixPools = new Map<string, PrefixPoolRecord | null>();
   for (const [k, kv] of snap.kv) {
     if (k.startsWith(prefixPoolPrefix)) {
-      prefixPools.set(decodeURIComponent(k.slice(prefixPoolPrefix.length)), kv ? (JSON.parse(kv.value) as PrefixPoolRecord) : null);
+      prefixPools.set(decodeURIComponent(k.slice(prefixPoolPrefix.length)), kv ? (snap.record('prefixPool', k) ?? null) : null);
       continue;
     }
     if (k.startsWith(ownerPrefix)) {
-      if (kv) owners.set(decodeURIComponent(k.slice(ownerPrefix.length)), JSON.parse(kv.value) as OwnerRecord);
+      const rec = kv ? snap.record('owner', k) : undefined;
+      if (rec) owners.set(decodeURIComponent(k.slice(ownerPrefix.length)), rec);
     } else if (k.startsWith(affPrefix)) {
       if (!kv) continue;
-      const rec = JSON.parse(kv.value) as AffinityRecord;
+      const rec = snap.record('affinity', k) ?? {};
       affinity.set(decodeURIComponent(k.slice(affPrefix.length)), new Map(Object.entries(rec).map(([p, i]) => [p, BigInt(`0x${i}`)])));
     } else if (k.startsWith(blockPrefix)) {
       // By the key alone: a pool carved in this render (a new per-cluster subnet) is no known pool yet.
@@ -729,6 +717,10 @@ async function satisfy(snap: Snapshot, keys: LedgerKeys, wants: readonly Want[],
   const blockKeys = wants.filter((w): w is Extract<Want, { kind: 'block' }> => w.kind === 'block').map((w) => keys.block(w.ni, w.poolId, w.index));
   const prefixKeys = wants.filter((w): w is Extract<Want, { kind: 'prefixes' }> => w.kind === 'prefixes').map((w) => keys.prefixPool(w.ni, w.poolId));
   await snap.fetch([...blockKeys, ...prefixKeys]);
+  // Claims waiting for a new block, per pool and cluster: a large package gets the blocks it
+  // needs in one round instead of one block per round.
+  const waiting = new Map<string, number>();
+  for (const w of wants) if (w.kind === 'carve') waiting.set(`${w.ni}|${w.poolId}|${w.cluster}`, (waiting.get(`${w.ni}|${w.poolId}|${w.cluster}`) ?? 0) + 1);
   const seen = new Set<string>();
   for (const w of wants) {
     if (w.kind !== 'carve') continue;
@@ -738,25 +730,30 @@ async function satisfy(snap: Snapshot, keys: LedgerKeys, wants: readonly Want[],
     const pool = pools.get(w.ni)?.find((p) => p.id === w.poolId);
     if (!pool) continue;
     const count = blockCount(pool);
+    const size = 1 << blockBits(pool);
+    const needed = Math.ceil((waiting.get(id) ?? 1) / size);
     const nextKey = `${w.ni}|${w.poolId}`;
-    let next = snap.carveNext.get(nextKey) ?? BigInt(`0x${snap.json<CarveRecord>(keys.carve(w.ni))?.[w.poolId] ?? '0'}`);
-    let carvedOne = false;
+    let next = snap.carveNext.get(nextKey) ?? BigInt(`0x${snap.record('carve', keys.carve(w.ni))?.[w.poolId] ?? '0'}`);
+    let carved = 0;
     // Skip blocks that exist although never carved (adopted addresses, a rebuilt ledger).
-    for (let tries = 0; next < count && tries < 256; tries++, next++) {
-      const key = keys.block(w.ni, w.poolId, next);
-      await snap.fetch([key]);
-      if (snap.kv.get(key)) continue;
-      const byPool = snap.carved.get(w.ni) ?? new Map<string, bigint[]>();
-      snap.carved.set(w.ni, byPool);
-      const list = byPool.get(`${w.poolId}|${w.cluster}`) ?? [];
-      list.push(next);
-      byPool.set(`${w.poolId}|${w.cluster}`, list);
-      next++;
-      carvedOne = true;
-      break;
+    for (let tries = 0; next < count && tries < 256 + needed && carved < needed; tries++) {
+      const batch: bigint[] = [];
+      for (let i = next; i < count && batch.length < needed - carved; i++) batch.push(i);
+      await snap.fetch(batch.map((i) => keys.block(w.ni, w.poolId, i)));
+      for (const index of batch) {
+        next = index + 1n;
+        if (snap.kv.get(keys.block(w.ni, w.poolId, index))) continue;
+        const byPool = snap.carved.get(w.ni) ?? new Map<string, bigint[]>();
+        snap.carved.set(w.ni, byPool);
+        const list = byPool.get(`${w.poolId}|${w.cluster}`) ?? [];
+        list.push(index);
+        byPool.set(`${w.poolId}|${w.cluster}`, list);
+        carved++;
+      }
+      tries += batch.length - 1;
     }
     snap.carveNext.set(nextKey, next);
-    if (carvedOne) continue;
+    if (carved > 0) continue;
     if (next < count) continue; // skipped 256 existing blocks; the next round continues
     // Every block carved: borrow from any block with room, freed addresses included.
     await snap.fetchPrefix(keys.blockPrefix(w.ni, w.poolId));

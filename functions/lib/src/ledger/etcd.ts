@@ -5,6 +5,12 @@
  *
  * Requests go to the endpoints in turn: a refused connection, a timeout or a "no leader" answer
  * moves on to the next endpoint; when every endpoint fails the error lists what each one said.
+ *
+ * A client has one waiting budget for its life (a render): the time spent on requests that got
+ * no answer (timeouts, refused connections, an election's "no leader") and on the pauses between
+ * rounds adds up to at most `totalTimeoutMs` (default twice `timeoutMs`). Each attempt waits at most
+ * `timeoutMs` and at most its share of what is left of the budget (split between the endpoints not
+ * yet tried in the round), so a healthy member behind hung ones is still reached in time.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -19,6 +25,8 @@ export interface EtcdOptions {
   readonly password?: string;
   /** Per request; default 5000 ms. */
   readonly timeoutMs?: number;
+  /** Time a client may spend on requests that get no answer, in total; default 2 x timeoutMs. */
+  readonly totalTimeoutMs?: number;
 }
 
 /** What went wrong, for the message: which check the operator should make. */
@@ -96,6 +104,8 @@ const RETRY_ELSEWHERE = /no leader|request timed out|leader changed|not capable|
 export class EtcdClient {
   private token: string | undefined;
   private preferred = 0;
+  /** Time spent so far on attempts that failed and on pauses between rounds. */
+  private waited = 0;
   private readonly agents = new Map<string, http.Agent>();
 
   constructor(readonly options: EtcdOptions) {
@@ -163,7 +173,13 @@ export class EtcdClient {
   private async call(path: string, body: unknown): Promise<RawResponse> {
     let error: EtcdError | undefined;
     for (let round = 0; round < 3; round++) {
-      if (round > 0) await new Promise((r) => setTimeout(r, 250 * round));
+      if (round > 0) {
+        const pause = Math.min(250 * round, this.left());
+        if (pause <= 0) break;
+        await new Promise((r) => setTimeout(r, pause));
+        this.waited += pause;
+      }
+      if (this.left() <= 0) break;
       try {
         return await this.callRound(path, body);
       } catch (e) {
@@ -171,7 +187,21 @@ export class EtcdClient {
         if (!(e instanceof EtcdError) || e.failure !== 'unreachable') throw e;
       }
     }
-    throw error;
+    if (error && this.left() > 0) throw error;
+    throw new EtcdError('unreachable', `no answer within ${this.budget()} ms in total (twice the per-request timeout of ${this.timeout()} ms)${error ? `: ${error.message}` : ''}`);
+  }
+
+  private timeout(): number {
+    return this.options.timeoutMs ?? 5000;
+  }
+
+  private budget(): number {
+    return this.options.totalTimeoutMs ?? 2 * this.timeout();
+  }
+
+  /** What is left of the waiting budget, in ms. */
+  private left(): number {
+    return this.budget() - this.waited;
   }
 
   private async callRound(path: string, body: unknown): Promise<RawResponse> {
@@ -181,11 +211,15 @@ export class EtcdClient {
     for (let i = 0; i < n; i++) {
       const idx = (this.preferred + i) % n;
       const endpoint = this.options.endpoints[idx];
+      const share = Math.floor(this.left() / (n - i));
+      if (share <= 0) break;
+      const started = Date.now();
       try {
-        const res = await this.callOne(endpoint, path, body, true);
+        const res = await this.callOne(endpoint, path, body, true, Math.min(this.timeout(), share));
         this.preferred = idx;
         return res;
       } catch (e) {
+        this.waited += Date.now() - started;
         const err = e instanceof EtcdError ? e : new EtcdError('unreachable', String(e));
         // Refused credentials are the same on every member: asking the others only hides the cause.
         if (err.failure === 'auth' || err.failure === 'tls') throw new EtcdError(err.failure, `${endpoint}: ${err.message}`);
@@ -196,18 +230,18 @@ export class EtcdClient {
     throw new EtcdError(last?.failure ?? 'unreachable', errors.join('; '));
   }
 
-  private async callOne(endpoint: string, path: string, body: unknown, mayReauth: boolean): Promise<RawResponse> {
+  private async callOne(endpoint: string, path: string, body: unknown, mayReauth: boolean, timeout: number): Promise<RawResponse> {
     if (this.options.username !== undefined && this.token === undefined && path !== '/v3/auth/authenticate') {
-      const auth = await this.post(endpoint, '/v3/auth/authenticate', { name: this.options.username, password: this.options.password ?? '' });
+      const auth = await this.post(endpoint, '/v3/auth/authenticate', { name: this.options.username, password: this.options.password ?? '' }, timeout);
       if (!auth.token) throw new EtcdError('auth', 'authentication returned no token');
       this.token = auth.token;
     }
     try {
-      return await this.post(endpoint, path, body);
+      return await this.post(endpoint, path, body, timeout);
     } catch (e) {
       if (e instanceof EtcdError && e.failure === 'auth' && mayReauth && this.options.username !== undefined && /token/i.test(e.message)) {
         this.token = undefined;
-        return this.callOne(endpoint, path, body, false);
+        return this.callOne(endpoint, path, body, false, timeout);
       }
       throw e;
     }
@@ -226,7 +260,7 @@ export class EtcdClient {
     return a;
   }
 
-  private post(endpoint: string, path: string, body: unknown): Promise<RawResponse> {
+  private post(endpoint: string, path: string, body: unknown, timeout: number): Promise<RawResponse> {
     let url: URL;
     try {
       url = new URL(path, endpoint.endsWith('/') ? endpoint : `${endpoint}/`);
@@ -237,13 +271,14 @@ export class EtcdClient {
     const lib = url.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
     if (this.token && path !== '/v3/auth/authenticate') headers.authorization = this.token;
-    const timeout = this.options.timeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
       const req = lib.request(url, { method: 'POST', headers, agent: this.agent(url) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e) => reject(new EtcdError('unreachable', e.message)));
         res.on('end', () => {
+          clearTimeout(timer);
           const text = Buffer.concat(chunks).toString('utf8');
           if (/CommonName of client/.test(text)) {
             reject(
@@ -272,7 +307,9 @@ export class EtcdClient {
           resolve(parsed);
         });
       });
-      req.setTimeout(timeout, () => req.destroy(new EtcdError('unreachable', `no answer within ${timeout} ms (quorum lost?)`)));
+      // A hard limit, not an idle one: a member that accepts and trickles must not hold the render.
+      timer = setTimeout(() => req.destroy(new EtcdError('unreachable', `no answer within ${timeout} ms (quorum lost?)`)), timeout);
+      req.on('close', () => clearTimeout(timer));
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e instanceof EtcdError) reject(e);
         else if (/certificate|SSL|TLS|self.signed|EPROTO/i.test(`${e.code} ${e.message}`)) reject(new EtcdError('tls', e.message));

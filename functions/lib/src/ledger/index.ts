@@ -10,3 +10,5 @@ export { LedgerKeys } from './keys';
 export { ledgerFailure, renderFacts, withAddressLedger } from './edge';
 export type { IpamLedgerHooks, LedgerEdgeOptions } from './edge';
 export { functionLedgerConfig } from './function-config';
+export { initialise, markerOf, notInitialised } from './init';
+export type { InitOutcome } from './init';

@@ -93,14 +93,75 @@ export class LedgerKeys {
   packagePrefix(): string {
     return `${this.prefix}/${LAYOUT_VERSION}/package/`;
   }
+  /** The marker that says the ledger was initialised (`netpipe ledger init` or `rebuild`). */
+  init(): string {
+    return `${this.prefix}/${LAYOUT_VERSION}/init`;
+  }
   /** The network instance and the rest of a key under `ni/`, or undefined. */
   parseNi(key: string): { ni: string; rest: string } | undefined {
     const p = this.niPrefix();
     if (!key.startsWith(p)) return undefined;
     const tail = key.slice(p.length);
     const slash = tail.indexOf('/');
-    return slash === -1 ? undefined : { ni: decodeURIComponent(tail.slice(0, slash)), rest: tail.slice(slash + 1) };
+    const ni = slash === -1 ? undefined : unseg(tail.slice(0, slash));
+    return ni === undefined ? undefined : { ni, rest: tail.slice(slash + 1) };
   }
+
+  /** What a key under the prefix is, or undefined for a key this layout does not have. */
+  parse(key: string): LedgerKey | undefined {
+    if (key === this.init()) return { kind: 'init', text: key };
+    const under = (p: string): string | undefined => (key.startsWith(p) ? unseg(key.slice(p.length)) : undefined);
+    const vlan = under(this.vlanPrefix());
+    if (vlan !== undefined) return { kind: 'vlan', text: key, index: vlan };
+    const pkg = under(this.packagePrefix());
+    if (pkg !== undefined) return { kind: 'package', text: key, pkg };
+    const n = this.parseNi(key);
+    if (!n) return undefined;
+    const { ni, rest } = n;
+    if (rest === 'pools') return { kind: 'pools', text: key, ni };
+    if (rest === 'carve') return { kind: 'carve', text: key, ni };
+    if (rest === 'subnets') return { kind: 'subnets', text: key, ni };
+    const [part, a, b, more] = rest.split('/');
+    if (more !== undefined || a === undefined) return undefined;
+    const name = unseg(a);
+    if (name === undefined) return undefined;
+    if (part === 'owner' && b === undefined) return { kind: 'owner', text: key, ni, binding: name };
+    if (part === 'affinity' && b === undefined) return { kind: 'affinity', text: key, ni, cluster: name };
+    if (part === 'prefix' && b === undefined) return { kind: 'prefixPool', text: key, ni, pool: name };
+    if (part === 'block' && b !== undefined && /^[0-9a-f]{32}$/.test(b)) return { kind: 'block', text: key, ni, pool: name, index: BigInt(`0x${b}`) };
+    return undefined;
+  }
+}
+
+/** Every key kind of the layout, parsed. */
+export type LedgerKey =
+  | { readonly kind: 'init'; readonly text: string }
+  | { readonly kind: 'pools'; readonly text: string; readonly ni: string }
+  | { readonly kind: 'carve'; readonly text: string; readonly ni: string }
+  | { readonly kind: 'subnets'; readonly text: string; readonly ni: string }
+  | { readonly kind: 'owner'; readonly text: string; readonly ni: string; readonly binding: string }
+  | { readonly kind: 'affinity'; readonly text: string; readonly ni: string; readonly cluster: string }
+  | { readonly kind: 'prefixPool'; readonly text: string; readonly ni: string; readonly pool: string }
+  | { readonly kind: 'block'; readonly text: string; readonly ni: string; readonly pool: string; readonly index: bigint }
+  | { readonly kind: 'vlan'; readonly text: string; readonly index: string }
+  | { readonly kind: 'package'; readonly text: string; readonly pkg: string };
+
+/** A URI-encoded segment decoded, or undefined when it is not one (a `/` inside, a bad escape). */
+function unseg(s: string): string | undefined {
+  if (s === '' || s.includes('/')) return undefined;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The marker of an initialised ledger. */
+export interface InitRecord {
+  /** When (ISO 8601), for operators. */
+  readonly initialised: string;
+  /** `init` or `rebuild`. */
+  readonly by: string;
 }
 
 /** A pool definition as published: what must agree between every render of a network instance. */

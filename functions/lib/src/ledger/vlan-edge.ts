@@ -49,7 +49,8 @@ export interface VlanFact {
 /** The subset of the edge's snapshot the VLAN side reads. */
 export interface SnapshotView {
   readonly kv: ReadonlyMap<string, unknown>;
-  json<T>(key: string): T | undefined;
+  /** The decoded VLAN index record of `key` (see records.ts), undefined when absent. */
+  record(kind: 'vlan', key: string): VlanIndexRecord | undefined;
 }
 
 const isVlanClaimLike = (o: KubeObject): o is VLANClaim =>
@@ -119,7 +120,7 @@ export class VlanEdge implements VlanLedgerHooks {
       this.wants.push(key);
       return 'missing';
     }
-    return this.snap.json<VlanIndexRecord>(key);
+    return this.snap.record('vlan', key);
   }
 
   published(index: string): VlanRangeSpec | undefined {
@@ -247,7 +248,7 @@ export function vlanCommit(c: VlanCommitInput): { puts: Map<string, VlanIndexRec
   for (const index of [...indexes].sort()) {
     const key = c.keys.vlan(index);
     if (!c.snap.kv.has(key)) continue;
-    const old = c.snap.json<VlanIndexRecord>(key);
+    const old = c.snap.record('vlan', key);
     const held = new Map<number, { binding: string; holders: Map<string, [string, string]> }>();
     for (const [id, h] of Object.entries(old?.held ?? {})) {
       const holders = new Map<string, [string, string]>();

@@ -8,6 +8,7 @@
 import type { KubeObject } from '../../src/kube/object';
 import { LedgerKeys } from '../../src/ledger/keys';
 import type { VlanIndexRecord } from '../../src/ledger/keys';
+import { decodeRecord } from '../../src/ledger/records';
 import { packageVlans, SnapshotView, vlanCommit, VlanCommitInput, VlanEdge, VlanFact, vlanFacts } from '../../src/ledger/vlan-edge';
 import { errorOf, unwrap } from '../ipam/helpers';
 
@@ -21,9 +22,9 @@ function view(records: Readonly<Record<string, VlanIndexRecord | null>>): Snapsh
   const kv = new Map<string, string | null>(Object.entries(records).map(([index, rec]) => [keys.vlan(index), rec === null ? null : JSON.stringify(rec)]));
   return {
     kv,
-    json<T>(key: string): T | undefined {
+    record(kind: 'vlan', key: string): VlanIndexRecord | undefined {
       const text = kv.get(key);
-      return text ? (JSON.parse(text) as T) : undefined;
+      return text ? decodeRecord(kind, key, text) : undefined;
     },
   };
 }
