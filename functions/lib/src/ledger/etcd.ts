@@ -272,7 +272,6 @@ export class EtcdClient {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
     if (this.token && path !== '/v3/auth/authenticate') headers.authorization = this.token;
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const req = lib.request(url, { method: 'POST', headers, agent: this.agent(url) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -308,7 +307,8 @@ export class EtcdClient {
         });
       });
       // A hard limit, not an idle one: a member that accepts and trickles must not hold the render.
-      timer = setTimeout(() => req.destroy(new EtcdError('unreachable', `no answer within ${timeout} ms (quorum lost?)`)), timeout);
+      // Declared after the request: its callbacks run later, when the timer exists.
+      const timer = setTimeout(() => req.destroy(new EtcdError('unreachable', `no answer within ${timeout} ms (quorum lost?)`)), timeout);
       req.on('close', () => clearTimeout(timer));
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e instanceof EtcdError) reject(e);
