@@ -182,6 +182,6 @@ describe('netpipe-fn when a step fails', () => {
     const r = await render(tree, [{ exec: bundle('netpipe-fn'), configMap: { defaultRouteNetwork: 'vpc-n6' } }], join(tempDir(), 'one'));
     expect(r.status).not.toBe(0);
     expect(changedFiles(tree, r.dir)).toEqual([]);
-    expect(r.output).toMatch(/unknown key defaultRouteNetwork in netpipe-fn's functionConfig: the keys are .*defaultRouteNetworks/);
+    expect(r.output).toMatch(/unknown key defaultRouteNetwork in netpipe-fn's functionConfig \(its keys are .*defaultRouteNetworks\): did you mean defaultRouteNetworks\?/);
   });
 });

@@ -93,7 +93,7 @@ describe('splitConfig', () => {
     const unknown = splitConfig(cm({ cniversion: '1.0.0' }), STEPS).results;
     expect(unknown).toHaveLength(1);
     expect(unknown[0]).toMatchObject({ severity: 'error', field: { path: 'data.cniversion' } });
-    expect(unknown[0].message).toMatch(/unknown key cniversion in netpipe-fn's functionConfig: the keys are .*cniVersion/);
+    expect(unknown[0].message).toMatch(/unknown key cniversion in netpipe-fn's functionConfig \(its keys are .*cniVersion.*\): did you mean cniVersion\?$/);
     const wrongKind = splitConfig({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }, STEPS).results;
     expect(wrongKind[0]).toMatchObject({ severity: 'error', field: { path: 'kind' } });
   });

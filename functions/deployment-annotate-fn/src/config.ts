@@ -1,4 +1,4 @@
-import { errorFor, isObject, KubeObject, Result, scalarText, unknownConfigKeys } from '../../lib/src';
+import { errorFor, isObject, KubeObject, Result, scalarText, unknownConfigKeys, unknownDataKey } from '../../lib/src';
 
 export interface AnnotateConfig {
   /**
@@ -22,11 +22,7 @@ export function readConfig(fc: KubeObject | undefined, results: Result[]): Annot
   results.push(...unknownConfigKeys('deployment-annotate-fn', fc, ['data']));
   const data = isObject(fc.data) ? fc.data : {};
   for (const key of Object.keys(data)) {
-    if (!ANNOTATE_FN_CONFIG_KEYS.includes(key)) {
-      results.push(
-        errorFor(fc, `unknown key ${key} in deployment-annotate-fn's functionConfig: the keys are ${ANNOTATE_FN_CONFIG_KEYS.join(', ')}`, `data.${key}`),
-      );
-    }
+    if (!ANNOTATE_FN_CONFIG_KEYS.includes(key)) results.push(unknownDataKey('deployment-annotate-fn', fc, key, ANNOTATE_FN_CONFIG_KEYS));
   }
   for (const n of (scalarText(data.defaultRouteNetworks) ?? '').split(',')) if (n.trim()) config.defaultRouteNetworks.add(n.trim());
   return config;

@@ -40,6 +40,7 @@ describe('ipam-fn functionConfig keys (the executable, ledger keys included)', (
     const r = run({ ledgerEndpoint: 'http://127.0.0.1:1' });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('unknown key ledgerEndpoint in ipam-fn');
+    expect(r.stdout).toContain('did you mean ledgerEndpoints?');
     expect(r.stdout).toContain('path: data.ledgerEndpoint');
     expect(r.stdout).toContain(ITEM);
   });

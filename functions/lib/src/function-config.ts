@@ -1,5 +1,6 @@
 import { API } from './api/types';
 import { isKind, isObject, KubeObject, scalarText } from './kube/object';
+import { closestKey } from './closest-key';
 import { errorFor, Result, warningFor } from './results';
 
 const ENVELOPE = new Set(['apiVersion', 'kind', 'metadata']);
@@ -18,16 +19,26 @@ export function unknownConfigKeys(fn: string, fc: KubeObject | undefined, top: r
   for (const key of Object.keys(fc)) {
     if (allowedTop.has(key)) continue;
     const known = top.length > 0 ? `it reads ${top.join(', ')}` : 'it reads none';
-    results.push(warningFor(fc, `${fn} ignores functionConfig key ${key} (${known}): remove it or fix its spelling`, key));
+    results.push(warningFor(fc, `${fn} ignores functionConfig key ${key} (${known}): ${fixHint(key, top)}`, key));
   }
   if (data !== undefined && isObject(fc.data)) {
-    for (const key of Object.keys(fc.data)) {
-      if (data.includes(key)) continue;
-      const known = data.length > 0 ? `its keys are ${data.join(', ')}` : 'it reads no data keys';
-      results.push(errorFor(fc, `unknown key ${key} in ${fn}'s functionConfig (${known}): remove it or fix its spelling`, `data.${key}`));
-    }
+    for (const key of Object.keys(fc.data)) if (!data.includes(key)) results.push(unknownDataKey(fn, fc, key, data));
   }
   return results;
+}
+
+/**
+ * The error for a `data` key of a ConfigMap `fc` that `fn` does not read (`known` are the keys it
+ * reads). Every function and netpipe-fn says it this way, so the wording and the guess are one.
+ */
+export function unknownDataKey(fn: string, fc: KubeObject, key: string, known: readonly string[]): Result {
+  const keys = known.length > 0 ? `its keys are ${known.join(', ')}` : 'it reads no data keys';
+  return errorFor(fc, `unknown key ${key} in ${fn}'s functionConfig (${keys}): ${fixHint(key, known)}`, `data.${key}`);
+}
+
+function fixHint(key: string, known: readonly string[]): string {
+  const guess = closestKey(key, known);
+  return guess === undefined ? 'remove it or fix its spelling' : `did you mean ${guess}?`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { errorFor, isObject, KubeObject, Result, scalarText, unknownConfigKeys } from '../../lib/src';
+import { errorFor, isObject, KubeObject, Result, scalarText, unknownConfigKeys, unknownDataKey } from '../../lib/src';
 
 export interface NadFnConfig {
   cniVersion: string;
@@ -27,12 +27,7 @@ export function readConfig(fc: KubeObject | undefined, results: Result[]): NadFn
   }
   results.push(...unknownConfigKeys('nad-fn', fc, ['data']));
   const data = isObject(fc.data) ? fc.data : {};
-  const known = new Set(NAD_FN_CONFIG_KEYS);
-  for (const key of Object.keys(data)) {
-    if (!known.has(key)) {
-      results.push(errorFor(fc, `unknown key ${key} in nad-fn's functionConfig: the keys are ${[...known].join(', ')}`, `data.${key}`));
-    }
-  }
+  for (const key of Object.keys(data)) if (!NAD_FN_CONFIG_KEYS.includes(key)) results.push(unknownDataKey('nad-fn', fc, key, NAD_FN_CONFIG_KEYS));
   const version = scalarText(data.cniVersion);
   if (version !== undefined) {
     if (!KNOWN_VERSIONS.includes(version)) {

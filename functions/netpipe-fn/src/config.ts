@@ -1,4 +1,4 @@
-import { errorFor, isObject, KubeObject, readFunctionConfig, Result } from '../../lib/src';
+import { errorFor, isObject, KubeObject, readFunctionConfig, Result, unknownDataKey } from '../../lib/src';
 import { Step } from './steps';
 
 export interface SplitConfig {
@@ -46,9 +46,7 @@ export function splitConfig(fc: KubeObject | undefined, steps: readonly Step[]):
     for (const [key, value] of entries) {
       const owners = steps.filter((s) => s.configKeys.includes(key));
       if (owners.length === 0) {
-        results.push(
-          errorFor(cm, `unknown key ${key} in netpipe-fn's functionConfig: the keys are ${known.join(', ')}`, `data.${key}`),
-        );
+        results.push(unknownDataKey('netpipe-fn', cm, key, known));
         continue;
       }
       for (const s of owners) data.set(s.name, [...(data.get(s.name) ?? []), [key, value]]);
