@@ -5,7 +5,7 @@ export interface Args {
 }
 
 /** Flags that take no value; every other `--flag` takes the next word. */
-const SWITCHES = ['json', 'help', 'existing'];
+const SWITCHES = ['json', 'help', 'existing', 'dry-run'];
 
 export function parseArgs(argv: readonly string[]): Args {
   const positional: string[] = [];

@@ -255,8 +255,14 @@ export function whoHas(d: LedgerDump, address: string): Holding[] {
 }
 
 /** Releases by package or owner, in one guarded transaction. Returns what was released. */
-export async function release(client: EtcdClient, keys: LedgerKeys, by: { package?: string; owner?: string; ni?: string }): Promise<Holding[]> {
+export async function release(
+  client: EtcdClient,
+  keys: LedgerKeys,
+  by: { package?: string; owner?: string; ni?: string; dryRun?: boolean },
+): Promise<Holding[]> {
   const d = await dump(client, keys);
+  // A package is released with its subpackages: a deleted package takes them with it.
+  const ofPackage = (p: string): boolean => by.package !== undefined && (p === by.package || p.startsWith(`${by.package}/`));
   if (d.bad.length > 0) throw new Error(`refusing to release: ${badSummary(d)}`);
   const targets: Holding[] = [];
   // VLANs: the package's share of each ID (an ID shared with other packages stays theirs), or
@@ -267,7 +273,7 @@ export async function release(client: EtcdClient, keys: LedgerKeys, by: { packag
     let changed = false;
     const held: Record<string, VlanIndexRecord['held'][string]> = {};
     for (const [id, h] of Object.entries(rec.held)) {
-      const keep = h.holders.filter(([p]) => by.package === undefined || p !== by.package);
+      const keep = h.holders.filter(([p]) => !ofPackage(p));
       const drop = by.owner !== undefined && h.binding === by.owner ? h.holders : h.holders.filter((x) => !keep.includes(x));
       if (drop.length > 0) {
         changed = true;
@@ -299,12 +305,12 @@ export async function release(client: EtcdClient, keys: LedgerKeys, by: { packag
   for (const [ni, owners] of d.owners) {
     if (by.ni && ni !== by.ni) continue;
     for (const [owner, rec] of owners) {
-      if ((by.package !== undefined && rec.package === by.package) || (by.owner !== undefined && owner === by.owner)) {
+      if (ofPackage(rec.package) || (by.owner !== undefined && owner === by.owner)) {
         targets.push({ ni, address: rec.address, owner, package: rec.package });
       }
     }
   }
-  if (targets.length === 0) return [];
+  if (targets.length === 0 || by.dryRun) return targets;
   const compares: { key: string; modRevision: string }[] = [];
   const ops: ({ put: string; value: string } | { del: string })[] = [];
   for (const v of [...vlanOps, ...subnetOps]) {

@@ -4,7 +4,8 @@
  *   netpipe ledger status                      per network instance and pool: size, used, free, blocks, cursors
  *   netpipe ledger who-has ADDRESS             the claim identity (and package) holding an address
  *   netpipe ledger who-has vlan INDEX ID       the bridge domain (and packages) holding a VLAN ID
- *   netpipe ledger release --package PKG | --owner CLUSTER/NAMESPACE/CLAIM [--ni NI]
+ *   netpipe ledger release --package PKG | --owner CLUSTER/NAMESPACE/CLAIM [--ni NI] [--dry-run]
+ *                          (--package releases PKG and its subpackages PKG/...)
  *                          (--owner "bridge domain BD" for a VLAN, subnet:CLUSTER/RT/AGGREGATE for a carved subnet)
  *   netpipe ledger verify DIR...               Git packages vs ledger: duplicates, drift, orphans; exit 1 on any
  *   netpipe ledger init [--existing]           mark a new ledger as initialised (renders refuse an unmarked one)
@@ -23,7 +24,7 @@ import { vlanStatus, whoHasVlan } from '../ledger-vlans';
 import { carvedRows } from '../ledger-subnets';
 import { Command } from './command';
 
-const USAGE = `usage: netpipe ledger <init [--existing]|status|who-has ADDRESS|who-has vlan INDEX ID|release (--package PKG|--owner ID) [--ni NI]|verify DIR...|rebuild DIR...>
+const USAGE = `usage: netpipe ledger <init [--existing]|status|who-has ADDRESS|who-has vlan INDEX ID|release (--package PKG|--owner ID) [--ni NI] [--dry-run]|verify DIR...|rebuild DIR...>
        [--endpoints URL,...] [--prefix /netpipe] [--json]
 Environment: ${Object.values(ENV).join(', ')}
 `;
@@ -96,8 +97,10 @@ async function runLedger(argv: readonly string[]): Promise<number> {
           package: typeof pkg === 'string' ? pkg : undefined,
           owner: typeof owner === 'string' ? owner : undefined,
           ni: typeof ni === 'string' ? ni : undefined,
+          dryRun: flags.has('dry-run'),
         });
-        out(released, released.length === 0 ? 'nothing to release\n' : `released:\n${table(['NETWORK INSTANCE', 'ADDRESS', 'OWNER', 'PACKAGE'], released.map((x) => [x.ni, x.address, x.owner, x.package]))}`);
+        const verb = flags.has('dry-run') ? 'would release (nothing written)' : 'released';
+        out(released, released.length === 0 ? 'nothing to release\n' : `${verb}:\n${table(['NETWORK INSTANCE', 'ADDRESS', 'OWNER', 'PACKAGE'], released.map((x) => [x.ni, x.address, x.owner, x.package]))}`);
         return 0;
       }
       case 'verify': {
