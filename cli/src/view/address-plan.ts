@@ -4,6 +4,7 @@
  * draws it. Pools, claims and VLAN indexes are read by the library's own readers, so what this
  * counts is what ipam-fn allocates from.
  */
+import { byText } from '../../../functions/lib/src/order';
 import { AddressFamily, IPClaim } from '../../../functions/lib/src/api/types';
 import { claimedPrefix, claimGateway, FROM_INTERFACE, isIPClaim } from '../../../functions/lib/src/claims';
 import { clusterOfClaim } from '../../../functions/lib/src/identity';
@@ -96,7 +97,6 @@ export interface AddressPlan {
   readonly problems: readonly Result[];
 }
 
-const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The workload a generated item is for: the last `.`-segment of `specializer.nephio.org/for`. */
 export function workloadOf(o: KubeObject): string {

@@ -4,6 +4,7 @@
  * releases which address and VLAN, which NAD settings change, which Multus entries a workload
  * gains or loses, and which files are written or deleted.
  */
+import { byText } from '../../../functions/lib/src/order';
 import { IPClaim, VLANClaim } from '../../../functions/lib/src/api/types';
 import { claimedPrefix, isIPClaim } from '../../../functions/lib/src/claims';
 import { claimBinding, clusterOfClaim } from '../../../functions/lib/src/identity';
@@ -82,7 +83,6 @@ const VOLATILE = new Set([
   'internal.config.kubernetes.io/seqindent',
 ]);
 
-const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The item as plain data without kpt's volatile annotations, for comparing. */
 function comparable(o: KubeObject): unknown {

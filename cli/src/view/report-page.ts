@@ -5,6 +5,7 @@
  * every address; lists the holdings per cluster and workload, VLAN usage per index and the
  * warnings of the last render. The same plan gives the same bytes (no timestamps).
  */
+import { byText } from '../../../functions/lib/src/order';
 import { formatAddress, parseAddress } from '../../../functions/lib/src/ipam/address';
 import { AddressPlan, Holding, PoolUsage, VlanIndexUsage } from './address-plan';
 import { RenderWarning } from './render-warnings';
@@ -15,7 +16,6 @@ const MAP_LIMIT = 1024n;
 const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#be185d', '#4d7c0f'];
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface ReportInput {
   readonly plan: AddressPlan;

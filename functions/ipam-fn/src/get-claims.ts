@@ -12,6 +12,7 @@
 import {
   ACTION_ANNOTATION,
   allocationLabels,
+  byKey,
   errorFor,
   IPClaim,
   isGetClaim,
@@ -72,7 +73,7 @@ export function resolveGetClaims(
     const remote: Candidate[] = (held ?? [])
       .filter((h) => matchesSelector(h.labels, wanted))
       .map((h) => ({ name: `${h.labels[NSN_NAME_LABEL] ?? h.binding} of package ${h.package}`, status: { prefix: h.prefix, gateway: h.gateway } }));
-    const matches = [...local, ...remote].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const matches = [...local, ...remote].sort(byKey((m) => m.name));
     const who = `IPClaim ${nameOf(get)} (${ACTION_ANNOTATION}: get)`;
     const kind = wanted[PREFIX_KIND_LABEL];
     if (matches.length === 0) {

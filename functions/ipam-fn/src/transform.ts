@@ -32,6 +32,7 @@ import {
   stringMap,
   TransformOutput,
   validateResource,
+  byKey,
   isGetClaim,
   withReadinessGate,
 } from '../../lib/src';
@@ -70,11 +71,6 @@ interface ClaimWork {
   group: string;
 }
 
-const byKey = <T>(key: (t: T) => string) => (a: T, b: T): number => {
-  const x = key(a);
-  const y = key(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
 
 /** `ns/name`, plus the package when the render spans several, relative to the render's root. */
 function ownerLabel(claim: IPClaim, root: string): string {

@@ -8,6 +8,7 @@
  */
 import {
   ACTION_ANNOTATION,
+  byText,
   isGetClaim,
   warningFor,
   readFunctionConfig,
@@ -60,7 +61,6 @@ interface IndexDef {
 
 export type VlanSpaceFactory = (name: string, range: VlanRangeSpec) => ReturnType<typeof createVlanSpace>;
 
-const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function defaultRange(config: KubeObject | undefined, results: Result[]): VlanRangeSpec | undefined {
   const parts = readFunctionConfig(config);

@@ -24,3 +24,4 @@ export * from './nf-deployments';
 export * from './interface-progress';
 export * from './interface-conditions';
 export * from './nf-deployment-spec';
+export * from './order';

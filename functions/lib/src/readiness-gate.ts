@@ -12,6 +12,7 @@ import { CLUSTER_CONDITION_PREFIX } from './clusters';
 import { Condition, isKptfile } from './conditions';
 import { isObject, KubeObject, packagePathOf } from './kube/object';
 import { NAD_CONDITION_PREFIX } from './nads';
+import { byText } from './order';
 import { VLAN_CONDITION_PREFIX } from './vlans';
 
 /** The condition type of the gate: fixed, so a blueprint can list it before anything is rendered. */
@@ -42,7 +43,7 @@ export function withReadinessGate(items: readonly KubeObject[]): KubeObject[] {
   const root = kptfiles.reduce((a, k) => (packagePathOf(k).length < packagePathOf(a).length ? k : a));
   const summed = kptfiles
     .flatMap((k) => conditionsOf(k).filter((c) => SUMMED.some((p) => c.type.startsWith(p))).map((c) => ({ pkg: packagePathOf(k), c })))
-    .sort((a, b) => (a.pkg < b.pkg ? -1 : a.pkg > b.pkg ? 1 : a.c.type < b.c.type ? -1 : a.c.type > b.c.type ? 1 : 0));
+    .sort((a, b) => byText(a.pkg, b.pkg) || byText(a.c.type, b.c.type));
   if (summed.length === 0 && !listsGate(root)) return [...items];
   const pending = summed.filter(({ c }) => c.status !== 'True');
   const packages = new Set(summed.map((s) => s.pkg)).size;

@@ -14,6 +14,7 @@ import { API } from '../api/types';
 import { claimBinding, clusterOfClaim } from '../identity';
 import { isClaimLike } from './render-facts';
 import { isGetClaim, lookupRecord } from '../allocation-labels';
+import { byKey } from '../order';
 import { isKptfile } from '../conditions';
 import { isObject, KubeObject, nameOf, packagePathOf, scalarText } from '../kube/object';
 import type { PoolSource } from '../pools';
@@ -96,7 +97,7 @@ class HoldingsEdge {
       return undefined;
     }
     const out: LedgerHolding[] = [];
-    for (const [key, kv] of [...this.snap.kv].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [key, kv] of [...this.snap.kv].sort(byKey(([k]) => k))) {
       if (!kv || !key.startsWith(prefix)) continue;
       const binding = decodeURIComponent(key.slice(prefix.length));
       if (this.present.has(`${ni}|${binding}`)) continue;
