@@ -13,17 +13,17 @@ import {
   ACTION_ANNOTATION,
   allocationLabels,
   byKey,
+  claimedPrefix,
+  claimGateway,
   errorFor,
   IPClaim,
   isGetClaim,
-  isObject,
   lookupSelector,
   matchesSelector,
   nameOf,
   NSN_NAME_LABEL,
   PREFIX_KIND_LABEL,
   Result,
-  scalarText,
   selectorText,
   warningFor,
 } from '../../lib/src';
@@ -40,10 +40,8 @@ interface Candidate {
 }
 
 function recordedStatus(c: IPClaim): ClaimStatus | undefined {
-  if (!isObject(c.status)) return undefined;
-  const prefix = scalarText(c.status.prefix);
-  if (prefix === undefined || prefix === '') return undefined;
-  return { prefix, gateway: scalarText(c.status.gateway) };
+  const prefix = claimedPrefix(c);
+  return prefix === undefined ? undefined : { prefix, gateway: claimGateway(c) };
 }
 
 /**
