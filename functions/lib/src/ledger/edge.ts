@@ -85,6 +85,8 @@ export interface LedgerHolding {
  */
 class HoldingsEdge {
   readonly wants: string[] = [];
+  /** Per network instance, read once per round: every get claim of it asks again. */
+  private readonly read = new Map<string, readonly LedgerHolding[]>();
   constructor(
     private readonly snap: Snapshot,
     private readonly keys: LedgerKeys,
@@ -96,16 +98,18 @@ class HoldingsEdge {
       this.wants.push(prefix);
       return undefined;
     }
+    const known = this.read.get(ni);
+    if (known) return known;
     const out: LedgerHolding[] = [];
-    for (const [key, kv] of [...this.snap.kv].sort(byKey(([k]) => k))) {
-      if (!kv || !key.startsWith(prefix)) continue;
-      const binding = decodeURIComponent(key.slice(prefix.length));
-      if (this.present.has(`${ni}|${binding}`)) continue;
+    for (const [key, kv] of [...this.snap.kv].filter(([k, kv]) => kv && k.startsWith(prefix)).sort(byKey(([k]) => k))) {
+      const parsed = this.keys.parse(key);
+      if (!kv || parsed?.kind !== 'owner' || this.present.has(`${ni}|${parsed.binding}`)) continue;
       const rec = this.snap.record('owner', key);
       // Records written before owners carried labels cannot be looked up until their package renders again.
       if (!rec?.labels) continue;
-      out.push({ binding, package: rec.package, prefix: rec.prefix, ...(rec.gateway !== undefined ? { gateway: rec.gateway } : {}), labels: rec.labels });
+      out.push({ binding: parsed.binding, package: rec.package, prefix: rec.prefix, ...(rec.gateway !== undefined ? { gateway: rec.gateway } : {}), labels: rec.labels });
     }
+    this.read.set(ni, out);
     return out;
   }
 }
