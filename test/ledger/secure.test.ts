@@ -107,7 +107,7 @@ describe('TLS client certificates and etcd auth', () => {
         const [c] = other.addNfs(1, 1, undefined, true);
         const r = await render(c, ['--allow-exec'], env({}));
         expect(r.status).not.toBe(0);
-        expect(r.output).toMatch(/check the CA, client certificate and key files/);
+        expect(r.output).toMatch(/check the CA, client certificate and key \(files: ledgerCAFile/);
       } finally {
         other.remove();
       }
@@ -115,5 +115,32 @@ describe('TLS client certificates and etcd auth', () => {
 
     expect((await render(b, ['--allow-exec'], env({}))).status).toBe(0);
     expect(s.duplicates()).toEqual([]);
+  });
+
+  it('renders with the CA, certificate and key as PEM text in environment variables (a Secret through a Porch FunctionConfig env), as with the files', async () => {
+    const pem = (n: string): string => readFileSync(file(n), 'utf8');
+    // The package names no file: as in a Porch function pod, where templateOverrides set env only.
+    const named = new Scenario({ endpoints: etcd.endpoints, prefix: '/secure', extra: { ledgerCAEnv: 'ETCD_CA' }, skipInit: true });
+    try {
+      const [c, d] = named.addNfs(2, 1, undefined, true);
+      const text = env({ ETCD_CA: pem('ca.pem'), NETPIPE_LEDGER_CERT: pem('client.pem'), NETPIPE_LEDGER_KEY: pem('client.key') });
+      const r = await render(c, ['--allow-exec'], text);
+      expect(r.output).toContain('Successfully executed');
+      expect(Object.keys(claimPrefixes(c)).length).toBeGreaterThan(0);
+      const before = treeHash(d);
+      // The certificate etcd refuses, as text, fails as the file does, and the tree stays as it was.
+      const refused = await render(d, ['--allow-exec'], { ...text, NETPIPE_LEDGER_CERT: pem('named.pem'), NETPIPE_LEDGER_KEY: pem('named.key') });
+      expect(refused.status).not.toBe(0);
+      expect(refused.output).toMatch(/check the CA, client certificate and key \(files: .*PEM text: NETPIPE_LEDGER_CA/);
+      // A key where the certificate belongs is caught before any request, naming the variable.
+      const swapped = await render(d, ['--allow-exec'], { ...text, NETPIPE_LEDGER_CERT: pem('client.key') });
+      expect(swapped.status).not.toBe(0);
+      expect(swapped.output).toContain('NETPIPE_LEDGER_CERT does not hold a PEM client certificate');
+      expect(treeHash(d)).toBe(before);
+      expect((await render(d, ['--allow-exec'], text)).status).toBe(0);
+      expect(named.duplicates()).toEqual([]);
+    } finally {
+      named.remove();
+    }
   });
 });

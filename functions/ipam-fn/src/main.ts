@@ -15,6 +15,9 @@ functionConfig (optional ConfigMap, pools, or a List of them) data keys:
   ledgerCAFile              PEM file of the etcd CA
   ledgerCertFile            PEM file of the client certificate
   ledgerKeyFile             PEM file of the client key
+  ledgerCAEnv               environment variable holding the CA as PEM text (default NETPIPE_LEDGER_CA)
+  ledgerCertEnv             environment variable holding the client certificate as PEM text (default NETPIPE_LEDGER_CERT)
+  ledgerKeyEnv              environment variable holding the client key as PEM text (default NETPIPE_LEDGER_KEY)
   ledgerUsernameEnv         environment variable holding the etcd user (default NETPIPE_LEDGER_USERNAME)
   ledgerPasswordEnv         environment variable holding the etcd password (default NETPIPE_LEDGER_PASSWORD)
   ledgerPasswordFile        file holding the etcd password

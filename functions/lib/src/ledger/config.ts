@@ -1,10 +1,12 @@
 /**
  * Where the ledger is and how to reach it. Porch hands a function nothing but its functionConfig,
  * so the endpoints and prefix come from the pipeline step's `configMap:`; credentials never do:
- * the config names files or environment variables that hold them (mounted secrets, CI variables).
- * The `netpipe` CLI reads the same environment variables.
+ * the config names files or environment variables that hold them (mounted secrets, CI variables,
+ * a Secret handed to a Porch function pod through `env` / `envFrom`). The `netpipe` CLI reads the
+ * same environment variables.
  */
 import { readFileSync } from 'node:fs';
+import { tlsMaterial, TlsPart, TlsSource } from './credentials';
 import { EtcdOptions } from './etcd';
 
 export const DEFAULT_PREFIX = '/netpipe';
@@ -16,6 +18,9 @@ export const ENV = {
   caFile: 'NETPIPE_LEDGER_CA_FILE',
   certFile: 'NETPIPE_LEDGER_CERT_FILE',
   keyFile: 'NETPIPE_LEDGER_KEY_FILE',
+  ca: 'NETPIPE_LEDGER_CA',
+  cert: 'NETPIPE_LEDGER_CERT',
+  key: 'NETPIPE_LEDGER_KEY',
   username: 'NETPIPE_LEDGER_USERNAME',
   password: 'NETPIPE_LEDGER_PASSWORD',
   passwordFile: 'NETPIPE_LEDGER_PASSWORD_FILE',
@@ -28,6 +33,9 @@ export const CONFIG_KEYS = {
   caFile: 'ledgerCAFile',
   certFile: 'ledgerCertFile',
   keyFile: 'ledgerKeyFile',
+  caEnv: 'ledgerCAEnv',
+  certEnv: 'ledgerCertEnv',
+  keyEnv: 'ledgerKeyEnv',
   usernameEnv: 'ledgerUsernameEnv',
   passwordEnv: 'ledgerPasswordEnv',
   passwordFile: 'ledgerPasswordFile',
@@ -79,19 +87,22 @@ export function ledgerConfig(data: Source, env: Source = process.env, endpointsF
   const prefix = prefixText.replace(/\/+$/, '');
   if (prefix === '') return { ok: false, error: `${CONFIG_KEYS.prefix}: ${prefixText} names the root of etcd's key space: name a prefix such as ${DEFAULT_PREFIX}` };
 
-  const readFile = (what: string, path: string | undefined): Buffer | undefined | string => {
-    if (!path) return undefined;
-    try {
-      return readFileSync(path);
-    } catch (e) {
-      return `cannot read the ${what} file ${path}: ${(e as Error).message}`;
-    }
-  };
-  const ca = readFile('CA', pick(CONFIG_KEYS.caFile, ENV.caFile));
-  const cert = readFile('client certificate', pick(CONFIG_KEYS.certFile, ENV.certFile));
-  const key = readFile('client key', pick(CONFIG_KEYS.keyFile, ENV.keyFile));
-  for (const f of [ca, cert, key]) if (typeof f === 'string') return { ok: false, error: f };
-  if ((cert === undefined) !== (key === undefined)) return { ok: false, error: 'a client certificate needs its key and a key its certificate: set both files' };
+  const tls: Partial<Record<TlsPart, Buffer>> = {};
+  const parts: readonly [TlsPart, string, string, string, string][] = [
+    ['ca', CONFIG_KEYS.caFile, ENV.caFile, CONFIG_KEYS.caEnv, ENV.ca],
+    ['cert', CONFIG_KEYS.certFile, ENV.certFile, CONFIG_KEYS.certEnv, ENV.cert],
+    ['key', CONFIG_KEYS.keyFile, ENV.keyFile, CONFIG_KEYS.keyEnv, ENV.key],
+  ];
+  for (const [part, fileKey, fileEnv, textKey, textEnv] of parts) {
+    const source = tlsSource(data, env, fileKey, fileEnv, textKey, textEnv);
+    if (typeof source === 'string') return { ok: false, error: source };
+    const material = tlsMaterial(part, source);
+    if (!material.ok) return { ok: false, error: material.error };
+    tls[part] = material.value;
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    return { ok: false, error: 'a client certificate needs its key and a key its certificate: set both (as files or as PEM text)' };
+  }
 
   const usernameEnv = data[CONFIG_KEYS.usernameEnv] ?? ENV.username;
   const passwordEnv = data[CONFIG_KEYS.passwordEnv] ?? ENV.password;
@@ -99,9 +110,11 @@ export function ledgerConfig(data: Source, env: Source = process.env, endpointsF
   let password = env[passwordEnv];
   const passwordFile = pick(CONFIG_KEYS.passwordFile, ENV.passwordFile);
   if (password === undefined && passwordFile) {
-    const p = readFile('password', passwordFile);
-    if (typeof p === 'string') return { ok: false, error: p };
-    password = p?.toString('utf8').replace(/\r?\n$/, '');
+    try {
+      password = readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      return { ok: false, error: `cannot read the password file ${passwordFile}: ${(e as Error).message}` };
+    }
   }
   if (username !== undefined && password === undefined) return { ok: false, error: `${usernameEnv} is set but no password: set ${passwordEnv} or a password file` };
   const timeoutText = data[CONFIG_KEYS.timeoutMs];
@@ -113,13 +126,35 @@ export function ledgerConfig(data: Source, env: Source = process.env, endpointsF
       prefix,
       etcd: {
         endpoints,
-        ca: ca as Buffer | undefined,
-        cert: cert as Buffer | undefined,
-        key: key as Buffer | undefined,
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
         username,
         password,
         timeoutMs,
       },
     },
+  };
+}
+
+/**
+ * A file path from the config key or its `*_FILE` variable, and PEM text from the variable the
+ * config names (`ledgerCAEnv`, ...) or the default one. A variable that the config names but the
+ * environment lacks, or one that is set but blank (an empty Secret key), is an error: either would
+ * otherwise turn TLS off for that part without a word.
+ */
+function tlsSource(data: Source, env: Source, fileKey: string, fileEnv: string, textKey: string, textEnv: string): TlsSource | string {
+  const configured = data[fileKey]?.trim();
+  const fromEnv = env[fileEnv]?.trim();
+  const path = configured || fromEnv;
+  const named = data[textKey]?.trim();
+  const textVar = named || textEnv;
+  const pem = env[textVar];
+  const from = named ? `${textVar} (named by ${textKey})` : textVar;
+  if (pem === undefined && named) return `${textKey} names the environment variable ${textVar}, which the function's environment does not have: set it (a Secret key through env/envFrom) or remove ${textKey}`;
+  if (pem !== undefined && pem.trim() === '') return `${from} is set but empty: give it the PEM text or unset it`;
+  return {
+    file: path ? { path, from: configured ? fileKey : fileEnv } : undefined,
+    text: pem !== undefined ? { pem, from } : undefined,
   };
 }

@@ -267,7 +267,7 @@ export function ledgerFailure(fnName: string, config: LedgerConfig, e: unknown):
     unreachable:
       'check that etcd runs with quorum and that ledgerEndpoints lists its client URLs, reachable from the function (images need `kpt fn render --allow-network`)',
     auth: 'check the etcd user and password (NETPIPE_LEDGER_USERNAME / NETPIPE_LEDGER_PASSWORD or the variables the config names) and that the user may read and write the ledger prefix',
-    tls: 'check the CA, client certificate and key files (ledgerCAFile, ledgerCertFile, ledgerKeyFile or NETPIPE_LEDGER_*_FILE) and that the endpoints use https',
+    tls: 'check the CA, client certificate and key (files: ledgerCAFile, ledgerCertFile, ledgerKeyFile or NETPIPE_LEDGER_*_FILE; PEM text: NETPIPE_LEDGER_CA, NETPIPE_LEDGER_CERT, NETPIPE_LEDGER_KEY or the variables ledgerCAEnv, ledgerCertEnv, ledgerKeyEnv name) and that the endpoints use https',
     server: 'check the etcd server log and the ledger prefix (a txn larger than etcd --max-txn-ops needs a higher limit)',
     protocol: 'check that ledgerEndpoints are etcd v3 client URLs',
   };
