@@ -28,6 +28,17 @@ import { isClaimLike } from './render-facts';
 import { blockBits, blockIndexOf, LedgerKeys } from './keys';
 import type { Snapshot } from './snapshot';
 
+/**
+ * Whether a package identity belongs to the tree this render contains: one of its packages, or a
+ * subpackage of its root (`<root>/<path>`) that the render no longer has - moved or deleted inside
+ * the tree, which the render speaks for as a whole.
+ */
+function ownTree(renderPackages: readonly string[]): (pkg: string) => boolean {
+  const mine = new Set(renderPackages);
+  const roots = renderPackages.filter((p) => !p.includes('/'));
+  return (pkg) => mine.has(pkg) || roots.some((r) => pkg.startsWith(`${r}/`));
+}
+
 export interface CopyCheck {
   /** Claims held by a package that still lists them: the render must fail. */
   readonly errors: Result[];
@@ -56,7 +67,7 @@ export async function checkCopies(
   renderPackages: readonly string[],
   ledgerName: string,
 ): Promise<CopyCheck> {
-  const mine = new Set(renderPackages);
+  const mine = ownTree(renderPackages);
   const foreign: Foreign[] = [];
   for (const o of items) {
     if (!isClaimLike(o) || isGetClaim(o)) continue;
@@ -64,8 +75,8 @@ export async function checkCopies(
     if (!ni) continue;
     const binding = claimBinding(o);
     const rec = snap.record('owner', keys.owner(ni, binding));
-    // A holder among this render's own packages is a move inside the render: the render sorts it out.
-    if (!rec || mine.has(rec.package)) continue;
+    // A holder in this render's own tree is a move inside the render: the render sorts it out.
+    if (!rec || mine(rec.package)) continue;
     foreign.push({ claim: o, ni, binding, pkg: packageOf(o), holder: rec.package, address: rec.prefix });
   }
   if (foreign.length === 0) return { errors: [], takeovers: [] };
@@ -127,7 +138,7 @@ export async function copiedStatuses(
   renderPackages: readonly string[],
   pools: ReadonlyMap<string, readonly Pool[]>,
 ): Promise<CopiedStatus[]> {
-  const mine = new Set(renderPackages);
+  const mine = ownTree(renderPackages);
   const candidates: { claim: KubeObject; ni: string; binding: string; prefix: string; key: string; offset: number }[] = [];
   for (const o of items) {
     if (!isClaimLike(o) || isGetClaim(o) || scalarText(o.spec.kind) === 'pool') continue;
@@ -151,7 +162,7 @@ export async function copiedStatuses(
   const out: CopiedStatus[] = [];
   for (const c of candidates) {
     const held = snap.record('block', c.key)?.held[String(c.offset)];
-    if (!held || held[0] === c.binding || mine.has(held[1])) continue;
+    if (!held || held[0] === c.binding || mine(held[1])) continue;
     out.push({ claim: c.claim, ni: c.ni, binding: c.binding, pkg: packageOf(c.claim), prefix: c.prefix, holder: held[0], holderPackage: held[1] });
   }
   return out;
