@@ -464,9 +464,17 @@ export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyRep
     if (!rec) report.drift.push(`${c.ni} ${c.binding} (package ${c.package}) holds ${c.address} in Git, the ledger has nothing for it`);
     else if (rec.address !== c.address) report.drift.push(`${c.ni} ${c.binding} holds ${c.address} in Git, ${rec.address} in the ledger`);
   }
+  // A holding of a package given here is one its Git copy never recorded: a render that failed
+  // after its commit (a later function's error, kpt failing to write). A package not given may be
+  // a deleted one, which only `release --package` frees.
+  const given = new Set(trees.flatMap((items) => { const f = renderFacts({ items, results: [] } as never); return f.packages; }));
   for (const [ni, owners] of d.owners) {
     for (const [binding, rec] of owners) {
-      if (!inGit.has(`${ni}|${binding}`)) report.orphans.push(`${ni} ${binding} (package ${rec.package}) holds ${rec.address} in the ledger, no claim in these packages`);
+      if (inGit.has(`${ni}|${binding}`)) continue;
+      const why = given.has(rec.package)
+        ? `package ${rec.package} is given but records no such claim: a render that failed after its commit left it; the next render of ${rec.package} takes it back or releases it`
+        : `no claim in these packages; if ${rec.package} was deleted: netpipe ledger release --package ${rec.package}`;
+      report.orphans.push(`${ni} ${binding} (package ${rec.package}) holds ${rec.address} in the ledger, ${why}`);
     }
   }
   // Blocks and owner records must tell the same story.
