@@ -436,6 +436,8 @@ function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools:
 
 export interface VerifyReport {
   duplicates: string[];
+  /** One claim identity in two packages: a copied package, or a moved one whose old name was not released. */
+  copies: string[];
   drift: string[];
   orphans: string[];
   inconsistent: string[];
@@ -445,7 +447,7 @@ export interface VerifyReport {
 
 export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyReport {
   const { claims } = gitClaims(trees);
-  const report: VerifyReport = { duplicates: [], drift: [], orphans: [], inconsistent: [], bad: d.bad.map((b) => `${b.key} ${b.problem}`) };
+  const report: VerifyReport = { duplicates: [], copies: [], drift: [], orphans: [], inconsistent: [], bad: d.bad.map((b) => `${b.key} ${b.problem}`) };
   const byAddress = new Map<string, GitClaim[]>();
   for (const c of claims) {
     const k = `${c.ni}|${c.address}`;
@@ -455,15 +457,24 @@ export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyRep
     const owners = new Set(list.map((c) => c.binding));
     if (owners.size > 1) report.duplicates.push(`${k.replace('|', ' ')} is held in Git by ${list.map((c) => `${c.binding} (package ${c.package})`).join(' and ')}`);
   }
+  report.copies.push(...copies(d, claims));
   const inGit = new Set(claims.map((c) => `${c.ni}|${c.binding}`));
   for (const c of claims) {
     const rec = d.owners.get(c.ni)?.get(c.binding);
     if (!rec) report.drift.push(`${c.ni} ${c.binding} (package ${c.package}) holds ${c.address} in Git, the ledger has nothing for it`);
     else if (rec.address !== c.address) report.drift.push(`${c.ni} ${c.binding} holds ${c.address} in Git, ${rec.address} in the ledger`);
   }
+  // A holding of a package given here is one its Git copy never recorded: a render that failed
+  // after its commit (a later function's error, kpt failing to write). A package not given may be
+  // a deleted one, which only `release --package` frees.
+  const given = new Set(trees.flatMap((items) => { const f = renderFacts({ items, results: [] } as never); return f.packages; }));
   for (const [ni, owners] of d.owners) {
     for (const [binding, rec] of owners) {
-      if (!inGit.has(`${ni}|${binding}`)) report.orphans.push(`${ni} ${binding} (package ${rec.package}) holds ${rec.address} in the ledger, no claim in these packages`);
+      if (inGit.has(`${ni}|${binding}`)) continue;
+      const why = given.has(rec.package)
+        ? `package ${rec.package} is given but records no such claim: a render that failed after its commit left it; the next render of ${rec.package} takes it back or releases it`
+        : `no claim in these packages; if ${rec.package} was deleted: netpipe ledger release --package ${rec.package}`;
+      report.orphans.push(`${ni} ${binding} (package ${rec.package}) holds ${rec.address} in the ledger, ${why}`);
     }
   }
   // Blocks and owner records must tell the same story.
@@ -510,6 +521,33 @@ export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyRep
   return report;
 }
 
+/**
+ * Copies: one claim identity recorded in Git by two packages (a render of the second refuses it),
+ * or recorded in Git by a package while the ledger holds it for another that these packages do
+ * not record it in (the original was not given, or was moved without `release --package`).
+ */
+function copies(d: LedgerDump, claims: readonly GitClaim[]): string[] {
+  const out: string[] = [];
+  const byIdentity = new Map<string, GitClaim[]>();
+  for (const c of claims) byIdentity.set(`${c.ni}|${c.binding}`, [...(byIdentity.get(`${c.ni}|${c.binding}`) ?? []), c]);
+  for (const list of byIdentity.values()) {
+    const pkgs = [...new Set(list.map((c) => c.package))];
+    const { ni, binding } = list[0];
+    if (pkgs.length > 1) {
+      out.push(`${ni} ${binding} is recorded in Git by ${list.map((c) => `package ${c.package} (${c.address}, ${c.file})`).join(' and ')}: a copied package must get its own workload or cluster`);
+      continue;
+    }
+    const rec = d.owners.get(ni)?.get(binding);
+    if (rec && rec.package !== pkgs[0]) {
+      out.push(
+        `${ni} ${binding} is recorded in Git by package ${pkgs[0]} (${list[0].address}), the ledger holds it (${rec.address}) for package ${rec.package}: ` +
+          `a copy of ${rec.package}, or ${rec.package} moved without netpipe ledger release --package ${rec.package}`,
+      );
+    }
+  }
+  return out;
+}
+
 /** Recreates the ledger from Git packages. Refuses when the prefix is not empty or Git conflicts. */
 export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: readonly KubeObject[][]): Promise<{ owners: number; pools: number; vlans: number; subnets: number }> {
   // A ledger only initialised (its marker and nothing else) counts as empty.
@@ -519,7 +557,8 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   const { claims, pools, carved, problems } = gitClaims(trees);
   if (problems.length) throw new Error(`the packages' pools are invalid: ${problems.join('; ')}`);
   const empty: LedgerDump = { pools, owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: 0 };
-  const dups = verify(empty, trees).duplicates;
+  const found = verify(empty, trees);
+  const dups = [...found.duplicates, ...found.copies];
   if (dups.length) throw new Error(`refusing to rebuild: ${dups.join('; ')}`);
   const puts = new Map<string, string>();
   const blocks = new Map<string, { ni: string; pool: Pool; index: bigint; rec: { cluster: string; cursor: number | null; held: Record<string, [string, string]> } }>();

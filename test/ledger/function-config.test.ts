@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdClient, prefixEnd } from '../../functions/lib/src/ledger';
 import { EtcdCluster, startReady } from './etcd';
-import { claimPrefixes, FN, initLedger, render, renderOk, ROOT, treeHash } from './packages';
+import { spawnSync } from 'node:child_process';
+import { claimPrefixes, CLI, FN, initLedger, render, renderOk, ROOT, treeHash } from './packages';
 
 jest.setTimeout(300000);
 
@@ -121,5 +122,41 @@ describe('the ledger from every functionConfig form, through kpt', () => {
     expect(r.output).toMatch(message);
     expect(r.output).not.toMatch(/internal error/);
     expect(treeHash(dir)).toBe(before);
+  });
+});
+
+describe('a render that fails after the ipam step', () => {
+  const cli = (prefix: string, ...args: string[]) => spawnSync('node', [CLI, 'ledger', ...args, '--endpoints', etcd.endpoints[0], '--prefix', prefix], { encoding: 'utf8' });
+
+  it('netpipe-fn: a nad-fn error after the ipam step commits nothing to the ledger; fixed, the render allocates', async () => {
+    const step = `  - exec: ${NETPIPE}\n    configPath: netpipe-config.yaml\n`;
+    const dir = nfPackage('upf-late', 'edge5', step, listConfig({ ...ledger('/late-netpipe'), cniVersion: '9.9.9' }));
+    const keys = await keysUnder('/late-netpipe');
+    const before = treeHash(dir);
+    const r = await render(dir);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toContain('nad-fn: cniVersion 9.9.9 is not a CNI spec version');
+    expect(r.output).toContain('ipam-fn: nothing was committed to the shared ledger, as a later step failed');
+    expect(treeHash(dir)).toBe(before);
+    expect(await keysUnder('/late-netpipe')).toEqual(keys);
+    expect(cli('/late-netpipe', 'verify', dir).stdout).not.toContain('orphans');
+
+    writeFileSync(join(dir, 'netpipe-config.yaml'), listConfig({ ...ledger('/late-netpipe'), cniVersion: '1.0.0' }));
+    await renderOk(dir);
+    expect(Object.keys(claimPrefixes(dir))).toHaveLength(2);
+    expect(cli('/late-netpipe', 'verify', dir).status).toBe(0);
+  });
+
+  it('ipam-fn and nad-fn as separate steps: the holdings the failed render left are told apart from a deleted package\'s', async () => {
+    const step = `  - exec: ${FN.interface}\n  - exec: ${FN.ipam}\n    configPath: netpipe-config.yaml\n  - exec: ${FN.nad}\n    configMap:\n      cniVersion: "9.9.9"\n`;
+    const dir = nfPackage('upf-sep', 'edge6', step, listConfig(ledger('/late-separate')));
+    const r = await render(dir);
+    expect(r.status).not.toBe(0);
+    // kpt wrote nothing, but ipam-fn had committed: verify names the cause and the way out.
+    const v = cli('/late-separate', 'verify', dir);
+    expect(v.status).toBe(1);
+    expect(v.stdout).toContain('package upf-sep is given but records no such claim: a render that failed after its commit left it');
+    const deleted = cli('/late-separate', 'verify', mkdtempSync(join(tmpdir(), 'netpipe-empty-')));
+    expect(deleted.stdout).toContain('if upf-sep was deleted: netpipe ledger release --package upf-sep');
   });
 });

@@ -7,7 +7,7 @@
  *   netpipe ledger release --package PKG | --owner CLUSTER/NAMESPACE/CLAIM [--ni NI] [--dry-run]
  *                          (--package releases PKG and its subpackages PKG/...)
  *                          (--owner "bridge domain BD" for a VLAN, subnet:CLUSTER/RT/AGGREGATE for a carved subnet)
- *   netpipe ledger verify DIR...               Git packages vs ledger: duplicates, drift, orphans; exit 1 on any
+ *   netpipe ledger verify DIR...               Git packages vs ledger: duplicates, copies, drift, orphans; exit 1 on any
  *   netpipe ledger init [--existing]           mark a new ledger as initialised (renders refuse an unmarked one)
  *   netpipe ledger rebuild DIR...              recreate a lost or wiped ledger from the Git packages (and mark it)
  *

@@ -1,4 +1,5 @@
-import { AsyncTransform, Transform } from '../../lib/src/runner';
+import type { ResourceList } from '../../lib/src';
+import { Transform, TransformOutput } from '../../lib/src/runner';
 import { interfaceFn } from '../../interface-fn/src/transform';
 import { ipamFn } from '../../ipam-fn/src/transform';
 import { IPAM_FN_ALL_CONFIG_KEYS, ipamWithLedger } from '../../ipam-fn/src/edge';
@@ -11,8 +12,12 @@ import { ANNOTATE_FN_CONFIG_KEYS } from '../../deployment-annotate-fn/src/config
 export interface Step {
   name: string;
   transform: Transform;
-  /** The step as its function runs it, I/O at the edge included (ipam-fn's shared ledger). */
-  edge?: AsyncTransform;
+  /**
+   * The step as its function runs it, I/O at the edge included (ipam-fn's shared ledger). `then`
+   * is the rest of the pipeline: an edge that commits runs it first and commits only when it
+   * succeeds, returning what it returned.
+   */
+  edge?: (input: ResourceList, then?: (out: TransformOutput) => TransformOutput) => Promise<TransformOutput>;
   /** The ConfigMap keys of the combined functionConfig that belong to this step. */
   configKeys: readonly string[];
   /** The step also takes pools (NetworkInstance, IPPrefix) from the functionConfig. */

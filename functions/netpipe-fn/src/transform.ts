@@ -42,14 +42,14 @@ function named(step: Step, e: unknown): unknown {
  * memory (one parse of the ResourceList, no serialisation in between) and its own part of the
  * functionConfig.
  */
-export function runSteps(input: ResourceList, steps: readonly Step[] = STEPS): TransformOutput {
+export function runSteps(input: ResourceList, steps: readonly Step[] = STEPS, outputOf?: ReadonlyMap<Step, TransformOutput>): TransformOutput {
   const loop = stepLoop(input, steps);
   for (let next = loop.next(); ; ) {
     if (next.done) return next.value;
     const { step, input: stepInput } = next.value;
     let out: TransformOutput;
     try {
-      out = step.transform(stepInput);
+      out = outputOf?.get(step) ?? step.transform(stepInput);
     } catch (e) {
       throw named(step, e);
     }
@@ -62,6 +62,11 @@ export const netpipeFn = (input: ResourceList): TransformOutput => runSteps(inpu
 /**
  * As runSteps, each step run as its function runs it: the ipam step through ipam-fn's ledger edge
  * (snapshot, transform, commit) when the functionConfig names a ledger. What the executable runs.
+ *
+ * The edge gets the rest of the pipeline as `then` and commits only once every later step has
+ * succeeded: a nad-fn or deployment-annotate-fn error must not leave holdings in the ledger that
+ * Git never records. `then` runs the whole pure pipeline with the edge step's output in its place
+ * (the steps before it are deterministic, so they give the same input again), on every attempt.
  */
 export async function runStepsWithEdges(input: ResourceList, steps: readonly Step[] = STEPS): Promise<TransformOutput> {
   const loop = stepLoop(input, steps);
@@ -69,11 +74,19 @@ export async function runStepsWithEdges(input: ResourceList, steps: readonly Ste
     if (next.done) return next.value;
     const { step, input: stepInput } = next.value;
     let out: TransformOutput;
+    let whole: TransformOutput | undefined;
+    const then = (stepOut: TransformOutput): TransformOutput => {
+      const r = runSteps(input, steps, new Map([[step, stepOut]]));
+      whole = hasErrors(r.results) ? { ...r, results: [...r.results, { severity: 'info', message: `${step.name}: nothing was committed to the shared ledger, as a later step failed` }] } : r;
+      return whole;
+    };
     try {
-      out = step.edge ? await step.edge(stepInput) : step.transform(stepInput);
+      out = step.edge ? await step.edge(stepInput, then) : step.transform(stepInput);
     } catch (e) {
       throw named(step, e);
     }
+    // The edge ran the rest of the pipeline and returned its outcome (committed, or not for its errors).
+    if (whole !== undefined && out === whole) return whole;
     next = loop.next(out);
   }
 }

@@ -27,6 +27,7 @@ import { parseAddress } from '../ipam/address';
 import type { AddressLedger } from '../ipam/ledger';
 import { LedgerConfig } from './config';
 import { commit, ReadView } from './commit';
+import { checkCopies, copiedStatuses, copiedStatusResults, withoutCopiedStatus } from './copies';
 import { notInitialised } from './init';
 import { EtcdClient, EtcdError, TxnOp } from './etcd';
 import { LedgerRecordError } from './records';
@@ -151,6 +152,12 @@ export interface LedgerEdgeOptions {
   readonly client?: EtcdClient;
   /** Name used in messages, e.g. `ipam-fn`. */
   readonly fnName?: string;
+  /**
+   * The rest of the render, run on the step's output before the commit (netpipe-fn's later
+   * steps): when it reports an error nothing is committed, so a render that fails leaves no
+   * holdings that Git never records. Run again on every attempt; what it returns is returned.
+   */
+  readonly then?: (out: TransformOutput) => TransformOutput;
 }
 
 const MAX_ROUNDS = 64;
@@ -281,7 +288,7 @@ export function ledgerFailure(fnName: string, config: LedgerConfig, e: unknown):
 export async function withAddressLedger(
   config: LedgerConfig,
   input: ResourceList,
-  step: (hooks: IpamLedgerHooks) => TransformOutput,
+  step: (hooks: IpamLedgerHooks, items: KubeObject[]) => TransformOutput,
   options: LedgerEdgeOptions = {},
 ): Promise<TransformOutput> {
   const fnName = options.fnName ?? 'ipam-fn';
@@ -291,7 +298,7 @@ export async function withAddressLedger(
   const maxAttempts = options.maxAttempts ?? 25;
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const r = await attemptOnce(config, client, keys, facts, input, step, fnName);
+      const r = await attemptOnce(config, client, keys, facts, input, step, fnName, options.then);
       if (r !== 'lost-race') return r;
       await jitter(attempt);
     }
@@ -391,8 +398,9 @@ async function attemptOnce(
   keys: LedgerKeys,
   facts: RenderFacts,
   input: ResourceList,
-  step: (hooks: IpamLedgerHooks) => TransformOutput,
+  step: (hooks: IpamLedgerHooks, items: KubeObject[]) => TransformOutput,
   fnName: string,
+  then: ((out: TransformOutput) => TransformOutput) | undefined,
 ): Promise<Attempt> {
   const ledgerName = `etcd ${client.describe()} prefix ${config.prefix}`;
   const snap = new Snapshot(client, keys);
@@ -412,6 +420,10 @@ async function attemptOnce(
   }
   const plan = planPools(facts, snap, keys, ledgerName);
   if (plan.errors.length > 0) return { items: input.items, results: [...facts.poolResults, ...plan.errors] };
+  const copies = await checkCopies(snap, keys, input.items, facts.packageOf, facts.packages, ledgerName);
+  if (copies.errors.length > 0) return { items: input.items, results: copies.errors };
+  const copied = await copiedStatuses(snap, keys, input.items, facts.packageOf, facts.packages, plan.effective);
+  const items = copied.length > 0 ? withoutCopiedStatus(input.items, copied) : input.items;
 
   // Holdings this render may release (its packages' holdings of its clusters that it no longer
   // contains) and the clusters' current blocks.
@@ -452,7 +464,7 @@ async function attemptOnce(
       },
       extraPools: plan.extra,
     };
-    out = step(hooks);
+    out = step(hooks, items);
     const wants = [...spaces.values()].flatMap((s) => s.wants);
     if (wants.length === 0 && vlanEdge.wants.length === 0 && subnetEdge.wants.length === 0 && holdingsEdge.wants.length === 0) break;
     await snap.fetch([...vlanEdge.wants, ...subnetEdge.wants]);
@@ -465,6 +477,10 @@ async function attemptOnce(
   }
   if (!out) throw new EtcdError('server', `the render still needed more of the ledger after ${MAX_ROUNDS} rounds`);
   if (hasErrors(out.results)) return out;
+  const said = [...copies.takeovers, ...copiedStatusResults(copied, out.items, ledgerName)];
+  const stepOut = said.length > 0 ? { ...out, results: [...out.results, ...said] } : out;
+  const final = then ? then(stepOut) : stepOut;
+  if (hasErrors(final.results)) return final;
 
   // Blocks of addresses to free: released holdings and bindings whose address changed.
   const frees: { ni: string; owner: string; record: OwnerRecord }[] = [];
@@ -628,7 +644,7 @@ async function attemptOnce(
     alwaysGuard: facts.nis.map((ni) => keys.pools(ni)),
     unguardedWhenSplit: (k) => isKind(k, 'owner/', 'block/'),
   });
-  return committed ? out : 'lost-race';
+  return committed ? final : 'lost-race';
 }
 
 function snapshotView(snap: Snapshot): ReadView {
