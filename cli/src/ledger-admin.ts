@@ -9,6 +9,7 @@ import { claimBinding } from '../../functions/lib/src/identity';
 import { isGetClaim, lookupRecord } from '../../functions/lib/src/allocation-labels';
 import { KubeObject, scalarText } from '../../functions/lib/src/kube/object';
 import { collectPools } from '../../functions/lib/src/pools';
+import { collectNetworkPrefixes } from '../../functions/lib/src/networks';
 import { formatAddress, parseAddress } from '../../functions/lib/src/ipam/address';
 import { Pool } from '../../functions/lib/src/ipam/pool';
 import { Compare, EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/src/ledger/etcd';
@@ -96,7 +97,8 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
         out.packages.set(d.key.pkg, { ...d.record, key: kv.key, mod });
         break;
       case 'pools':
-        out.pools.set(d.key.ni, d.record);
+        // A Network aggregate hands out subnets (kept in the carving record), never addresses.
+        out.pools.set(d.key.ni, { ...d.record, pools: d.record.pools.filter((def) => def.kind !== 'aggregate') });
         break;
       case 'subnets':
         out.subnets.set(d.key.ni, { ...d.record, key: kv.key, mod });
@@ -430,6 +432,12 @@ function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools:
       if (rec.pools.some((d) => d.prefix === p.pool.id)) continue;
       pools.set(p.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(p.pool, p.labels, p.kind)].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)) });
     }
+    // Network aggregates are published with the pools, as renders publish them.
+    for (const a of collectNetworkPrefixes(items).prefixes.filter((x) => x.kind === 'network')) {
+      const rec = pools.get(a.networkInstance) ?? { pools: [], package: facts.packageOf(a.definedBy) };
+      if (rec.pools.some((d) => d.prefix === a.pool.id)) continue;
+      pools.set(a.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(a.pool, a.labels, 'aggregate')].sort((x, y) => (x.prefix < y.prefix ? -1 : 1)) });
+    }
   }
   return { claims, pools, carved, problems };
 }
@@ -581,7 +589,7 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
       packages.set(c.package, [...(packages.get(c.package) ?? []), { ni: c.ni, owner: c.binding }]);
       continue;
     }
-    const def = [...(rec?.pools ?? []), ...(carved.get(c.ni) ?? [])].find((p) => {
+    const def = [...(rec?.pools ?? []).filter((p) => p.kind !== 'aggregate'), ...(carved.get(c.ni) ?? [])].find((p) => {
       const pool = poolOf(p);
       const parsed = parseAddress(c.address);
       return parsed.ok && pool.family === parsed.value.family && pool.contains(parsed.value.value);

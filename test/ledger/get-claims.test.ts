@@ -11,16 +11,15 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dump, load, loadAll } from 'js-yaml';
+import { load } from 'js-yaml';
 import { EtcdClient, prefixEnd } from '../../functions/lib/src/ledger';
 import { materialize } from '../support/kpt';
 import { EtcdCluster, startReady } from './etcd';
 import { CLI, files, initLedger, render, ROOT, treeHash } from './packages';
+import { CATALOG, conditionOf, Doc, edit, NETPIPE_FN, one, readKptfileName, removeScratch, specialize as specializeVariant, vlanIndexPackage as vlanIndexVariant } from './porch-variant';
 
 jest.setTimeout(180000);
 
-const CATALOG = join(ROOT, 'third_party/nephio-catalog');
-const NETPIPE_FN = join(ROOT, 'functions/netpipe-fn/dist/netpipe-fn.js');
 const PREFIX = '/get-claims';
 
 let etcd: EtcdCluster;
@@ -36,80 +35,13 @@ afterAll(async () => {
   client?.close();
   await etcd?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeScratch();
 });
 
-type Doc = { kind?: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: Record<string, unknown>; status?: Record<string, unknown> } & Record<string, unknown>;
-
-function docs(dir: string): { file: string; doc: Doc }[] {
-  return files(dir)
-    .filter((f) => f.endsWith('.yaml') || f === 'Kptfile')
-    .flatMap((file) => (loadAll(readFileSync(join(dir, file), 'utf8')) as Doc[]).filter((d) => d && d.kind).map((doc) => ({ file, doc })));
-}
-
-const one = (dir: string, kind: string, name: string): Doc => {
-  const found = docs(dir).filter(({ doc }) => doc.kind === kind && doc.metadata.name === name);
-  if (found.length !== 1) throw new Error(`${kind} ${name}: ${found.length} found in ${dir}`);
-  return found[0]!.doc;
-};
-
-/** Rewrites the documents of one file (each file of these packages holds one document). */
-function edit(dir: string, file: string, change: (d: Doc) => void): void {
-  const d = load(readFileSync(join(dir, file), 'utf8')) as Doc;
-  change(d);
-  writeFileSync(join(dir, file), dump(d, { lineWidth: -1 }));
-}
-
-/** apply-replacements with `delimiter: '-'`, `index: 1`: the second `-` segment becomes the cluster. */
-const segment = (value: string, cluster: string): string => {
-  const parts = value.split('-');
-  parts[1] = cluster;
-  return parts.join('-');
-};
-
-/**
- * A catalog package as Porch's PackageVariant controller leaves it for `cluster`, with netpipe-fn
- * against the ledger as its pipeline. `injected: false` keeps the blueprint as published.
- */
-function specialize(pkg: string, cluster: string, namespace: string, opts: { injected?: boolean; ledger?: boolean } = {}): string {
-  const dir = materialize(join(CATALOG, pkg), join(mkdtempSync(join(tmpdir(), 'netpipe-get-')), cluster));
-  dirs.push(join(dir, '..'));
-  const injected = opts.injected ?? true;
-  const withLedger = opts.ledger ?? true;
-  edit(dir, 'Kptfile', (k) => {
-    k.pipeline = { mutators: [withLedger ? { exec: NETPIPE_FN, configMap: { ledgerEndpoints: etcd.endpoints.join(','), ledgerPrefix: PREFIX } } : { exec: NETPIPE_FN }] };
-    if (!injected) return;
-    // As porch controllers/packagevariants/.../injection.go writes them.
-    k.info = { ...(k.info as object), readinessGates: [{ conditionType: 'config.injection.WorkloadCluster.workload-cluster' }] };
-    k.status = { conditions: [{ type: 'config.injection.WorkloadCluster.workload-cluster', status: 'True', reason: 'ConfigInjected', message: `injected resource "${cluster}" from cluster` }] };
-  });
-  if (!injected) return dir;
-  edit(dir, 'workload-cluster.yaml', (w) => {
-    w.metadata.annotations = { ...w.metadata.annotations, 'kpt.dev/injected-resource': cluster };
-    w.spec = { clusterName: cluster, cnis: ['macvlan'], masterInterface: 'eth1' };
-  });
-  // The catalog's apply-replacements-owner.yaml / -namespace.yaml, as the pipeline ran them.
-  for (const { file, doc } of docs(dir)) {
-    const a = doc.metadata.annotations ?? {};
-    if (doc.kind === 'NFDeployment' || doc.kind === 'Deployment') {
-      if (doc.metadata.name.includes('-')) edit(dir, file, (d) => (d.metadata.name = segment(d.metadata.name, cluster)));
-    } else if (doc.kind === 'Interface' || (doc.kind === 'IPClaim' && doc.metadata.name === 'amf-regional-n2-ipv4')) {
-      edit(dir, file, (d) => {
-        const ann = d.metadata.annotations!;
-        if (a['specializer.nephio.org/owner']) ann['specializer.nephio.org/owner'] = segment(a['specializer.nephio.org/owner'], cluster);
-        if (doc.kind === 'Interface') ann['specializer.nephio.org/namespace'] = namespace;
-      });
-    }
-  }
-  return dir;
-}
-
-/** A Nephio VLANIndex management package (catalog infra/capi/vlanindex) for `cluster`. */
-function vlanIndexPackage(cluster: string): string {
-  const dir = specialize('infra/capi/vlanindex', cluster, 'default');
-  // What its Starlark step does: the VLANIndex takes the injected cluster's name.
-  edit(dir, 'vlanindex.yaml', (v) => (v.metadata.name = cluster));
-  return dir;
-}
+const ledger = () => ({ endpoints: etcd.endpoints, prefix: PREFIX });
+const specialize = (pkg: string, cluster: string, namespace: string, opts: { injected?: boolean; ledger?: boolean } = {}): string =>
+  specializeVariant(pkg, cluster, namespace, { ...(opts.injected === undefined ? {} : { injected: opts.injected }), ...(opts.ledger === false ? {} : { ledger: ledger() }) });
+const vlanIndexPackage = (cluster: string): string => vlanIndexVariant(cluster, ledger());
 
 async function renderOk(dir: string): Promise<string> {
   const r = await render(dir);
@@ -117,9 +49,6 @@ async function renderOk(dir: string): Promise<string> {
   return r.output;
 }
 
-const conditionOf = (dir: string, type: string) =>
-  ((one(dir, 'Kptfile', readKptfileName(dir)).status?.conditions ?? []) as { type: string; status: string; message?: string }[]).find((c) => c.type === type);
-const readKptfileName = (dir: string): string => (load(readFileSync(join(dir, 'Kptfile'), 'utf8')) as Doc).metadata.name;
 const GET_CONDITION = 'ipam.resource.nephio.org/v1alpha1.IPClaim.amf-regional-n2-ipv4';
 
 describe('get claims across packages, with the shared ledger', () => {

@@ -20,6 +20,7 @@ import {
   clusterOfClaim,
   collectNetworkPrefixes,
   errorFor,
+  infoFor,
   fileNameProblem,
   isIPClaim,
   packagePathOf,
@@ -302,11 +303,14 @@ function carvedName(c: CarvedSubnet): string {
   return `${c.aggregate.networkInstance}-${c.cluster}-${c.prefix.replace(/[.:/]/g, '-')}`.toLowerCase();
 }
 
-/** The IPPrefix that records a carved subnet in Git, beside its Network, and its pool. */
-export function carvedPrefixItem(c: CarvedSubnet): { item: KubeObject; source: PoolSource } {
+/**
+ * The IPPrefix that records a carved subnet in Git, beside its Network (or, for an aggregate the
+ * ledger published, beside the claim it serves), and its pool.
+ */
+export function carvedPrefixItem(c: CarvedSubnet, beside: KubeObject = c.aggregate.definedBy): { item: KubeObject; source: PoolSource } {
   const network = c.aggregate.definedBy;
   const name = carvedName(c);
-  const ns = namespaceOf(network);
+  const ns = namespaceOf(beside === network ? network : beside);
   const labels: Record<string, string> = { ...c.aggregate.labels };
   delete labels[PREFIX_KIND_LABEL];
   labels[LABELS.clusterName] = c.cluster;
@@ -319,7 +323,7 @@ export function carvedPrefixItem(c: CarvedSubnet): { item: KubeObject; source: P
       annotations: {
         [ANNOTATIONS.localConfig]: 'true',
         [CARVED_FROM]: `${nameOf(network)}/${c.aggregate.networkInstance}/${c.aggregate.pool.id}`,
-        ...placementFrom(network, `ipprefix-${name}.yaml`),
+        ...placementFrom(beside, `ipprefix-${name}.yaml`),
       },
     },
     spec: { kind: 'network', networkInstance: { name: c.aggregate.networkInstance }, prefix: c.prefix, labels },
@@ -341,11 +345,17 @@ export function carveNetworkSubnets(
   results: Result[],
   /** With a shared ledger: the carving is read from and recorded in it (cursors too, not in Git). */
   ledger?: SubnetLedgerHooks,
-): { items: KubeObject[]; cursors: ReadonlyMap<string, CursorState> } {
+): { items: KubeObject[]; cursors: ReadonlyMap<string, CursorState>; aggregates: readonly NetworkPrefix[] } {
   const network = collectNetworkPrefixes(items);
   results.push(...network.results);
-  const aggregates = network.prefixes.filter((p) => p.kind === 'network');
-  if (aggregates.length === 0) return { items: [], cursors: new Map() };
+  const own = network.prefixes.filter((p) => p.kind === 'network');
+  // With the ledger, the aggregates the Networks' package published serve a package without a
+  // copy of the Network; a copy in the package is the same definition (the edge checks that).
+  const ownIds = new Set(own.map((a) => `${a.networkInstance}|${a.pool.id}`));
+  const published = (ledger?.published ?? []).filter((p) => !ownIds.has(`${p.aggregate.networkInstance}|${p.aggregate.pool.id}`));
+  const fromLedger = new Set(published.map((p) => p.aggregate));
+  const aggregates = [...own, ...published.map((p) => p.aggregate)];
+  if (aggregates.length === 0) return { items: [], cursors: new Map(), aggregates };
   const lengths = readSubnetLengths(functionConfig, results);
 
   const wants: SubnetWant[] = [];
@@ -381,7 +391,7 @@ export function carveNetworkSubnets(
     if (rec === undefined) loading = true;
     else ledgerRecords.set(ni, rec);
   }
-  if (loading) return { items: [], cursors: new Map() }; // the edge loads the records and runs again
+  if (loading) return { items: [], cursors: new Map(), aggregates }; // the edge loads the records and runs again
   const recorded = ledger ? new Map<string, Map<string, string>>() : undefined;
   for (const [ni, rec] of ledgerRecords) {
     cursors.set(ni, rec.cursors);
@@ -420,7 +430,25 @@ export function carveNetworkSubnets(
   const taken = new Set(items.map((o) => `${o.kind}|${namespaceOf(o)}|${nameOf(o)}`));
   const out: KubeObject[] = [];
   for (const c of result.carved) {
-    const { item, source } = carvedPrefixItem(c);
+    let beside: KubeObject | undefined;
+    if (fromLedger.has(c.aggregate)) {
+      // No Network here: the subnet is recorded beside the first claim it serves.
+      const claim = items
+        .filter((o) => isIPClaim(o) && !isGetClaim(o) && clusterOfClaim(o) === c.cluster && isObject(o.spec.networkInstance) && scalarText(o.spec.networkInstance.name) === c.aggregate.networkInstance)
+        .sort((x, y) => compare(`${namespaceOf(x)}/${nameOf(x)}`, `${namespaceOf(y)}/${nameOf(y)}`))[0];
+      const by = published.find((p) => p.aggregate === c.aggregate)?.package || '?';
+      if (!claim) continue;
+      beside = claim;
+      results.push(
+        infoFor(
+          claim,
+          `routing table ${c.aggregate.networkInstance} is not in this package: cluster ${c.cluster} draws from subnet ${c.prefix} of aggregate ${c.aggregate.pool.id}, ` +
+            `published in the shared ledger by package ${by}; the subnet is recorded here as IPPrefix ${carvedName(c)}`,
+          'spec.networkInstance.name',
+        ),
+      );
+    }
+    const { item, source } = carvedPrefixItem(c, beside);
     const name = nameOf(item);
     const problem = resourceNameProblem(name) ?? fileNameProblem(`ipprefix-${name}.yaml`);
     if (problem) {
@@ -442,7 +470,7 @@ export function carveNetworkSubnets(
     out.push(item);
     pools.push(source);
   }
-  return { items: out, cursors: result.cursors };
+  return { items: out, cursors: result.cursors, aggregates };
 }
 
 function depthKey(o: KubeObject): string {

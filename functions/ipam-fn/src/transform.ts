@@ -48,7 +48,7 @@ import { rewrittenPrefix, withBound } from './bound-marker';
 import { sharedIndexWarnings } from './shared-vlan-indexes';
 import { summarized } from '../../lib/src/summary';
 import { ipamSummary } from './summary';
-import { collectNetworkPrefixes } from '../../lib/src/networks';
+import type { NetworkPrefix } from '../../lib/src/networks';
 import { parseAddressWithLength } from '../../lib/src/ipam/address';
 import { clusterOfClaim } from '../../lib/src/identity';
 import { routeDestinations, ROUTES_ANNOTATION } from '../../lib/src/routes';
@@ -254,7 +254,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     }
     const field = chosen !== undefined ? 'spec.prefix' : 'status.prefix';
     if (w.poolIds.length === 0) {
-      results.push(noPoolError(w, usable, refused, collected.invalid));
+      results.push(noPoolError(w, usable, refused, collected.invalid, ledger !== undefined));
       continue;
     }
     const r = space.reserve(w.owner, address, w.poolIds);
@@ -300,7 +300,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   for (const members of groups.values()) {
     const missing = members.filter((w) => w.poolIds.length === 0);
     if (missing.length > 0) {
-      for (const w of missing) results.push(noPoolError(w, usable, refused, collected.invalid));
+      for (const w of missing) results.push(noPoolError(w, usable, refused, collected.invalid, ledger !== undefined));
       continue;
     }
     const space = spaceOf(members[0].ni);
@@ -320,7 +320,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   allocatePrefixClaims(pendingPrefixes, spaceOf, results, allocated);
   resolveGetClaims(getClaims, claims, allocated, results, ledger ? (ni) => ledger.holdings(ni) : undefined);
 
-  const routesOf = routeLister(items, carving.items, collected.pools, ledger !== undefined);
+  const routesOf = routeLister(carving.aggregates, carving.items, collected.pools, ledger !== undefined);
   let out = items.map((o) => {
     if (!isIPClaim(o)) return o;
     const alloc = allocated.get(o);
@@ -400,12 +400,16 @@ function withOwner(owner: string, message: string): string {
   return message.includes(owner) ? message : `${owner}: ${message}`;
 }
 
-function noPoolError(w: ClaimWork, pools: readonly PoolSource[], refused: ReadonlySet<PoolSource>, invalid: readonly InvalidPool[]): Result {
+function noPoolError(w: ClaimWork, pools: readonly PoolSource[], refused: ReadonlySet<PoolSource>, invalid: readonly InvalidPool[], withLedger: boolean): Result {
   const inNi = pools.filter((p) => p.networkInstance === w.ni && p.kind === 'network');
   const selector = Object.entries(selectorOf(w.claim)).map(([k, v]) => `${k}=${v}`).join(', ');
+  // A Nephio NF package names a Network that its management package holds: both ways out.
+  const network = withLedger
+    ? `; or render the package that holds Network ${w.ni} (its routing table ${w.ni}) with this shared ledger first, which publishes its aggregates for every package`
+    : `; or add a copy of Network ${w.ni} (its routing table ${w.ni}) to this package, or configure the shared ledger (ledgerEndpoints) into which the package holding the Networks publishes them`;
   const message =
     inNi.length === 0
-      ? `${w.label}: network instance ${w.ni} has no pools: add a NetworkInstance ${w.ni} with spec.prefixes, or an IPPrefix for it`
+      ? `${w.label}: network instance ${w.ni} has no pools${withLedger ? ' here nor in the shared ledger' : ''}: add a NetworkInstance ${w.ni} with spec.prefixes, or an IPPrefix for it${network}`
       : `${w.label}: no prefix of network instance ${w.ni} matches the selector (${selector}); ` +
         `prefixes seen: ${inNi.map((p) => `${p.pool.id} ${JSON.stringify(p.labels)}`).join('; ')}. ` +
         `Add a prefix of that family whose labels agree, or fix the claim's selector`;
@@ -472,14 +476,14 @@ function shrunkBelow(recorded: string | undefined, chosen: string | undefined, p
  * writes the same routes whether the pools were in the render or only in the ledger.
  */
 function routeLister(
-  items: readonly KubeObject[],
+  /** The Networks' aggregates, the render's and (with the shared ledger) the published ones. */
+  aggregates: readonly NetworkPrefix[],
   carved: readonly KubeObject[],
   pools: readonly PoolSource[],
   withLedger: boolean,
 ): (claim: IPClaim, alloc: ClaimStatus) => readonly string[] {
   const carvedPools = collectPools(carved).pools;
   const all = withLedger || carvedPools.length > 0 ? [...pools, ...carvedPools] : pools;
-  const aggregates = collectNetworkPrefixes(items).prefixes.filter((p) => p.kind === 'network');
   return (claim, alloc) => {
     if ((claim.spec.kind ?? 'network') !== 'network' || !alloc.gateway) return [];
     const parsed = parseAddressWithLength(alloc.prefix);

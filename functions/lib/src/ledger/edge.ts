@@ -19,6 +19,7 @@ import { isKptfile } from '../conditions';
 import { isObject, KubeObject, nameOf, packagePathOf, scalarText } from '../kube/object';
 import type { PoolSource } from '../pools';
 import { collectPools } from '../pools';
+import { collectNetworkPrefixes, NETWORK_API, NetworkPrefix } from '../networks';
 import type { ResourceList } from '../resource-list';
 import { generalError, hasErrors, errorFor, Result } from '../results';
 import type { TransformOutput } from '../runner';
@@ -123,6 +124,17 @@ export interface SubnetLedgerHooks {
   carved(ni: string): SubnetsRecord | undefined;
   /** The carving of a routing table after this render, recorded by the commit. */
   record(ni: string, rec: SubnetsRecord): void;
+  /**
+   * Network aggregates published in the ledger (by the package that holds the Networks) that this
+   * render does not define itself: an NF package without a copy of the Network carves from these.
+   */
+  readonly published: readonly PublishedAggregate[];
+}
+
+export interface PublishedAggregate {
+  readonly aggregate: NetworkPrefix;
+  /** The package that published it (messages only). */
+  readonly package: string;
 }
 
 class SubnetEdge implements SubnetLedgerHooks {
@@ -131,6 +143,7 @@ class SubnetEdge implements SubnetLedgerHooks {
   constructor(
     private readonly snap: Snapshot,
     private readonly keys: LedgerKeys,
+    readonly published: readonly PublishedAggregate[],
   ) {}
   carved(ni: string): SubnetsRecord | undefined {
     const key = this.keys.subnets(ni);
@@ -181,6 +194,8 @@ interface RenderFacts {
   readonly clusters: ReadonlySet<string>;
   readonly nis: readonly string[];
   readonly pools: readonly PoolSource[];
+  /** The aggregates of the render's Networks, published like pools. */
+  readonly aggregates: readonly NetworkPrefix[];
   readonly poolResults: readonly Result[];
   readonly packageOf: (o: KubeObject) => string;
   readonly vlanClaims: readonly VlanFact[];
@@ -238,6 +253,8 @@ export function renderFacts(input: ResourceList): RenderFacts {
   }
   const collected = collectPools(input.items, input.functionConfig);
   for (const p of collected.pools) nis.add(p.networkInstance);
+  const aggregates = collectNetworkPrefixes(input.items).prefixes.filter((p) => p.kind === 'network');
+  for (const a of aggregates) nis.add(a.networkInstance);
   const packages = [...new Set(input.items.filter(isKptfile).map(packageOf))].sort();
   const vlans = vlanFacts(input.items, input.functionConfig, packageOf);
   for (const v of vlans.claims) if (v.cluster) clusters.add(v.cluster);
@@ -250,6 +267,7 @@ export function renderFacts(input: ResourceList): RenderFacts {
     clusters,
     nis: [...nis].sort(),
     pools: collected.pools,
+    aggregates,
     poolResults: collected.results,
     packageOf,
   };
@@ -324,6 +342,8 @@ interface PoolPlan {
   /** Network instance -> pools (the render's and the published ones). */
   readonly effective: Map<string, Pool[]>;
   readonly publish: Map<string, PoolsRecord>;
+  /** Aggregates published in the ledger that the render lacks. */
+  readonly aggregates: PublishedAggregate[];
 }
 
 function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerName: string): PoolPlan {
@@ -331,18 +351,23 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
   const extra: PoolSource[] = [];
   const effective = new Map<string, Pool[]>();
   const publish = new Map<string, PoolsRecord>();
+  const aggregates: PublishedAggregate[] = [];
   for (const ni of facts.nis) {
     const published = snap.record('pools', keys.pools(ni));
     const publishedById = new Map((published?.pools ?? []).map((d) => [d.prefix, d]));
-    const mine = facts.pools.filter((p) => p.networkInstance === ni);
+    // A Network's aggregates are published with the pools, by the same rule: what is published
+    // stays, a render adds what is new, and a definition that differs is refused.
+    const mine = [
+      ...facts.pools.filter((p) => p.networkInstance === ni).map((p) => ({ p, def: definitionOf(p.pool, p.labels, p.kind) })),
+      ...facts.aggregates.filter((a) => a.networkInstance === ni).map((p) => ({ p, def: definitionOf(p.pool, p.labels, 'aggregate') })),
+    ];
     const mineIds = new Set<string>();
     const added: PoolDefinition[] = [];
     const pools: Pool[] = [];
-    for (const p of mine) {
-      const def = definitionOf(p.pool, p.labels, p.kind);
+    for (const { p, def } of mine) {
       if (mineIds.has(def.prefix)) continue;
       mineIds.add(def.prefix);
-      pools.push(p.pool);
+      if (def.kind !== 'aggregate') pools.push(p.pool);
       // A carved subnet is recorded in the ledger's carving of its routing table, not published.
       if (p.definedBy.metadata.annotations?.[CARVED_FROM] !== undefined) continue;
       const pub = publishedById.get(def.prefix);
@@ -370,6 +395,11 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
         errors.push(generalError(`the pools of network instance ${ni} published in ${ledgerName} are invalid: ${created.error.message}`));
         continue;
       }
+      if (def.kind === 'aggregate') {
+        const network = { apiVersion: NETWORK_API.apiVersion, kind: NETWORK_API.kind, metadata: { name: ni } } as KubeObject;
+        aggregates.push({ aggregate: { networkInstance: ni, kind: 'network', pool: created.value, labels: { ...def.labels }, definedBy: network, field: 'spec.routingTables' }, package: published?.package ?? '' });
+        continue;
+      }
       pools.push(created.value);
       extra.push({
         networkInstance: ni,
@@ -382,12 +412,12 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
     }
     effective.set(ni, pools);
     if (added.length > 0) {
-      const definingPkg = mine.map((p) => facts.packageOf(p.definedBy)).sort()[0] ?? '';
+      const definingPkg = mine.map(({ p }) => facts.packageOf(p.definedBy)).sort()[0] ?? '';
       const all = [...(published?.pools ?? []), ...added].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
       publish.set(ni, { pools: all, package: definingPkg });
     }
   }
-  return { errors, extra, effective, publish };
+  return { errors, extra, effective, publish, aggregates };
 }
 
 type Attempt = TransformOutput | 'lost-race';
@@ -446,12 +476,12 @@ async function attemptOnce(
   const released = new Set(releasable.map((h) => `${h.ni}|${h.owner}`));
   let spaces = new Map<string, LedgerSpace>();
   let vlanEdge = new VlanEdge(snap, keys, ledgerName);
-  let subnetEdge = new SubnetEdge(snap, keys);
+  let subnetEdge = new SubnetEdge(snap, keys, plan.aggregates);
   let out: TransformOutput | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     spaces = new Map();
     vlanEdge = new VlanEdge(snap, keys, ledgerName);
-    subnetEdge = new SubnetEdge(snap, keys);
+    subnetEdge = new SubnetEdge(snap, keys, plan.aggregates);
     const holdingsEdge = new HoldingsEdge(snap, keys, present);
     const hooks: IpamLedgerHooks = {
       vlans: vlanEdge,

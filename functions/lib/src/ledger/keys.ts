@@ -167,8 +167,11 @@ export interface InitRecord {
 /** A pool definition as published: what must agree between every render of a network instance. */
 export interface PoolDefinition {
   readonly prefix: string;
-  /** `pool` or `loopback` (absent: `network`), so a render without the pools uses each as its kind. */
-  readonly kind?: 'pool' | 'loopback';
+  /**
+   * `pool` or `loopback` (absent: `network`), so a render without the pools uses each as its kind;
+   * `aggregate` for a Network aggregate, which hands out per-cluster subnets, never addresses.
+   */
+  readonly kind?: 'pool' | 'loopback' | 'aggregate';
   readonly gateway: string | null;
   readonly exclusions: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
@@ -300,7 +303,7 @@ export function blockIndexOf(pool: Pool, value: bigint): bigint {
   return (value - pool.network) >> BigInt(blockBits(pool));
 }
 
-export function definitionOf(pool: Pool, labels: Readonly<Record<string, string>>, kind: 'network' | 'pool' | 'loopback' = 'network'): PoolDefinition {
+export function definitionOf(pool: Pool, labels: Readonly<Record<string, string>>, kind: 'network' | 'pool' | 'loopback' | 'aggregate' = 'network'): PoolDefinition {
   const sorted: Record<string, string> = {};
   for (const k of Object.keys(labels).sort()) sorted[k] = labels[k];
   const def = { prefix: pool.id, gateway: pool.gatewayAddress ?? null, exclusions: [...pool.exclusions], labels: sorted };

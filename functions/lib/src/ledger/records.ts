@@ -108,7 +108,7 @@ const holder: Decoder<readonly [string, string]> = (v, at) => {
 
 const poolDefinition: Decoder<PoolDefinition> = obj<PoolDefinition>({
   prefix: str,
-  kind: optional((v, at) => (v === 'pool' || v === 'loopback' ? good(v) : bad(at, '"pool" or "loopback"', v))),
+  kind: optional((v, at) => (v === 'pool' || v === 'loopback' || v === 'aggregate' ? good(v) : bad(at, '"pool", "loopback" or "aggregate"', v))),
   gateway: nullable(str),
   exclusions: list(str),
   labels: dict(str),
