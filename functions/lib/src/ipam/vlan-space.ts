@@ -9,6 +9,7 @@
  * changes in one guarded transaction.
  */
 import { IntervalSet } from './interval-set';
+import { nextFitIn } from './next-fit';
 import { fail, ok, Result } from './result';
 
 /** 802.1Q: 0 (priority tag) and 4095 are reserved by the standard; 1 is the default VLAN of nearly every switch. */
@@ -185,17 +186,8 @@ export class InMemoryVlanSpace implements VlanLedger {
 
   /** Next-fit: the first free ID after the cursor, wrapping to the start once. */
   private nextFree(): number | undefined {
-    const first = BigInt(this.range.min);
-    const last = BigInt(this.range.max);
-    const c = this.cursor === undefined ? undefined : BigInt(this.cursor);
-    const start = c === undefined || c < first || c >= last ? first : c + 1n;
-    const v = this.taken.firstAbsentAtOrAfter(start);
-    if (v <= last) return Number(v);
-    if (start > first) {
-      const w = this.taken.firstAbsentAtOrAfter(first);
-      if (w < start) return Number(w);
-    }
-    return undefined;
+    const id = nextFitIn(this.taken, BigInt(this.range.min), BigInt(this.range.max), this.cursor === undefined ? undefined : BigInt(this.cursor));
+    return id === undefined ? undefined : Number(id);
   }
 
   private describeRange(): string {
