@@ -15,10 +15,8 @@ import { Compare, EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/sr
 import { markerOf } from '../../functions/lib/src/ledger/init';
 import { AnyRecord, decodeAny, LedgerRecordError } from '../../functions/lib/src/ledger/records';
 import { renderFacts } from '../../functions/lib/src/ledger/edge';
+import { chunkAddress, chunkCount, chunkPlaceOf } from '../../functions/lib/src/ledger/chunks';
 import {
-  blockBits,
-  blockCount,
-  blockIndexOf,
   BlockRecord,
   definitionOf,
   LedgerKeys,
@@ -154,7 +152,7 @@ function poolOf(def: PoolDefinition): Pool {
 }
 
 const addressAt = (pool: Pool, index: bigint, offset: number): string =>
-  formatAddress(pool.family, pool.network + (index << BigInt(blockBits(pool))) + BigInt(offset));
+  formatAddress(pool.family, chunkAddress(pool, index, offset));
 
 export interface PoolStatus {
   ni: string;
@@ -203,7 +201,7 @@ export function status(d: LedgerDump): PoolStatus[] {
         size: pool.usableSize.toString(),
         used,
         free: (pool.usableSize - BigInt(used)).toString(),
-        blocks: `${blocks.length}/${blockCount(pool)}`,
+        blocks: `${blocks.length}/${chunkCount(pool)}`,
         cursors,
       });
     }
@@ -242,10 +240,9 @@ export function whoHas(d: LedgerDump, address: string): Holding[] {
       for (const [prefix, [owner, pkg]] of Object.entries(d.prefixPools.get(ni)?.get(pool.id)?.held ?? {})) {
         if (prefixContains(prefix, pool.family, parsed.value.value)) out.push({ ni, address: prefix, owner, package: pkg });
       }
-      const index = blockIndexOf(pool, parsed.value.value);
+      const { index, offset } = chunkPlaceOf(pool, parsed.value.value);
       for (const b of d.blocks.get(ni)?.values() ?? []) {
         if (b.pool !== pool.id || b.index !== index) continue;
-        const offset = Number(parsed.value.value - (pool.network + (index << BigInt(blockBits(pool)))));
         const h = b.rec.held[String(offset)];
         if (h) out.push({ ni, address: formatAddress(pool.family, parsed.value.value), owner: h[0], package: h[1] });
       }
@@ -340,11 +337,12 @@ export async function release(
     const parsed = parseAddress(rec.address);
     if (!def || !parsed.ok) continue;
     const pool = poolOf(def);
-    const key = keys.block(t.ni, pool.id, blockIndexOf(pool, parsed.value.value));
+    const place = chunkPlaceOf(pool, parsed.value.value);
+    const key = keys.block(t.ni, pool.id, place.index);
     const b = d.blocks.get(t.ni)?.get(key);
     if (!b) continue;
     const cur = changedBlocks.get(key) ?? { rec: { ...b.rec, held: { ...b.rec.held } }, mod: b.mod };
-    const offset = String(Number(parsed.value.value - (pool.network + (blockIndexOf(pool, parsed.value.value) << BigInt(blockBits(pool))))));
+    const offset = String(place.offset);
     if (cur.rec.held[offset]?.[0] === t.owner) {
       const held = { ...cur.rec.held };
       delete held[offset];
@@ -550,10 +548,9 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
     if (!def) throw new Error(`refusing to rebuild: ${c.binding} (package ${c.package}) holds ${c.address}, outside every pool of ${c.ni} in these packages`);
     const pool = poolOf(def);
     const value = (parseAddress(c.address) as { ok: true; value: { value: bigint } }).value.value;
-    const index = blockIndexOf(pool, value);
+    const { index, offset } = chunkPlaceOf(pool, value);
     const key = keys.block(c.ni, pool.id, index);
     const b = blocks.get(key) ?? { ni: c.ni, pool, index, rec: { cluster: clusterOfBinding(c.binding), cursor: null, held: {} } };
-    const offset = Number(value - (pool.network + (index << BigInt(blockBits(pool)))));
     b.rec.held[String(offset)] = [c.binding, c.package];
     b.rec.cursor = Math.max(b.rec.cursor ?? -1, offset);
     blocks.set(key, b);

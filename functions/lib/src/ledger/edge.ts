@@ -31,10 +31,8 @@ import { notInitialised } from './init';
 import { EtcdClient, EtcdError, TxnOp } from './etcd';
 import { LedgerRecordError } from './records';
 import { Snapshot } from './snapshot';
+import { chunkCount, chunkPlaceOf, chunkSize } from './chunks';
 import {
-  blockBits,
-  blockCount,
-  blockIndexOf,
   BlockRecord,
   definitionDifference,
   definitionOf,
@@ -499,8 +497,7 @@ async function attemptOnce(
     const pool = plan.effective.get(f.ni)?.find((p) => p.id === f.record.pool);
     const value = pool ? addressValue(f.record.address) : undefined;
     if (!pool || value === undefined) return [];
-    const index = blockIndexOf(pool, value);
-    const offset = Number(value - (pool.network + (index << BigInt(blockBits(pool)))));
+    const { index, offset } = chunkPlaceOf(pool, value);
     return [{ owner: f.owner, key: keys.block(f.ni, pool.id, index), pool, index, offset }];
   });
   await snap.fetch(freeAt.map((b) => b.key));
@@ -734,8 +731,8 @@ async function satisfy(snap: Snapshot, keys: LedgerKeys, wants: readonly Want[],
     seen.add(id);
     const pool = pools.get(w.ni)?.find((p) => p.id === w.poolId);
     if (!pool) continue;
-    const count = blockCount(pool);
-    const size = 1 << blockBits(pool);
+    const count = chunkCount(pool);
+    const size = chunkSize(pool);
     const needed = Math.ceil((waiting.get(id) ?? 1) / size);
     const nextKey = `${w.ni}|${w.poolId}`;
     let next = snap.carveNext.get(nextKey) ?? BigInt(`0x${snap.record('carve', keys.carve(w.ni))?.[w.poolId] ?? '0'}`);

@@ -285,21 +285,6 @@ export function vlanDefinitionDifference(published: VlanDefinition, mine: VlanDe
   return diffs.length ? diffs.join('; ') : undefined;
 }
 
-/** Block geometry: at most 64 addresses, and at least four blocks per pool. */
-export function blockBits(pool: Pool): number {
-  const hostBits = (pool.family === 'ipv4' ? 32 : 128) - pool.prefixLength;
-  return Math.min(6, Math.max(0, hostBits - 2));
-}
-
-export function blockCount(pool: Pool): bigint {
-  const hostBits = (pool.family === 'ipv4' ? 32 : 128) - pool.prefixLength;
-  return 1n << BigInt(hostBits - blockBits(pool));
-}
-
-export function blockIndexOf(pool: Pool, value: bigint): bigint {
-  return (value - pool.network) >> BigInt(blockBits(pool));
-}
-
 export function definitionOf(pool: Pool, labels: Readonly<Record<string, string>>, kind: 'network' | 'pool' | 'loopback' = 'network'): PoolDefinition {
   const sorted: Record<string, string> = {};
   for (const k of Object.keys(labels).sort()) sorted[k] = labels[k];

@@ -18,7 +18,9 @@ import type { AddressLedger, Allocation, AllocationRequest, BlockAllocation, Cur
 import { Pool, PoolSpec } from '../ipam/pool';
 import { fail, ok, Result } from '../ipam/result';
 import type { IpFamily } from '../ipam/address';
-import { blockBits, blockIndexOf, LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';
+import { chunkAddress, chunkPlaceOf, chunkSize } from './chunks';
+import { LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';
+import { nextFit } from '../ipam/next-fit';
 
 export interface BlockState {
   readonly key: string;
@@ -126,10 +128,9 @@ export class LedgerSpace implements AddressLedger {
     if (!pool || pool.reservedReason(value) !== undefined) return this.inner.reserve(owner, address, poolIds);
     // The ledger already records this binding: no need to look at its block.
     if (record && record.address === text && record.pool === pool.id) return this.inner.reserve(owner, address, poolIds);
-    const index = blockIndexOf(pool, value);
+    const { index, offset } = chunkPlaceOf(pool, value);
     const b = this.block(pool, index);
     if (!b) return this.pending({ kind: 'block', ni: this.snap.ni, poolId: pool.id, index }, `block ${index} of ${pool.id}`);
-    const offset = Number(value - (pool.network + (index << BigInt(blockBits(pool)))));
     const holder = b.held.get(offset);
     if (holder && holder[0] !== owner && !this.releasedHere(holder[0])) {
       return fail({
@@ -200,26 +201,26 @@ export class LedgerSpace implements AddressLedger {
 
   /** Next-fit inside one block: after its cursor; `wrap` also before it (reuse). */
   private tryBlock(owner: string, pool: Pool, b: BlockState, wrap: boolean): Result<Allocation> | undefined {
-    const size = 1 << blockBits(pool);
-    const base = pool.network + (b.index << BigInt(blockBits(pool)));
-    const start = b.cursor === null ? 0 : b.cursor + 1;
-    const order: number[] = [];
-    for (let o = start; o < size; o++) order.push(o);
-    if (wrap) for (let o = 0; o < Math.min(start, size); o++) order.push(o);
-    for (const offset of order) {
-      const value = base + BigInt(offset);
-      if (!pool.contains(value) || pool.reservedReason(value) !== undefined || b.held.has(offset)) continue;
-      const address = formatAddress(pool.family, value);
-      if (this.inner.holderOf(address) !== undefined) continue;
-      const r = this.inner.reserve(owner, address, [pool.id]);
-      if (!r.ok) return r;
-      const t = this.touch(b);
-      t.held.set(offset, [owner, this.packageOf(owner)]);
-      t.cursor = offset;
-      if (t.cluster === '') t.cluster = clusterOfBinding(owner);
-      return r;
-    }
-    return undefined;
+    const size = chunkSize(pool);
+    // Free: in the pool, not reserved, held neither in the ledger's block nor in this render.
+    const free = (offset: number): boolean => {
+      const value = chunkAddress(pool, b.index, offset);
+      return pool.contains(value) && pool.reservedReason(value) === undefined && !b.held.has(offset) && this.inner.holderOf(formatAddress(pool.family, value)) === undefined;
+    };
+    const found = nextFit(0n, BigInt(size - 1), b.cursor === null ? undefined : BigInt(b.cursor), (from, before) => {
+      const end = before === undefined ? size : Number(before);
+      for (let o = Number(from); o < end; o++) if (free(o)) return BigInt(o);
+      return undefined;
+    }, wrap);
+    if (found === undefined) return undefined;
+    const offset = Number(found);
+    const r = this.inner.reserve(owner, formatAddress(pool.family, chunkAddress(pool, b.index, offset)), [pool.id]);
+    if (!r.ok) return r;
+    const t = this.touch(b);
+    t.held.set(offset, [owner, this.packageOf(owner)]);
+    t.cursor = offset;
+    if (t.cluster === '') t.cluster = clusterOfBinding(owner);
+    return r;
   }
 
   allocateMany(requests: readonly AllocationRequest[]): Result<readonly Allocation[]> {
@@ -251,9 +252,9 @@ export class LedgerSpace implements AddressLedger {
       const pool = this.poolById(a.poolId);
       const parsed = parseAddress(a.address);
       if (!pool || !parsed.ok) continue;
-      const b = this.block(pool, blockIndexOf(pool, parsed.value.value));
+      const { index, offset } = chunkPlaceOf(pool, parsed.value.value);
+      const b = this.block(pool, index);
       if (!b) continue;
-      const offset = Number(parsed.value.value - (pool.network + (b.index << BigInt(blockBits(pool)))));
       if (b.held.get(offset)?.[0] === owner) this.touch(b).held.delete(offset);
     }
     return freed;

@@ -4,7 +4,8 @@
  * to it - blocks carved per cluster, next-fit inside a block, borrowing once every block is carved,
  * conflicts named with their packages, and the wants that make the edge load more.
  */
-import { blockBits, blockCount, blockIndexOf, LedgerKeys } from '../../src/ledger/keys';
+import { chunkAddress, chunkBits, chunkCount, chunkIndexOf, chunkPlaceOf } from '../../src/ledger/chunks';
+import { LedgerKeys } from '../../src/ledger/keys';
 import type { OwnerRecord, PrefixPoolRecord } from '../../src/ledger/keys';
 import { BlockState, LedgerSpace, NiSnapshot } from '../../src/ledger/space';
 import type { PoolSpec } from '../../src/ipam';
@@ -100,17 +101,20 @@ describe('block geometry', () => {
     ['2001:db8::/126', 0, 4n],
   ])('%s: blocks of 2^%i addresses, %s of them', (prefix, bits, count) => {
     const p = pool(prefix);
-    expect(blockBits(p)).toBe(bits);
-    expect(blockCount(p)).toBe(count);
+    expect(chunkBits(p)).toBe(bits);
+    expect(chunkCount(p)).toBe(count);
   });
 
   it('an address belongs to the block its offset from the pool start falls in', () => {
     const p = pool('10.0.0.0/24');
-    expect(blockIndexOf(p, p.network + 63n)).toBe(0n);
-    expect(blockIndexOf(p, p.network + 64n)).toBe(1n);
-    expect(blockIndexOf(p, p.network + 255n)).toBe(3n);
+    expect(chunkIndexOf(p, p.network + 63n)).toBe(0n);
+    expect(chunkIndexOf(p, p.network + 64n)).toBe(1n);
+    expect(chunkIndexOf(p, p.network + 255n)).toBe(3n);
     const v6 = pool('2001:db8::/64');
-    expect(blockIndexOf(v6, v6.network + 0x10000n)).toBe(1024n);
+    expect(chunkIndexOf(v6, v6.network + 0x10000n)).toBe(1024n);
+    expect(chunkPlaceOf(p, p.network + 70n)).toEqual({ index: 1n, offset: 6 });
+    expect(chunkAddress(p, 1n, 6)).toBe(p.network + 70n);
+    expect(chunkPlaceOf(v6, v6.network + 0x10005n)).toEqual({ index: 1024n, offset: 5 });
     expect(keys.block(NI, v6.id, 1024n)).toBe(`/netpipe/v1/ni/vpc-n3/block/2001%3Adb8%3A%3A%2F64/${'400'.padStart(32, '0')}`);
   });
 });
