@@ -117,7 +117,7 @@ async function preload(client: EtcdClient, keys: LedgerKeys, ni: string, holding
         puts.push([keys.owner(ni, owner), JSON.stringify({ address, prefix: `${address}/8`, pool: POOL, cluster, package: pkg })]);
         pkgHoldings.push({ ni, owner });
       }
-      puts.push([keys.block(ni, POOL, blockIndex), JSON.stringify({ cluster, cursor: inBlock - 1, held })]);
+      puts.push([keys.chunk(ni, POOL, blockIndex), JSON.stringify({ cluster, cursor: inBlock - 1, held })]);
       last = blockIndex;
       blockIndex++;
       left -= inBlock;
