@@ -35,6 +35,7 @@ import {
   byKey,
   isGetClaim,
   withReadinessGate,
+  generatedFileName,
 } from '../../lib/src';
 import { networkInstanceCopies } from './network-instance-copies';
 import { AddressLedger, createAddressSpace } from '../../lib/src/ipam';
@@ -133,7 +134,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     if (!checkedNames.has(p.networkInstance)) {
       checkedNames.add(p.networkInstance);
       // The network instance names the AllocationCursor and its file.
-      const problem = resourceNameProblem(p.networkInstance) ?? fileNameProblem(`ipam-cursor-${p.networkInstance}.yaml`);
+      const problem = resourceNameProblem(p.networkInstance) ?? fileNameProblem(generatedFileName('AllocationCursor', p.networkInstance));
       if (problem) {
         results.push(
           errorFor(
