@@ -5,7 +5,7 @@
  */
 import { IPClaim } from '../../functions/lib/src/api/types';
 import { claimedPrefix, isIPClaim } from '../../functions/lib/src/claims';
-import { claimBinding } from '../../functions/lib/src/identity';
+import { claimBinding } from '../../functions/lib/src/claim-binding';
 import { isGetClaim, lookupRecord } from '../../functions/lib/src/allocation-labels';
 import { KubeObject, scalarText } from '../../functions/lib/src/kube/object';
 import { collectPools } from '../../functions/lib/src/pools';

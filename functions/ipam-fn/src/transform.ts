@@ -51,7 +51,7 @@ import { summarized } from '../../lib/src/summary';
 import { ipamSummary } from './summary';
 import { collectNetworkPrefixes } from '../../lib/src/networks';
 import { parseAddressWithLength } from '../../lib/src/ipam/address';
-import { clusterOfClaim } from '../../lib/src/identity';
+import { clusterOfClaim } from '../../lib/src/claim-binding';
 import { routeDestinations, ROUTES_ANNOTATION } from '../../lib/src/routes';
 
 /**

@@ -2,7 +2,7 @@ import { isKptfile } from './conditions';
 import type { CursorState } from './ipam';
 import { ANNOTATIONS, isKind, isObject, KubeObject, nameOf, packagePathOf, placementFrom, scalarText } from './kube/object';
 import type { PoolSource } from './pools';
-import { generatedFileName } from './naming';
+import { generatedFileName } from './generated-names';
 
 /**
  * Next-fit memory, kept in Git. Each network instance gets one local-config resource that records,

@@ -11,7 +11,7 @@
  * ledger failure becomes an error result naming the ledger and what to check.
  */
 import { API } from '../api/types';
-import { claimBinding, clusterOfClaim } from '../identity';
+import { claimBinding, clusterOfClaim } from '../claim-binding';
 import { isClaimLike } from './render-facts';
 import { isGetClaim, lookupRecord } from '../allocation-labels';
 import { byKey } from '../order';

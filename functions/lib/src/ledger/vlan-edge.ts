@@ -8,7 +8,7 @@
  */
 import { API } from '../api/types';
 import { readFunctionConfig } from '../function-config';
-import { clusterOfClaim } from '../identity';
+import { clusterOfClaim } from '../claim-binding';
 import { isKind, isObject, KubeObject, nameOf, packagePathOf, scalarText } from '../kube/object';
 import { createVlanSpace, VlanLedger, VlanRangeSpec } from '../ipam';
 import { fail, ok, Result } from '../ipam/result';

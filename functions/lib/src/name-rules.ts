@@ -1,6 +1,6 @@
 import { familiesOf, Interface, normalizeFamilyPolicy } from './api/types';
 import { ANNOTATIONS, getAnnotation, nameOf, namespaceOf } from './kube/object';
-import { attachmentName, claimName, generatedFileName, nadRefOf, ownerNameOf } from './naming';
+import { attachmentName, claimName, generatedFileName, nadRefOf, ownerNameOf } from './generated-names';
 import { errorFor, Result } from './results';
 
 /**
