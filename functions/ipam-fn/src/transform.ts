@@ -38,7 +38,7 @@ import {
   generatedFileName,
 } from '../../lib/src';
 import { networkInstanceCopies } from './network-instance-copies';
-import { AddressLedger, createAddressSpace } from '../../lib/src/ipam';
+import { AddressSpace, createAddressSpace } from '../../lib/src/ipam';
 import type { IpamLedgerHooks } from '../../lib/src/ledger/edge';
 import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from '../../lib/src/allocation-cursors';
 import { resolveGetClaims } from './get-claims';
@@ -121,8 +121,8 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   const carving = carveNetworkSubnets(items, input.functionConfig, collected.pools, results, ledger?.subnets);
 
   // One address space per network instance, over every package the render sees.
-  const spaces = new Map<string, AddressLedger>();
-  const spaceOf = (ni: string): AddressLedger => {
+  const spaces = new Map<string, AddressSpace>();
+  const spaceOf = (ni: string): AddressSpace => {
     let s = spaces.get(ni);
     if (!s) spaces.set(ni, (s = ledger ? ledger.space(ni) : createAddressSpace(ni)));
     return s;

@@ -1,5 +1,5 @@
 /**
- * The in-memory address space of one network instance: the default `AddressLedger`.
+ * The in-memory address space of one network instance: the default `AddressSpace`.
  *
  * Each pool keeps one IntervalSet of taken addresses (gateway, exclusions and holdings), so both
  * "is it free" and "next free address after the cursor" are binary searches whatever the size
@@ -29,7 +29,7 @@ import { BlockHolding, BlockHoldings } from './block-holdings';
 import { IntervalSet } from './interval-set';
 import { HoldingTable, PoolHolders } from './holdings';
 import { OwnerTable } from './owner-table';
-import type { AddressLedger, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from './ledger';
+import type { AddressSpace, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from './address-space';
 import { Pool, PoolSpec } from './pool';
 import { fail, IpamError, ok, Result } from './result';
 
@@ -129,7 +129,7 @@ function sameDefinition(a: Pool, b: Pool): boolean {
   return a.gateway === b.gateway && a.exclusions.join(',') === b.exclusions.join(',');
 }
 
-export class InMemoryAddressSpace implements AddressLedger {
+export class InMemoryAddressSpace implements AddressSpace {
   readonly name: string;
   private readonly byId = new Map<string, PoolState>();
   /** Pools sorted by family, then network address. */
@@ -775,6 +775,6 @@ function blockConflict(owner: string, what: string, block: BlockHolding): IpamEr
   };
 }
 
-export function createAddressSpace(name?: string): AddressLedger {
+export function createAddressSpace(name?: string): AddressSpace {
   return new InMemoryAddressSpace(name);
 }

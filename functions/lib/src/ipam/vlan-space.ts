@@ -4,7 +4,7 @@
  *
  * VLAN IDs are a small integer range, so they live on the same interval machinery as addresses:
  * the taken IDs are an IntervalSet (reserved ones seeded in), "first free after the cursor" is a
- * binary search, and freed IDs come back only after every never-used one. Like AddressLedger it is
+ * binary search, and freed IDs come back only after every never-used one. Like AddressSpace it is
  * synchronous on purpose, so a shared ledger can implement it over a loaded snapshot and commit the
  * changes in one guarded transaction.
  */
@@ -25,7 +25,7 @@ export interface VlanRangeSpec {
   readonly exclude?: readonly { lo: number; hi: number }[];
 }
 
-export interface VlanLedger {
+export interface VlanSpace {
   /** The VLAN index; used in messages. */
   readonly name: string;
   readonly range: VlanRangeSpec;
@@ -55,7 +55,7 @@ export interface VlanLedger {
 }
 
 
-export class InMemoryVlanSpace implements VlanLedger {
+export class InMemoryVlanSpace implements VlanSpace {
   readonly usable: number;
   private readonly taken = new IntervalSet();
   private readonly reserved = new IntervalSet();
@@ -196,7 +196,7 @@ export class InMemoryVlanSpace implements VlanLedger {
   }
 }
 
-export function createVlanSpace(name: string, range: VlanRangeSpec): Result<VlanLedger> {
+export function createVlanSpace(name: string, range: VlanRangeSpec): Result<VlanSpace> {
   return InMemoryVlanSpace.create(name, range);
 }
 

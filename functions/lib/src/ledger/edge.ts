@@ -6,7 +6,7 @@
  *   asked for it -> step again -> ONE etcd transaction guarded by the revision of every key read
  *   -> on a lost race, the same from a fresh snapshot (bounded, with jitter).
  *
- * The step is the unchanged synchronous transform; it sees the ledger only as `AddressLedger`s
+ * The step is the unchanged synchronous transform; it sees the ledger only as `AddressSpace`s
  * (LedgerSpace) and a few hooks. Nothing is written when the step reports an error, and any
  * ledger failure becomes an error result naming the ledger and what to check.
  */
@@ -24,7 +24,7 @@ import { generalError, hasErrors, errorFor, Result } from '../results';
 import type { TransformOutput } from '../runner';
 import { Pool } from '../ipam/pool';
 import { parseAddress } from '../ipam/address';
-import type { AddressLedger } from '../ipam/ledger';
+import type { AddressSpace } from '../ipam/address-space';
 import { LedgerConfig } from './config';
 import { commit, ReadView } from './commit';
 import { notInitialised } from './init';
@@ -51,7 +51,7 @@ import { packageVlans, vlanCommit, VlanEdge, VlanFact, vlanFacts, VlanLedgerHook
 /** What the ipam step needs from the edge. */
 export interface IpamLedgerHooks {
   /** The address space of a network instance, backed by the ledger snapshot. */
-  space(ni: string): AddressLedger;
+  space(ni: string): AddressSpace;
   /** Pools published in the ledger that this render does not define itself. */
   readonly extraPools: readonly PoolSource[];
   /** VLAN indexes, kept in the ledger too. */

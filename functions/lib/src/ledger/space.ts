@@ -1,5 +1,5 @@
 /**
- * An `AddressLedger` over a snapshot of the shared ledger: the allocator's own address space
+ * An `AddressSpace` over a snapshot of the shared ledger: the allocator's own address space
  * (same pools, same reserved addresses, same checks) seeded with what the snapshot loaded, plus the
  * chunk rules that keep a render local (a cluster allocates in its own chunks).
  *
@@ -14,7 +14,7 @@
  */
 import { formatAddress, parseAddress, parseAddressWithLength } from '../ipam/address';
 import { InMemoryAddressSpace } from '../ipam/allocator';
-import type { AddressLedger, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from '../ipam/ledger';
+import type { AddressSpace, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from '../ipam/address-space';
 import { Pool, PoolSpec } from '../ipam/pool';
 import { fail, ok, Result } from '../ipam/result';
 import type { IpFamily } from '../ipam/address';
@@ -62,7 +62,7 @@ export function cloneChunk(b: ChunkState): ChunkState {
   return { ...b, held: new Map(b.held) };
 }
 
-export class LedgerSpace implements AddressLedger {
+export class LedgerSpace implements AddressSpace {
   readonly name: string;
   readonly wants: Want[] = [];
   private readonly inner: InMemoryAddressSpace;
