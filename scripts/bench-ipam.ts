@@ -20,7 +20,7 @@
  * counted - owner names included - is what the allocator keeps.
  */
 import { createAddressSpace, formatAddress, parseAddressWithLength } from '../functions/lib/src/ipam';
-import type { AddressLedger } from '../functions/lib/src/ipam';
+import type { AddressSpace } from '../functions/lib/src/ipam';
 import { runBlockCases } from './bench-blocks';
 
 const TARGET = 200_000;
@@ -68,7 +68,7 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: stri
 }
 
 interface Loaded {
-  space: AddressLedger;
+  space: AddressSpace;
   /** Holders by number: window index i for loaded ones, -1 - n for the n-th allocated one. */
   holders: number[];
   reserveMs: number;
@@ -136,7 +136,7 @@ function load(c: Case, rand: () => number): Loaded {
 }
 
 /** Holes between holdings: consecutive holdings whose addresses are not adjacent. */
-function holesOf(space: AddressLedger): number {
+function holesOf(space: AddressSpace): number {
   let holes = 0;
   let previous: bigint | undefined;
   for (const a of space.allocations()) {

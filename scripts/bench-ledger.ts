@@ -20,7 +20,7 @@ import { EtcdClient, initialise, LedgerConfig, withAddressLedger } from '../func
 import { startReady } from '../test/ledger/etcd';
 import { ResourceListReader } from '../functions/lib/src/resource-list';
 import { ipamFn } from '../functions/ipam-fn/src/transform';
-import { blockBits, LedgerKeys } from '../functions/lib/src/ledger/keys';
+import { LedgerKeys } from '../functions/lib/src/ledger/keys';
 import { formatAddress, parseAddressWithLength } from '../functions/lib/src/ipam/address';
 
 const ROOT = join(__dirname, '..');
@@ -117,7 +117,7 @@ async function preload(client: EtcdClient, keys: LedgerKeys, ni: string, holding
         puts.push([keys.owner(ni, owner), JSON.stringify({ address, prefix: `${address}/8`, pool: POOL, cluster, package: pkg })]);
         pkgHoldings.push({ ni, owner });
       }
-      puts.push([keys.block(ni, POOL, blockIndex), JSON.stringify({ cluster, cursor: inBlock - 1, held })]);
+      puts.push([keys.chunk(ni, POOL, blockIndex), JSON.stringify({ cluster, cursor: inBlock - 1, held })]);
       last = blockIndex;
       blockIndex++;
       left -= inBlock;
@@ -253,7 +253,6 @@ async function smallAndScale(
   }
   say(`100,000 vs 100 holdings: ratio ${(scale['100,000'] / scale['100']).toFixed(2)} (process), ${(scale['100,000 in'] / scale['100 in']).toFixed(2)} (in process)`);
   say('');
-  void blockBits;
 }
 
 main().then(

@@ -5,7 +5,7 @@
  */
 import { IPClaim } from '../../functions/lib/src/api/types';
 import { claimedPrefix, isIPClaim } from '../../functions/lib/src/claims';
-import { claimBinding } from '../../functions/lib/src/identity';
+import { claimBinding } from '../../functions/lib/src/claim-binding';
 import { isGetClaim, lookupRecord } from '../../functions/lib/src/allocation-labels';
 import { KubeObject, scalarText } from '../../functions/lib/src/kube/object';
 import { collectPools } from '../../functions/lib/src/pools';
@@ -16,11 +16,9 @@ import { Compare, EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/sr
 import { markerOf } from '../../functions/lib/src/ledger/init';
 import { AnyRecord, decodeAny, LedgerRecordError } from '../../functions/lib/src/ledger/records';
 import { renderFacts } from '../../functions/lib/src/ledger/edge';
+import { chunkAddress, chunkCount, chunkPlaceOf } from '../../functions/lib/src/ledger/chunks';
 import {
-  blockBits,
-  blockCount,
-  blockIndexOf,
-  BlockRecord,
+  ChunkRecord,
   definitionOf,
   LedgerKeys,
   OwnerRecord,
@@ -42,8 +40,8 @@ export interface LedgerDump {
   readonly pools: Map<string, PoolsRecord>;
   /** ni -> binding -> record */
   readonly owners: Map<string, Map<string, OwnerRecord & { key: string; mod: string }>>;
-  /** ni -> block key -> block */
-  readonly blocks: Map<string, Map<string, { pool: string; index: bigint; rec: BlockRecord; mod: string }>>;
+  /** ni -> chunk key -> chunk */
+  readonly chunks: Map<string, Map<string, { pool: string; index: bigint; rec: ChunkRecord; mod: string }>>;
   readonly affinity: Map<string, Map<string, Record<string, string>>>;
   readonly packages: Map<string, PackageRecord & { key: string; mod: string }>;
   /** VLAN index -> its record */
@@ -69,7 +67,7 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
     if (page.length < 5000) break;
     start = `${page[page.length - 1].key}\0`;
   }
-  const out: LedgerDump = { pools: new Map(), owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: all.length };
+  const out: LedgerDump = { pools: new Map(), owners: new Map(), chunks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: all.length };
   const inNi = <V>(m: Map<string, Map<string, V>>, ni: string): Map<string, V> => m.get(ni) ?? m.set(ni, new Map<string, V>()).get(ni)!;
   for (const kv of all) {
     // The one decoder of the layout (keys.ts parses the key, records.ts checks the value).
@@ -106,8 +104,8 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
       case 'owner':
         inNi(out.owners, d.key.ni).set(d.key.binding, { ...d.record, key: kv.key, mod });
         break;
-      case 'block':
-        inNi(out.blocks, d.key.ni).set(kv.key, { pool: d.key.pool, index: d.key.index, rec: d.record, mod });
+      case 'chunk':
+        inNi(out.chunks, d.key.ni).set(kv.key, { pool: d.key.pool, index: d.key.index, rec: d.record, mod });
         break;
       case 'prefixPool':
         inNi(out.prefixPools, d.key.ni).set(d.key.pool, { ...d.record, key: kv.key, mod });
@@ -128,7 +126,7 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
     }
   }
   // Carved subnets are pools of their routing table (not published as such): add them, with the
-  // gateway a carved IPPrefix gets (its first address), so blocks in them are read like any.
+  // gateway a carved IPPrefix gets (its first address), so chunks in them are read like any.
   for (const [ni, rec] of out.subnets) {
     const pools = out.pools.get(ni) ?? { pools: [], package: '' };
     const extra: PoolDefinition[] = [];
@@ -156,7 +154,7 @@ function poolOf(def: PoolDefinition): Pool {
 }
 
 const addressAt = (pool: Pool, index: bigint, offset: number): string =>
-  formatAddress(pool.family, pool.network + (index << BigInt(blockBits(pool))) + BigInt(offset));
+  formatAddress(pool.family, chunkAddress(pool, index, offset));
 
 export interface PoolStatus {
   ni: string;
@@ -165,7 +163,7 @@ export interface PoolStatus {
   used: number;
   free: string;
   blocks: string;
-  /** cluster -> last address handed out in its current block */
+  /** cluster -> last address handed out in its current chunk */
   cursors: Record<string, string>;
 }
 
@@ -190,13 +188,13 @@ export function status(d: LedgerDump): PoolStatus[] {
         });
         continue;
       }
-      const blocks = [...(d.blocks.get(ni)?.values() ?? [])].filter((b) => b.pool === pool.id);
-      const used = blocks.reduce((n, b) => n + Object.keys(b.rec.held).length, 0);
+      const chunks = [...(d.chunks.get(ni)?.values() ?? [])].filter((b) => b.pool === pool.id);
+      const used = chunks.reduce((n, b) => n + Object.keys(b.rec.held).length, 0);
       const cursors: Record<string, string> = {};
       for (const [cluster, aff] of d.affinity.get(ni) ?? []) {
         const idx = aff[pool.id];
         if (idx === undefined) continue;
-        const b = blocks.find((x) => x.index === BigInt(`0x${idx}`));
+        const b = chunks.find((x) => x.index === BigInt(`0x${idx}`));
         if (b && b.rec.cursor !== null) cursors[cluster] = addressAt(pool, b.index, b.rec.cursor);
       }
       rows.push({
@@ -205,7 +203,7 @@ export function status(d: LedgerDump): PoolStatus[] {
         size: pool.usableSize.toString(),
         used,
         free: (pool.usableSize - BigInt(used)).toString(),
-        blocks: `${blocks.length}/${blockCount(pool)}`,
+        blocks: `${chunks.length}/${chunkCount(pool)}`,
         cursors,
       });
     }
@@ -244,10 +242,9 @@ export function whoHas(d: LedgerDump, address: string): Holding[] {
       for (const [prefix, [owner, pkg]] of Object.entries(d.prefixPools.get(ni)?.get(pool.id)?.held ?? {})) {
         if (prefixContains(prefix, pool.family, parsed.value.value)) out.push({ ni, address: prefix, owner, package: pkg });
       }
-      const index = blockIndexOf(pool, parsed.value.value);
-      for (const b of d.blocks.get(ni)?.values() ?? []) {
+      const { index, offset } = chunkPlaceOf(pool, parsed.value.value);
+      for (const b of d.chunks.get(ni)?.values() ?? []) {
         if (b.pool !== pool.id || b.index !== index) continue;
-        const offset = Number(parsed.value.value - (pool.network + (index << BigInt(blockBits(pool)))));
         const h = b.rec.held[String(offset)];
         if (h) out.push({ ni, address: formatAddress(pool.family, parsed.value.value), owner: h[0], package: h[1] });
       }
@@ -319,7 +316,7 @@ export async function release(
     compares.push({ key: v.key, modRevision: v.mod });
     ops.push({ put: v.key, value: JSON.stringify(v.rec) });
   }
-  const changedBlocks = new Map<string, { rec: BlockRecord; mod: string }>();
+  const changedChunks = new Map<string, { rec: ChunkRecord; mod: string }>();
   const changedPrefixPools = new Map<string, { rec: PrefixPoolRecord; mod: string }>();
   for (const t of targets) {
     if (t.ni.startsWith('vlan:') || t.owner.startsWith('subnet:')) continue;
@@ -342,22 +339,23 @@ export async function release(
     const parsed = parseAddress(rec.address);
     if (!def || !parsed.ok) continue;
     const pool = poolOf(def);
-    const key = keys.block(t.ni, pool.id, blockIndexOf(pool, parsed.value.value));
-    const b = d.blocks.get(t.ni)?.get(key);
+    const place = chunkPlaceOf(pool, parsed.value.value);
+    const key = keys.chunk(t.ni, pool.id, place.index);
+    const b = d.chunks.get(t.ni)?.get(key);
     if (!b) continue;
-    const cur = changedBlocks.get(key) ?? { rec: { ...b.rec, held: { ...b.rec.held } }, mod: b.mod };
-    const offset = String(Number(parsed.value.value - (pool.network + (blockIndexOf(pool, parsed.value.value) << BigInt(blockBits(pool))))));
+    const cur = changedChunks.get(key) ?? { rec: { ...b.rec, held: { ...b.rec.held } }, mod: b.mod };
+    const offset = String(place.offset);
     if (cur.rec.held[offset]?.[0] === t.owner) {
       const held = { ...cur.rec.held };
       delete held[offset];
       cur.rec = { ...cur.rec, held };
     }
-    changedBlocks.set(key, cur);
+    changedChunks.set(key, cur);
   }
-  for (const [key, b] of [...changedBlocks, ...changedPrefixPools]) {
+  for (const [key, b] of [...changedChunks, ...changedPrefixPools]) {
     compares.push({ key, modRevision: b.mod });
-    // As a render does: a block nothing was allocated from that now holds nothing goes.
-    const empty = changedBlocks.has(key) && b.rec.cursor === null && Object.keys(b.rec.held).length === 0;
+    // As a render does: a chunk nothing was allocated from that now holds nothing goes.
+    const empty = changedChunks.has(key) && b.rec.cursor === null && Object.keys(b.rec.held).length === 0;
     ops.push(empty ? { del: key } : { put: key, value: JSON.stringify(b.rec) });
   }
   for (const [pkg, rec] of d.packages) {
@@ -485,20 +483,20 @@ export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyRep
       report.orphans.push(`${ni} ${binding} (package ${rec.package}) holds ${rec.address} in the ledger, ${why}`);
     }
   }
-  // Blocks and owner records must tell the same story.
-  for (const [ni, blocks] of d.blocks) {
+  // Chunks and owner records must tell the same story.
+  for (const [ni, chunks] of d.chunks) {
     const def = d.pools.get(ni);
-    for (const b of blocks.values()) {
+    for (const b of chunks.values()) {
       const pd = def?.pools.find((p) => p.prefix === b.pool);
       if (!pd) {
-        report.inconsistent.push(`${ni} block ${b.index} of ${b.pool}: pool not published`);
+        report.inconsistent.push(`${ni} chunk ${b.index} of ${b.pool}: pool not published`);
         continue;
       }
       const pool = poolOf(pd);
       for (const [offset, [owner]] of Object.entries(b.rec.held)) {
         const address = addressAt(pool, b.index, Number(offset));
         const rec = d.owners.get(ni)?.get(owner);
-        if (!rec || rec.address !== address) report.inconsistent.push(`${ni} ${address}: block says ${owner}, owner record says ${rec ? rec.address : 'nothing'}`);
+        if (!rec || rec.address !== address) report.inconsistent.push(`${ni} ${address}: chunk says ${owner}, owner record says ${rec ? rec.address : 'nothing'}`);
       }
     }
   }
@@ -517,7 +515,7 @@ export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyRep
         continue;
       }
       const who = whoHas(d, rec.address).filter((h) => h.ni === ni);
-      if (!who.some((h) => h.owner === binding)) report.inconsistent.push(`${ni} ${binding}: owner record says ${rec.address}, its block does not`);
+      if (!who.some((h) => h.owner === binding)) report.inconsistent.push(`${ni} ${binding}: owner record says ${rec.address}, its chunk does not`);
     }
   }
   for (const r of [verifyVlans(d.vlans, trees), verifySubnets(d.subnets, trees)]) {
@@ -564,12 +562,12 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   if (existing.length > 0) throw new Error(`the ledger under ${keys.prefix} is not empty; rebuild recreates a lost or wiped ledger only (delete the prefix first, or use another prefix)`);
   const { claims, pools, carved, problems } = gitClaims(trees);
   if (problems.length) throw new Error(`the packages' pools are invalid: ${problems.join('; ')}`);
-  const empty: LedgerDump = { pools, owners: new Map(), blocks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: 0 };
+  const empty: LedgerDump = { pools, owners: new Map(), chunks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: 0 };
   const found = verify(empty, trees);
   const dups = [...found.duplicates, ...found.copies];
   if (dups.length) throw new Error(`refusing to rebuild: ${dups.join('; ')}`);
   const puts = new Map<string, string>();
-  const blocks = new Map<string, { ni: string; pool: Pool; index: bigint; rec: { cluster: string; cursor: number | null; held: Record<string, [string, string]> } }>();
+  const chunks = new Map<string, { ni: string; pool: Pool; index: bigint; rec: { cluster: string; cursor: number | null; held: Record<string, [string, string]> } }>();
   const packages = new Map<string, { ni: string; owner: string }[]>();
   const prefixPools = new Map<string, { cursor: bigint; family: string; held: Record<string, [string, string]> }>();
   for (const c of claims) {
@@ -597,20 +595,19 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
     if (!def) throw new Error(`refusing to rebuild: ${c.binding} (package ${c.package}) holds ${c.address}, outside every pool of ${c.ni} in these packages`);
     const pool = poolOf(def);
     const value = (parseAddress(c.address) as { ok: true; value: { value: bigint } }).value.value;
-    const index = blockIndexOf(pool, value);
-    const key = keys.block(c.ni, pool.id, index);
-    const b = blocks.get(key) ?? { ni: c.ni, pool, index, rec: { cluster: clusterOfBinding(c.binding), cursor: null, held: {} } };
-    const offset = Number(value - (pool.network + (index << BigInt(blockBits(pool)))));
+    const { index, offset } = chunkPlaceOf(pool, value);
+    const key = keys.chunk(c.ni, pool.id, index);
+    const b = chunks.get(key) ?? { ni: c.ni, pool, index, rec: { cluster: clusterOfBinding(c.binding), cursor: null, held: {} } };
     b.rec.held[String(offset)] = [c.binding, c.package];
     b.rec.cursor = Math.max(b.rec.cursor ?? -1, offset);
-    blocks.set(key, b);
+    chunks.set(key, b);
     const owner: OwnerRecord = { address: c.address, prefix: c.prefix, pool: pool.id, cluster: clusterOfBinding(c.binding), package: c.package, ...c.lookup };
     puts.set(keys.owner(c.ni, c.binding), JSON.stringify(owner));
     packages.set(c.package, [...(packages.get(c.package) ?? []), { ni: c.ni, owner: c.binding }]);
   }
   const affinity = new Map<string, Record<string, string>>();
   const carve = new Map<string, Record<string, string>>();
-  for (const [key, b] of blocks) {
+  for (const [key, b] of chunks) {
     const held: Record<string, [string, string]> = {};
     for (const o of Object.keys(b.rec.held).map(Number).sort((x, y) => x - y)) held[String(o)] = b.rec.held[String(o)];
     puts.set(key, JSON.stringify({ cluster: b.rec.cluster, cursor: b.rec.cursor, held }));

@@ -56,7 +56,7 @@ describe('a block key overwritten', () => {
       const r = await render(b);
       expect(r.status).not.toBe(0);
       expect(r.output).toContain(`key ${block}`);
-      expect(r.output).toMatch(/not a valid block record|never writes/);
+      expect(r.output).toMatch(/not a valid chunk record|never writes/);
       expect(r.output).toContain('netpipe ledger verify');
       expect(r.output).not.toMatch(RAW_JS);
       expect(claimPrefixes(b)).toEqual(before);

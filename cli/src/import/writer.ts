@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, rmdirSync, sta
 import { basename, dirname, join } from 'node:path';
 import {
   ANNOTATIONS, API, attachmentName, childAnnotations, claimName, FROM_INTERFACE, Interface, interfaceRef, KubeObject, VLAN_CLAIM_NAME,
+  generatedFileName,
 } from '../../../functions/lib/src';
 import { NETWORKS_ANNOTATION } from '../../../functions/lib/src/network-selection';
 import { dumpYaml } from '../../../functions/lib/src/yaml/scalar-schema';
@@ -206,10 +207,10 @@ export function packageFiles(networks: readonly NetworkPlan[], kept: ReadonlyMap
       const itf = interfaceOf(a, n);
       interfaces.push(itf);
       nadNames.set(a, attachmentName(itf));
-      for (const c of claimsOf(a, itf, n, opts.cluster)) generated.push([`ipclaim-${c.metadata.name}.yaml`, c]);
+      for (const c of claimsOf(a, itf, n, opts.cluster)) generated.push([generatedFileName('IPClaim', c.metadata.name), c]);
       if (a.nad.vlan !== undefined) {
         const v = vlanClaimOf(a, itf, n, opts.cluster);
-        generated.push([`vlanclaim-${v.metadata.name}.yaml`, v]);
+        generated.push([generatedFileName('VLANClaim', v.metadata.name), v]);
       }
     }
     const entries: Record<string, unknown>[] = w.entries.map((e, i) => {

@@ -7,7 +7,7 @@
 import { byText } from '../../../functions/lib/src/order';
 import { AddressFamily, IPClaim } from '../../../functions/lib/src/api/types';
 import { claimedPrefix, claimGateway, FROM_INTERFACE, isIPClaim } from '../../../functions/lib/src/claims';
-import { clusterOfClaim } from '../../../functions/lib/src/identity';
+import { clusterOfClaim } from '../../../functions/lib/src/claim-binding';
 import { createVlanSpace, Pool } from '../../../functions/lib/src/ipam';
 import { blockSize, parseAddressWithLength } from '../../../functions/lib/src/ipam/address';
 import { ANNOTATIONS, getAnnotation, isObject, KubeObject, nameOf, namespaceOf, packagePathOf, scalarText } from '../../../functions/lib/src/kube/object';

@@ -7,7 +7,7 @@
 import { byText } from '../../../functions/lib/src/order';
 import { IPClaim, VLANClaim } from '../../../functions/lib/src/api/types';
 import { claimedPrefix, isIPClaim } from '../../../functions/lib/src/claims';
-import { claimBinding, clusterOfClaim } from '../../../functions/lib/src/identity';
+import { claimBinding, clusterOfClaim } from '../../../functions/lib/src/claim-binding';
 import { ANNOTATIONS, getAnnotation, isObject, KubeObject, nameOf, namespaceOf, packagePathOf, resourceKey, scalarText } from '../../../functions/lib/src/kube/object';
 import { isNad } from '../../../functions/lib/src/nads';
 import { claimedVlan, isVLANClaim, vlanIndexOf } from '../../../functions/lib/src/vlans';

@@ -64,6 +64,7 @@ import {
   withBoundRecordOf,
   withReadinessGate,
   interfaceLabel,
+  generatedFileName,
 } from '../../lib/src';
 import { sharedVlanIndexes, VlanIndexChoice, vlanBindingFor } from './vlan-indexes';
 import { recordReleases } from './released';
@@ -94,7 +95,7 @@ function desiredClaims(itf: Interface, clusterName: string): Map<string, WantedC
     const annotations: Record<string, string> = childAnnotations(itf);
     annotations[ANNOTATIONS.localConfig] = 'true';
     annotations[FROM_INTERFACE] = interfaceRef(itf);
-    Object.assign(annotations, placementFrom(itf, `ipclaim-${name}.yaml`));
+    Object.assign(annotations, placementFrom(itf, generatedFileName('IPClaim', name)));
     const matchLabels: Record<string, string> = {
       [LABELS.addressFamily]: family,
       [LABELS.clusterName]: clusterName,
@@ -245,7 +246,7 @@ function desiredVlanClaim(itf: Interface, cluster: WorkloadCluster, shared: Read
   annotations[VLAN_CLAIM_NAME] = bridgeDomain;
   annotations[ANNOTATIONS.localConfig] = 'true';
   annotations[FROM_INTERFACE] = interfaceRef(itf);
-  Object.assign(annotations, placementFrom(itf, `vlanclaim-${name}.yaml`));
+  Object.assign(annotations, placementFrom(itf, generatedFileName('VLANClaim', name)));
   const ns = namespaceOf(itf);
   return {
     apiVersion: API.vlanClaim.apiVersion,

@@ -11,7 +11,7 @@
  */
 import { errorFor, IPClaim, isObject, Result, scalarText } from '../../lib/src';
 import { FAMILY_BITS } from '../../lib/src/ipam';
-import type { AddressLedger, IpFamily } from '../../lib/src/ipam';
+import type { AddressSpace, IpFamily } from '../../lib/src/ipam';
 
 export type PrefixClaimKind = 'pool' | 'loopback';
 
@@ -95,7 +95,7 @@ function noPoolError(w: PrefixClaimWork): Result {
  */
 export function reservePrefixClaims(
   work: readonly PrefixClaimWork[],
-  spaceOf: (ni: string) => AddressLedger,
+  spaceOf: (ni: string) => AddressSpace,
   results: Result[],
   statuses: Map<IPClaim, ClaimStatus>,
 ): PrefixClaimWork[] {
@@ -151,7 +151,7 @@ export function reservePrefixClaims(
 /** Allocates the claims `reservePrefixClaims` left, in the order given (already sorted). */
 export function allocatePrefixClaims(
   pending: readonly PrefixClaimWork[],
-  spaceOf: (ni: string) => AddressLedger,
+  spaceOf: (ni: string) => AddressSpace,
   results: Result[],
   statuses: Map<IPClaim, ClaimStatus>,
 ): void {

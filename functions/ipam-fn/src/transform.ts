@@ -35,9 +35,10 @@ import {
   byKey,
   isGetClaim,
   withReadinessGate,
+  generatedFileName,
 } from '../../lib/src';
 import { networkInstanceCopies } from './network-instance-copies';
-import { AddressLedger, createAddressSpace } from '../../lib/src/ipam';
+import { AddressSpace, createAddressSpace } from '../../lib/src/ipam';
 import type { IpamLedgerHooks } from '../../lib/src/ledger/edge';
 import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from '../../lib/src/allocation-cursors';
 import { resolveGetClaims } from './get-claims';
@@ -50,7 +51,7 @@ import { summarized } from '../../lib/src/summary';
 import { ipamSummary } from './summary';
 import type { NetworkPrefix } from '../../lib/src/networks';
 import { parseAddressWithLength } from '../../lib/src/ipam/address';
-import { clusterOfClaim } from '../../lib/src/identity';
+import { clusterOfClaim } from '../../lib/src/claim-binding';
 import { routeDestinations, ROUTES_ANNOTATION } from '../../lib/src/routes';
 
 /**
@@ -120,8 +121,8 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   const carving = carveNetworkSubnets(items, input.functionConfig, collected.pools, results, ledger?.subnets);
 
   // One address space per network instance, over every package the render sees.
-  const spaces = new Map<string, AddressLedger>();
-  const spaceOf = (ni: string): AddressLedger => {
+  const spaces = new Map<string, AddressSpace>();
+  const spaceOf = (ni: string): AddressSpace => {
     let s = spaces.get(ni);
     if (!s) spaces.set(ni, (s = ledger ? ledger.space(ni) : createAddressSpace(ni)));
     return s;
@@ -133,7 +134,7 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     if (!checkedNames.has(p.networkInstance)) {
       checkedNames.add(p.networkInstance);
       // The network instance names the AllocationCursor and its file.
-      const problem = resourceNameProblem(p.networkInstance) ?? fileNameProblem(`ipam-cursor-${p.networkInstance}.yaml`);
+      const problem = resourceNameProblem(p.networkInstance) ?? fileNameProblem(generatedFileName('AllocationCursor', p.networkInstance));
       if (problem) {
         results.push(
           errorFor(

@@ -38,7 +38,7 @@ import {
   vlanIndexRange,
 } from '../../lib/src';
 import { rewrittenVlan, withBound } from './bound-marker';
-import { createVlanSpace, parseVlanRange, VLAN_MAX, VLAN_MIN, VlanLedger, VlanRangeSpec } from '../../lib/src/ipam';
+import { createVlanSpace, parseVlanRange, VLAN_MAX, VLAN_MIN, VlanSpace, VlanRangeSpec } from '../../lib/src/ipam';
 import type { VlanLedgerHooks } from '../../lib/src/ledger/vlan-edge';
 
 export const VLAN_CURSOR_API = { apiVersion: 'ipam.netpipe.dev/v1alpha1', kind: 'VLANCursor' } as const;
@@ -133,7 +133,7 @@ function cursorIndexName(o: KubeObject): string {
 function readVlans(
   gets: readonly VLANClaim[],
   bound: ReadonlyMap<string, number>,
-  spaces: ReadonlyMap<string, VlanLedger | undefined>,
+  spaces: ReadonlyMap<string, VlanSpace | undefined>,
   ledgerMode: boolean,
   results: Result[],
 ): Map<VLANClaim, number> {
@@ -206,12 +206,12 @@ export function allocateVlans(
   const fallback = defaultRange(fc, results);
   const newSpace: VlanSpaceFactory = ledger ? (name, range) => ledger.space(name, range) : createSpace;
 
-  const spaces = new Map<string, VlanLedger | undefined>();
-  const spaceOf = (index: string, claim: VLANClaim): VlanLedger | undefined => {
+  const spaces = new Map<string, VlanSpace | undefined>();
+  const spaceOf = (index: string, claim: VLANClaim): VlanSpace | undefined => {
     if (spaces.has(index)) return spaces.get(index);
     const def = defs.get(index);
     const range = def?.range ?? fallback ?? ledger?.published(index);
-    let space: VlanLedger | undefined;
+    let space: VlanSpace | undefined;
     if (!range) {
       results.push(
         errorFor(

@@ -2,6 +2,7 @@ import { isKptfile } from './conditions';
 import type { CursorState } from './ipam';
 import { ANNOTATIONS, isKind, isObject, KubeObject, nameOf, packagePathOf, placementFrom, scalarText } from './kube/object';
 import type { PoolSource } from './pools';
+import { generatedFileName } from './generated-names';
 
 /**
  * Next-fit memory, kept in Git. Each network instance gets one local-config resource that records,
@@ -105,5 +106,5 @@ export function cursorPlacement(
     .filter((p) => p.networkInstance === ni && p.definedBy !== functionConfig)
     .map((p) => p.definedBy)
     .sort((a, b) => (byDepth(a) < byDepth(b) ? -1 : byDepth(a) > byDepth(b) ? 1 : 0))[0] ?? rootKptfile;
-  return home ? placementFrom(home, `ipam-cursor-${ni}.yaml`) : {};
+  return home ? placementFrom(home, generatedFileName('AllocationCursor', ni)) : {};
 }

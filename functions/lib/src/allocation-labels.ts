@@ -11,14 +11,12 @@
 import { IPClaim, LABELS } from './api/types';
 import { claimedPrefix, claimGateway } from './claims';
 import { PREFIX_KIND_LABEL } from './pools';
-import { getAnnotation, isObject, KubeObject, nameOf, namespaceOf, scalarText, stringMap } from './kube/object';
+import { isObject, nameOf, namespaceOf, scalarText, stringMap } from './kube/object';
 
-export const ACTION_ANNOTATION = 'nephio.org/action';
 export const NSN_NAME_LABEL = 'nephio.org/nsn-name';
 export const NSN_NAMESPACE_LABEL = 'nephio.org/nsn-namespace';
 
-/** A claim (IPClaim or VLANClaim) that reads an existing allocation instead of making one. */
-export const isGetClaim = (claim: KubeObject): boolean => getAnnotation(claim, ACTION_ANNOTATION) === 'get';
+export { ACTION_ANNOTATION, isGetClaim } from './claim-action';
 
 function selectorOf(claim: IPClaim): Record<string, string> {
   return stringMap(isObject(claim.spec.selector) ? claim.spec.selector.matchLabels : undefined);

@@ -1,5 +1,5 @@
 import { AddressFamily, API, IPClaim } from './api/types';
-import { isGetClaim } from './allocation-labels';
+import { isGetClaim } from './claim-action';
 import { Condition, conditionType } from './conditions';
 import { ANNOTATIONS, getAnnotation, isKind, isObject, KubeObject, packagePathOf, scalarText } from './kube/object';
 

@@ -3,7 +3,7 @@ import { claimedPrefix, claimGateway, FROM_INTERFACE, interfaceRef, isIPClaim } 
 import { ClusterIndex } from './clusters';
 import { getAnnotation, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
 import { isNad } from './nads';
-import { attachmentName, claimName, nadRefOf, POD_NETWORK } from './naming';
+import { attachmentName, claimName, nadRefOf, POD_NETWORK } from './generated-names';
 import { VLAN_MAX, VLAN_MIN } from './ipam';
 import { claimedVlan, isVLANClaim } from './vlans';
 

@@ -2,8 +2,8 @@ import { API, familiesOf, Interface, IPClaim, normalizeFamilyPolicy } from './ap
 import { BOUND_ANNOTATION, claimedPrefix, claimGateway, FROM_INTERFACE, isIPClaim } from './claims';
 import { ClusterIndex } from './clusters';
 import { ANNOTATIONS, enclosingPackages, getAnnotation, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
-import { childAnnotations, claimName, POD_NETWORK } from './naming';
-import { interfaceNameProblems } from './names';
+import { childAnnotations, claimName, POD_NETWORK } from './generated-names';
+import { interfaceNameProblems } from './name-rules';
 import { errorFor, infoFor, Result } from './results';
 import { claimRoutes } from './routes';
 import { validateResource } from './schema/validate';

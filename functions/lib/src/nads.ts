@@ -2,7 +2,7 @@ import { API, Interface } from './api/types';
 import { FROM_INTERFACE, interfaceLabel, interfaceRef } from './claims';
 import { Condition, conditionType } from './conditions';
 import { ANNOTATIONS, getAnnotation, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
-import { childAnnotations, nadRefOf } from './naming';
+import { childAnnotations, nadRefOf } from './generated-names';
 
 export const isNad = (o: KubeObject): boolean => isKind(o, API.nad.apiVersion, API.nad.kind);
 

@@ -5,28 +5,22 @@
  * prefix is an aggregate that Nephio's network controller carves into one subnet per cluster -
  * which ipam-fn does at package time instead (see its network-aggregates module).
  */
-import { createPool, Pool } from './ipam';
+import { createPool } from './ipam';
 import { isKind, isObject, KubeObject, nameOf, scalarText, stringMap } from './kube/object';
-import { PREFIX_KIND_LABEL, prefixKindOf, PrefixKind } from './pools';
+import { PoolSource, PREFIX_KIND_LABEL, prefixKindOf } from './prefix-source';
 import { errorFor, Result } from './results';
 
 export const NETWORK_API = { apiVersion: 'infra.nephio.org/v1alpha1', kind: 'Network' } as const;
 
 export const isNetwork = (o: KubeObject): boolean => isKind(o, NETWORK_API.apiVersion, NETWORK_API.kind);
 
-/** One prefix of one routing table of a Network. */
-export interface NetworkPrefix {
-  /** The routing table's name: the network instance. */
-  readonly networkInstance: string;
-  /** `network` for aggregates (carved per cluster); `pool` and `loopback` serve claims directly. */
-  readonly kind: PrefixKind;
-  /** The prefix as a pool without gateway (aggregates hand out blocks, never addresses). */
-  readonly pool: Pool;
-  readonly labels: Record<string, string>;
-  readonly definedBy: KubeObject;
-  /** e.g. `spec.routingTables[0].prefixes[1]`. */
-  readonly field: string;
-}
+/**
+ * One prefix of one routing table of a Network, the same record as a NetworkInstance's: the
+ * network instance is the routing table's name; `kind` is `network` for aggregates (carved per
+ * cluster, their pool without gateway: they hand out subnets, never addresses), while `pool` and
+ * `loopback` prefixes serve claims directly.
+ */
+export type NetworkPrefix = PoolSource;
 
 /** Every routing-table prefix of the Networks among `items`; malformed entries become errors. */
 export function collectNetworkPrefixes(items: readonly KubeObject[]): { prefixes: NetworkPrefix[]; results: Result[] } {

@@ -1,7 +1,7 @@
 import { API, Interface } from './api/types';
 import { conditionType } from './conditions';
 import { ANNOTATIONS, enclosingPackages, getAnnotation, isKind, KubeObject, nameOf, namespaceOf, packagePathOf } from './kube/object';
-import { nadRefOf } from './naming';
+import { nadRefOf } from './generated-names';
 
 export const isNFDeployment = (o: KubeObject): boolean => isKind(o, API.nfDeployment.apiVersion, API.nfDeployment.kind);
 export const isCapacity = (o: KubeObject): boolean => isKind(o, API.capacity.apiVersion, API.capacity.kind);

@@ -1,32 +1,15 @@
 import { API, LABELS } from './api/types';
-import { createPool, Pool } from './ipam';
+import { createPool } from './ipam';
 import { isKind, isObject, KubeObject, nameOf, scalarText, stringMap } from './kube/object';
 import { readFunctionConfig } from './function-config';
 import { isRoutePolicy, ROUTE_POLICIES, ROUTE_POLICY_ANNOTATION, ROUTE_POLICY_LABEL, routePolicyOf } from './routes';
 import { errorFor, Result } from './results';
 import { validateResource } from './schema/validate';
 import { collectNetworkPrefixes } from './networks';
+import { PoolSource, PREFIX_KIND_LABEL, prefixKindOf, PrefixKind } from './prefix-source';
 
-/**
- * What a prefix is for (Nephio's prefix kinds): `network` subnets hand out interface addresses,
- * `pool` prefixes hand out whole blocks (a UE pool of `kind: pool` claims), `loopback` prefixes
- * hand out host addresses (/32, /128) to `kind: loopback` claims.
- */
-export type PrefixKind = 'network' | 'pool' | 'loopback';
-
-/** Where a NetworkInstance or Network prefix says its kind; without it a prefix is a network. */
-export const PREFIX_KIND_LABEL = 'nephio.org/prefix-kind';
-
-/** A pool as found in the render: where it came from, which network instance, which labels. */
-export interface PoolSource {
-  networkInstance: string;
-  kind: PrefixKind;
-  pool: Pool;
-  labels: Record<string, string>;
-  /** The resource that defines it, and the field, for error messages. */
-  definedBy: KubeObject;
-  field: string;
-}
+export { PREFIX_KIND_LABEL, prefixKindOf } from './prefix-source';
+export type { PoolSource, PrefixKind } from './prefix-source';
 
 export const isNetworkInstance = (o: KubeObject): boolean =>
   isKind(o, API.networkInstance.apiVersion, API.networkInstance.kind);
@@ -148,12 +131,6 @@ export function collectPools(items: readonly KubeObject[], functionConfig?: Kube
     if (p.kind !== 'network') pools.push({ networkInstance: p.networkInstance, kind: p.kind, pool: p.pool, labels: p.labels, definedBy: p.definedBy, field: p.field });
   }
   return { pools, results, invalid };
-}
-
-/** The kind of a prefix; undefined for kinds that hand nothing out themselves (aggregates). */
-export function prefixKindOf(text: string | undefined): PrefixKind | undefined {
-  if (text === undefined || text === 'network') return 'network';
-  return text === 'pool' || text === 'loopback' ? text : undefined;
 }
 
 /**

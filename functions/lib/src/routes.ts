@@ -9,8 +9,7 @@ import { LABELS } from './api/types';
 import { getAnnotation, KubeObject } from './kube/object';
 import type { IpFamily } from './ipam';
 import { parseAddressWithLength } from './ipam/address';
-import type { NetworkPrefix } from './networks';
-import type { PoolSource } from './pools';
+import type { PoolSource } from './prefix-source';
 
 /**
  * On a NetworkInstance (or IPPrefix): which routes its attachments get. `all` (the default): every
@@ -53,7 +52,7 @@ export interface RouteQuery {
  * the render; the own subnet is the more specific route), a destination inside another one left
  * out, as Nephio's NADs route it. The policy is the one of the pool holding the address.
  */
-export function routeDestinations(q: RouteQuery, pools: readonly PoolSource[], aggregates: readonly NetworkPrefix[]): string[] {
+export function routeDestinations(q: RouteQuery, pools: readonly PoolSource[], aggregates: readonly PoolSource[]): string[] {
   const mine = pools.filter((p) => p.networkInstance === q.networkInstance && p.pool.family === q.family);
   const own = mine.find((p) => p.pool.contains(q.value));
   const label = own?.labels[ROUTE_POLICY_LABEL];

@@ -45,6 +45,7 @@ import {
   withNFDeploymentSpecs,
   isNFInterfaceCondition,
   interfaceConditions,
+  generatedFileName,
 } from '../../lib/src';
 import { buildCniConfig, Route } from './cni-config';
 import { NadFnConfig, readConfig } from './config';
@@ -144,7 +145,7 @@ function buildNad(
   annotations[FROM_INTERFACE] = interfaceRef(itf);
   // The SR-IOV device plugin only hands a VF to pods whose NAD names its resource.
   if (itf.spec.cniType === 'sriov' && config.sriovResourceName) annotations[SRIOV_RESOURCE] = config.sriovResourceName;
-  Object.assign(annotations, placementFrom(itf, `nad-${name}.yaml`));
+  Object.assign(annotations, placementFrom(itf, generatedFileName('NetworkAttachmentDefinition', name)));
   const cniConfig = buildCniConfig({
     name,
     cniType: itf.spec.cniType ?? 'macvlan',

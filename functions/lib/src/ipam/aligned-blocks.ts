@@ -8,6 +8,7 @@
  * address or per block - an empty IPv6 /48 finds its first /64 in one step.
  */
 import type { IntervalSet } from './interval-set';
+import { nextFit } from './next-fit';
 
 /** The smallest multiple of `size` (a power of two) that is >= `x`. */
 export function alignUp(x: bigint, size: bigint): bigint {
@@ -51,8 +52,7 @@ export function nextFreeAlignedBlock(
   size: bigint,
   cursor: bigint | undefined,
 ): bigint | undefined {
-  const start = cursor === undefined || cursor < lo || cursor >= hi ? lo : cursor + 1n;
-  const found = firstFreeAlignedBlock(taken, lo, hi, size, start);
-  if (found !== undefined || start === lo) return found;
-  return firstFreeAlignedBlock(taken, lo, hi, size, lo, alignUp(start, size));
+  return nextFit(lo, hi, cursor, (from, before) =>
+    firstFreeAlignedBlock(taken, lo, hi, size, from, before === undefined ? undefined : alignUp(before, size)),
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * The in-memory address space of one network instance: the default `AddressLedger`.
+ * The in-memory address space of one network instance: the default `AddressSpace`.
  *
  * Each pool keeps one IntervalSet of taken addresses (gateway, exclusions and holdings), so both
  * "is it free" and "next free address after the cursor" are binary searches whatever the size
@@ -24,11 +24,12 @@ import {
   parseAddressWithLength,
 } from './address';
 import { nextFreeAlignedBlock } from './aligned-blocks';
+import { nextFitIn, nextFitOffset } from './next-fit';
 import { BlockHolding, BlockHoldings } from './block-holdings';
 import { IntervalSet } from './interval-set';
 import { HoldingTable, PoolHolders } from './holdings';
 import { OwnerTable } from './owner-table';
-import type { AddressLedger, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from './ledger';
+import type { AddressSpace, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from './address-space';
 import { Pool, PoolSpec } from './pool';
 import { fail, IpamError, ok, Result } from './result';
 
@@ -128,7 +129,7 @@ function sameDefinition(a: Pool, b: Pool): boolean {
   return a.gateway === b.gateway && a.exclusions.join(',') === b.exclusions.join(',');
 }
 
-export class InMemoryAddressSpace implements AddressLedger {
+export class InMemoryAddressSpace implements AddressSpace {
   readonly name: string;
   private readonly byId = new Map<string, PoolState>();
   /** Pools sorted by family, then network address. */
@@ -677,7 +678,7 @@ export class InMemoryAddressSpace implements AddressLedger {
       });
     }
     for (const s of states) {
-      const offset = nextFreeOffset(s);
+      const offset = nextFitOffset(s.taken, s.firstOffset, s.lastOffset, s.cursorOffset);
       if (offset >= 0) {
         s.cursorOffset = offset;
         this.freshId = this.holdOffset(id, owner, h, offset, s);
@@ -685,7 +686,7 @@ export class InMemoryAddressSpace implements AddressLedger {
       }
       if (offset === -1) continue;
       // Past the numbers' window: the same search in bigints.
-      const value = nextFree(s);
+      const value = nextFitIn(s.taken, s.pool.firstUsable, s.pool.lastUsable, s.cursor);
       if (value !== undefined) {
         s.cursor = value;
         this.freshId = this.hold(id, owner, h, value, s);
@@ -742,45 +743,6 @@ export class InMemoryAddressSpace implements AddressLedger {
   }
 }
 
-/**
- * Next-fit: the first free address after the cursor, wrapping around to the start of the pool
- * once. Two binary searches at most.
- */
-function nextFree(s: PoolState): bigint | undefined {
-  const { firstUsable: first, lastUsable: last } = s.pool;
-  const c = s.cursor;
-  const start = c === undefined || c < first || c >= last ? first : c + 1n;
-  const v = s.taken.firstAbsentAtOrAfter(start);
-  if (v <= last) return v;
-  if (start > first) {
-    const w = s.taken.firstAbsentAtOrAfter(first);
-    if (w < start) return w;
-  }
-  return undefined;
-}
-
-/**
- * `nextFree` in offsets: the offset of the address it would return, -1 when there is none,
- * NaN when the answer lies outside the numbers' window (cursor or free address past 2^53 - 1,
- * or a taken set holding such values): then `nextFree` decides.
- */
-function nextFreeOffset(s: PoolState): number {
-  const first = s.firstOffset;
-  const last = s.lastOffset;
-  const c = s.cursorOffset;
-  if (Number.isNaN(c)) return NaN;
-  const start = c === -1 || c < first || c >= last ? first : c + 1;
-  const v = s.taken.firstAbsentAtOrAfterOffset(start);
-  // NaN (a wide set) or 2^53 fail this test.
-  if (!(v <= MAX_OFFSET)) return NaN;
-  if (v <= last) return v;
-  if (start > first) {
-    const w = s.taken.firstAbsentAtOrAfterOffset(first);
-    if (w < start) return w;
-  }
-  return -1;
-}
-
 /** `allocationOf` the address `offset` (below 2^53) past the pool's network address. */
 function allocationAt(owner: string, offset: number, state: PoolState): Allocation {
   return allocationWithAddress(owner, formatAddressAt(state.pool.family, state.networkAt, offset), state);
@@ -813,6 +775,6 @@ function blockConflict(owner: string, what: string, block: BlockHolding): IpamEr
   };
 }
 
-export function createAddressSpace(name?: string): AddressLedger {
+export function createAddressSpace(name?: string): AddressSpace {
   return new InMemoryAddressSpace(name);
 }

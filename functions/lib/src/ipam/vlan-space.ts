@@ -4,11 +4,12 @@
  *
  * VLAN IDs are a small integer range, so they live on the same interval machinery as addresses:
  * the taken IDs are an IntervalSet (reserved ones seeded in), "first free after the cursor" is a
- * binary search, and freed IDs come back only after every never-used one. Like AddressLedger it is
+ * binary search, and freed IDs come back only after every never-used one. Like AddressSpace it is
  * synchronous on purpose, so a shared ledger can implement it over a loaded snapshot and commit the
  * changes in one guarded transaction.
  */
 import { IntervalSet } from './interval-set';
+import { nextFitIn } from './next-fit';
 import { fail, ok, Result } from './result';
 
 /** 802.1Q: 0 (priority tag) and 4095 are reserved by the standard; 1 is the default VLAN of nearly every switch. */
@@ -24,7 +25,7 @@ export interface VlanRangeSpec {
   readonly exclude?: readonly { lo: number; hi: number }[];
 }
 
-export interface VlanLedger {
+export interface VlanSpace {
   /** The VLAN index; used in messages. */
   readonly name: string;
   readonly range: VlanRangeSpec;
@@ -54,7 +55,7 @@ export interface VlanLedger {
 }
 
 
-export class InMemoryVlanSpace implements VlanLedger {
+export class InMemoryVlanSpace implements VlanSpace {
   readonly usable: number;
   private readonly taken = new IntervalSet();
   private readonly reserved = new IntervalSet();
@@ -185,17 +186,8 @@ export class InMemoryVlanSpace implements VlanLedger {
 
   /** Next-fit: the first free ID after the cursor, wrapping to the start once. */
   private nextFree(): number | undefined {
-    const first = BigInt(this.range.min);
-    const last = BigInt(this.range.max);
-    const c = this.cursor === undefined ? undefined : BigInt(this.cursor);
-    const start = c === undefined || c < first || c >= last ? first : c + 1n;
-    const v = this.taken.firstAbsentAtOrAfter(start);
-    if (v <= last) return Number(v);
-    if (start > first) {
-      const w = this.taken.firstAbsentAtOrAfter(first);
-      if (w < start) return Number(w);
-    }
-    return undefined;
+    const id = nextFitIn(this.taken, BigInt(this.range.min), BigInt(this.range.max), this.cursor === undefined ? undefined : BigInt(this.cursor));
+    return id === undefined ? undefined : Number(id);
   }
 
   private describeRange(): string {
@@ -204,7 +196,7 @@ export class InMemoryVlanSpace implements VlanLedger {
   }
 }
 
-export function createVlanSpace(name: string, range: VlanRangeSpec): Result<VlanLedger> {
+export function createVlanSpace(name: string, range: VlanRangeSpec): Result<VlanSpace> {
   return InMemoryVlanSpace.create(name, range);
 }
 

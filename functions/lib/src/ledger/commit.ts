@@ -7,10 +7,10 @@
  * A larger one is written in two phases:
  *
  * 1. Reservations, in batches: the owner records of a batch's claim identities together with the
- *    block (or pool-prefix) records that hold their addresses and the records of their packages,
+ *    chunk (or pool-prefix) records that hold their addresses and the records of their packages,
  *    each batch guarded by the revision of every key it writes and of the network instances' pool
- *    definitions. A slot of a block names its claim identity and package, so an address a batch
- *    reserved can be taken by no other render (every write of a block compares its revision), and
+ *    definitions. A slot of a chunk names its claim identity and package, so an address a batch
+ *    reserved can be taken by no other render (every write of a chunk compares its revision), and
  *    the package record lists it, so the next render of the same package adopts it (the claim is
  *    still there) or releases it (it is not).
  * 2. Publication: everything else (affinity, carving, VLAN indexes, the final records), guarded
@@ -45,7 +45,7 @@ export interface CommitPlan {
   readonly owners: ReadonlyMap<string, string>;
   /** Owner key -> the package record key of its package. */
   readonly ownerPackage: ReadonlyMap<string, string>;
-  /** Keys of slot records (blocks, pool prefixes). */
+  /** Keys of slot records (chunks, pool prefixes). */
   readonly slotKeys: ReadonlySet<string>;
   /** Keys of package records. */
   readonly packageKeys: ReadonlySet<string>;
@@ -53,7 +53,7 @@ export interface CommitPlan {
   readonly firstKeys: ReadonlySet<string>;
   /** Keys compared by every batch (the pool definitions of the render's network instances). */
   readonly alwaysGuard: readonly string[];
-  /** Keys that are not guarded across batches when the commit is split (owners and blocks only read). */
+  /** Keys that are not guarded across batches when the commit is split (owners and chunks only read). */
   readonly unguardedWhenSplit: (key: string) => boolean;
 }
 
@@ -181,13 +181,13 @@ class SplitCommit {
     return JSON.stringify({ ...(typeof record === 'object' && record !== null ? record : {}), held: sortSlots(held, final) });
   }
 
-  /** The slots of a block or pool-prefix record (decoded: the text was read from etcd or made here). */
+  /** The slots of a chunk or pool-prefix record (decoded: the text was read from etcd or made here). */
   private slotsOf(key: string, text: string | null): Slots {
     if (text === null) return {};
     const parsed = this.plan.keys.parse(key);
     if (!parsed) throw new LedgerRecordError(key, 'is not a key of the ledger layout');
     const d = decodeAny(parsed, text);
-    if (d.kind === 'block' || d.kind === 'prefixPool') return d.record.held;
+    if (d.kind === 'chunk' || d.kind === 'prefixPool') return d.record.held;
     throw new LedgerRecordError(key, `holds a ${d.kind} record, not slots`);
   }
 

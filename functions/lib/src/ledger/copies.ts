@@ -17,7 +17,7 @@
  * After `netpipe ledger release --package OLD` the owner record is gone, so a moved package simply
  * keeps its addresses (the claim's status is adopted, as a claim the ledger lacks always is).
  */
-import { claimBinding } from '../identity';
+import { claimBinding } from '../claim-binding';
 import { isGetClaim } from '../allocation-labels';
 import { claimedPrefix } from '../claims';
 import { parseAddress } from '../ipam/address';
@@ -25,7 +25,8 @@ import type { Pool } from '../ipam/pool';
 import { isObject, KubeObject, nameOf, namespaceOf, scalarText } from '../kube/object';
 import { errorFor, Result, warningFor } from '../results';
 import { isClaimLike } from './render-facts';
-import { blockBits, blockIndexOf, LedgerKeys } from './keys';
+import { chunkPlaceOf } from './chunks';
+import { LedgerKeys } from './keys';
 import type { Snapshot } from './snapshot';
 
 /**
@@ -153,15 +154,14 @@ export async function copiedStatuses(
     const value = parsed.value.value;
     const pool = pools.get(ni)?.find((p) => p.family === parsed.value.family && p.contains(value));
     if (!pool) continue;
-    const index = blockIndexOf(pool, value);
-    const offset = Number(value - (pool.network + (index << BigInt(blockBits(pool)))));
-    candidates.push({ claim: o, ni, binding, prefix, key: keys.block(ni, pool.id, index), offset });
+    const { index, offset } = chunkPlaceOf(pool, value);
+    candidates.push({ claim: o, ni, binding, prefix, key: keys.chunk(ni, pool.id, index), offset });
   }
   if (candidates.length === 0) return [];
   await snap.fetch(candidates.map((c) => c.key));
   const out: CopiedStatus[] = [];
   for (const c of candidates) {
-    const held = snap.record('block', c.key)?.held[String(c.offset)];
+    const held = snap.record('chunk', c.key)?.held[String(c.offset)];
     if (!held || held[0] === c.binding || mine(held[1])) continue;
     out.push({ claim: c.claim, ni: c.ni, binding: c.binding, pkg: packageOf(c.claim), prefix: c.prefix, holder: held[0], holderPackage: held[1] });
   }

@@ -6,12 +6,12 @@
  *   asked for it -> step again -> ONE etcd transaction guarded by the revision of every key read
  *   -> on a lost race, the same from a fresh snapshot (bounded, with jitter).
  *
- * The step is the unchanged synchronous transform; it sees the ledger only as `AddressLedger`s
+ * The step is the unchanged synchronous transform; it sees the ledger only as `AddressSpace`s
  * (LedgerSpace) and a few hooks. Nothing is written when the step reports an error, and any
  * ledger failure becomes an error result naming the ledger and what to check.
  */
 import { API } from '../api/types';
-import { claimBinding, clusterOfClaim } from '../identity';
+import { claimBinding, clusterOfClaim } from '../claim-binding';
 import { isClaimLike } from './render-facts';
 import { isGetClaim, lookupRecord } from '../allocation-labels';
 import { byKey } from '../order';
@@ -25,7 +25,7 @@ import { generalError, hasErrors, errorFor, Result } from '../results';
 import type { TransformOutput } from '../runner';
 import { Pool } from '../ipam/pool';
 import { parseAddress } from '../ipam/address';
-import type { AddressLedger } from '../ipam/ledger';
+import type { AddressSpace } from '../ipam/address-space';
 import { LedgerConfig } from './config';
 import { commit, ReadView } from './commit';
 import { checkCopies, copiedStatuses, copiedStatusResults, withoutCopiedStatus } from './copies';
@@ -33,11 +33,9 @@ import { notInitialised } from './init';
 import { EtcdClient, EtcdError, TxnOp } from './etcd';
 import { LedgerRecordError } from './records';
 import { Snapshot } from './snapshot';
+import { chunkCount, chunkPlaceOf, chunkSize } from './chunks';
 import {
-  blockBits,
-  blockCount,
-  blockIndexOf,
-  BlockRecord,
+  ChunkRecord,
   definitionDifference,
   definitionOf,
   LedgerKeys,
@@ -49,13 +47,13 @@ import {
   CARVED_FROM,
   SubnetsRecord,
 } from './keys';
-import { BlockState, clusterOfBinding, LedgerSpace, NiSnapshot, Want } from './space';
+import { ChunkState, clusterOfBinding, LedgerSpace, NiSnapshot, Want } from './space';
 import { packageVlans, vlanCommit, VlanEdge, VlanFact, vlanFacts, VlanLedgerHooks } from './vlan-edge';
 
 /** What the ipam step needs from the edge. */
 export interface IpamLedgerHooks {
   /** The address space of a network instance, backed by the ledger snapshot. */
-  space(ni: string): AddressLedger;
+  space(ni: string): AddressSpace;
   /** Pools published in the ledger that this render does not define itself. */
   readonly extraPools: readonly PoolSource[];
   /** VLAN indexes, kept in the ledger too. */
@@ -174,8 +172,8 @@ export interface LedgerEdgeOptions {
 }
 
 const MAX_ROUNDS = 64;
-/** Borrowing loads every block of a pool; beyond this many blocks missing ones are not offered. */
-const MAX_VIRTUAL_BLOCKS = 4096n;
+/** Borrowing loads every chunk of a pool; beyond this many chunks missing ones are not offered. */
+const MAX_VIRTUAL_CHUNKS = 4096n;
 
 /** One claim the render contains, as the ledger sees it. */
 interface ClaimFact {
@@ -456,7 +454,7 @@ async function attemptOnce(
   const items = copied.length > 0 ? withoutCopiedStatus(input.items, copied) : input.items;
 
   // Holdings this render may release (its packages' holdings of its clusters that it no longer
-  // contains) and the clusters' current blocks.
+  // contains) and the clusters' current chunks.
   const present = new Set(facts.claims.map((c) => `${c.ni}|${c.binding}`));
   const releasable: { ni: string; owner: string; pkg: string }[] = [];
   for (const pkg of facts.packages) {
@@ -464,13 +462,13 @@ async function attemptOnce(
       if (!present.has(`${h.ni}|${h.owner}`) && inScope(facts, h.owner)) releasable.push({ ...h, pkg });
     }
   }
-  const currentBlocks: string[] = [];
+  const currentChunks: string[] = [];
   for (const [ni, cluster] of pairs) {
     const aff = snap.record('affinity', keys.affinity(ni, cluster)) ?? {};
-    for (const [poolId, idx] of Object.entries(aff)) currentBlocks.push(keys.block(ni, poolId, BigInt(`0x${idx}`)));
+    for (const [poolId, idx] of Object.entries(aff)) currentChunks.push(keys.chunk(ni, poolId, BigInt(`0x${idx}`)));
   }
   const heldIndexes = [...new Set(facts.packages.flatMap((p) => packageVlans(snap.record('package', keys.package(p)))))].sort();
-  await snap.fetch([...releasable.map((h) => keys.owner(h.ni, h.owner)), ...currentBlocks, ...heldIndexes.map((i) => keys.vlan(i))]);
+  await snap.fetch([...releasable.map((h) => keys.owner(h.ni, h.owner)), ...currentChunks, ...heldIndexes.map((i) => keys.vlan(i))]);
 
   const packageOfOwner = (ni: string) => (owner: string) => facts.bindingPackage.get(`${ni}|${owner}`) ?? '';
   const released = new Set(releasable.map((h) => `${h.ni}|${h.owner}`));
@@ -512,7 +510,7 @@ async function attemptOnce(
   const final = then ? then(stepOut) : stepOut;
   if (hasErrors(final.results)) return final;
 
-  // Blocks of addresses to free: released holdings and bindings whose address changed.
+  // Chunks of addresses to free: released holdings and bindings whose address changed.
   const frees: { ni: string; owner: string; record: OwnerRecord }[] = [];
   for (const h of releasable) {
     const record = snap.record('owner', keys.owner(h.ni, h.owner));
@@ -545,31 +543,30 @@ async function attemptOnce(
     const pool = plan.effective.get(f.ni)?.find((p) => p.id === f.record.pool);
     const value = pool ? addressValue(f.record.address) : undefined;
     if (!pool || value === undefined) return [];
-    const index = blockIndexOf(pool, value);
-    const offset = Number(value - (pool.network + (index << BigInt(blockBits(pool)))));
-    return [{ owner: f.owner, key: keys.block(f.ni, pool.id, index), pool, index, offset }];
+    const { index, offset } = chunkPlaceOf(pool, value);
+    return [{ owner: f.owner, key: keys.chunk(f.ni, pool.id, index), pool, index, offset }];
   });
   await snap.fetch(freeAt.map((b) => b.key));
 
   const ops: TxnOp[] = [];
-  const blocks = new Map<string, BlockState>();
-  for (const s of spaces.values()) for (const [k, b] of s.touched) blocks.set(k, b);
+  const chunks = new Map<string, ChunkState>();
+  for (const s of spaces.values()) for (const [k, b] of s.touched) chunks.set(k, b);
   for (const f of freeAt) {
-    const b = blocks.get(f.key) ?? snap.blockState(f.key, f.pool.id, f.index);
+    const b = chunks.get(f.key) ?? snap.chunkState(f.key, f.pool.id, f.index);
     if (!b || b.held.get(f.offset)?.[0] !== f.owner) continue;
-    const copy = blocks.get(f.key) ?? { ...b, held: new Map(b.held) };
+    const copy = chunks.get(f.key) ?? { ...b, held: new Map(b.held) };
     copy.held.delete(f.offset);
-    blocks.set(f.key, copy);
+    chunks.set(f.key, copy);
   }
-  for (const b of blocks.values()) {
+  for (const b of chunks.values()) {
     const held: Record<string, readonly [string, string]> = {};
     for (const [o, h] of [...b.held].sort((x, y) => x[0] - y[0])) held[String(o)] = h;
-    // A block nothing was ever allocated from that holds nothing more goes (records.ts refuses it).
+    // A chunk nothing was ever allocated from that holds nothing more goes (records.ts refuses it).
     if (b.cursor === null && Object.keys(held).length === 0) {
       if (snap.kv.get(b.key)) ops.push({ del: b.key });
       continue;
     }
-    const rec: BlockRecord = { cluster: b.cluster, cursor: b.cursor, held };
+    const rec: ChunkRecord = { cluster: b.cluster, cursor: b.cursor, held };
     put(ops, snap, b.key, rec);
   }
   for (const [key, rec] of prefixPools) if (snap.kv.get(key) || Object.keys(rec.held).length > 0) put(ops, snap, key, rec);
@@ -586,13 +583,13 @@ async function attemptOnce(
     if (present.has(`${f.ni}|${f.owner}`)) continue;
     ops.push({ del: keys.owner(f.ni, f.owner) });
   }
-  // Affinity and carving: a fresh block becomes the cluster's current one once used.
+  // Affinity and carving: a fresh chunk becomes the cluster's current one once used.
   for (const [ni, byPool] of snap.carved) {
     const carve: Record<string, string> = { ...(snap.record('carve', keys.carve(ni)) ?? {}) };
     const affinity = new Map<string, Record<string, string>>();
     for (const [poolCluster, indexes] of byPool) {
       const [poolId, cluster] = splitOnce(poolCluster, '|');
-      const used = indexes.filter((i) => blocks.has(keys.block(ni, poolId, i)));
+      const used = indexes.filter((i) => chunks.has(keys.chunk(ni, poolId, i)));
       if (used.length === 0) continue;
       const last = used[used.length - 1];
       const aff = affinity.get(cluster) ?? { ...(snap.record('affinity', keys.affinity(ni, cluster)) ?? {}) };
@@ -668,7 +665,7 @@ async function attemptOnce(
     guarded: [...snap.guarded],
     owners: ownerKeys,
     ownerPackage,
-    slotKeys: new Set([...blocks.keys(), ...prefixPools.keys()]),
+    slotKeys: new Set([...chunks.keys(), ...prefixPools.keys()]),
     packageKeys: new Set(facts.packages.map((p) => keys.package(p))),
     firstKeys: new Set([...[...plan.publish.keys()].map((ni) => keys.pools(ni)), ...[...subnetEdge.records.keys()].map((ni) => keys.subnets(ni))]),
     alwaysGuard: facts.nis.map((ni) => keys.pools(ni)),
@@ -727,11 +724,11 @@ function addressValue(address: string): bigint | undefined {
 
 function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string): NiSnapshot {
   const owners = new Map<string, OwnerRecord>();
-  const blocks = new Map<string, BlockState>();
+  const chunks = new Map<string, ChunkState>();
   const affinity = new Map<string, Map<string, bigint>>();
   const ownerPrefix = keys.ownerPrefix(ni);
   const affPrefix = `${keys.ni(ni)}affinity/`;
-  const blockPrefix = `${keys.ni(ni)}block/`;
+  const chunkPrefix = `${keys.ni(ni)}block/`;
   const prefixPoolPrefix = `${keys.ni(ni)}prefix/`;
   const prefixPools = new Map<string, PrefixPoolRecord | null>();
   for (const [k, kv] of snap.kv) {
@@ -746,17 +743,17 @@ function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string): NiSnapshot {
       if (!kv) continue;
       const rec = snap.record('affinity', k) ?? {};
       affinity.set(decodeURIComponent(k.slice(affPrefix.length)), new Map(Object.entries(rec).map(([p, i]) => [p, BigInt(`0x${i}`)])));
-    } else if (k.startsWith(blockPrefix)) {
+    } else if (k.startsWith(chunkPrefix)) {
       // By the key alone: a pool carved in this render (a new per-cluster subnet) is no known pool yet.
-      const [enc, hex] = k.slice(blockPrefix.length).split('/');
-      const b = snap.blockState(k, decodeURIComponent(enc), BigInt(`0x${hex}`));
-      if (b) blocks.set(k, b);
+      const [enc, hex] = k.slice(chunkPrefix.length).split('/');
+      const b = snap.chunkState(k, decodeURIComponent(enc), BigInt(`0x${hex}`));
+      if (b) chunks.set(k, b);
     }
   }
   return {
     ni,
     owners,
-    blocks,
+    chunks,
     affinity,
     carved: snap.carved.get(ni) ?? new Map(),
     borrow: snap.borrow.get(ni) ?? new Set(),
@@ -765,11 +762,11 @@ function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string): NiSnapshot {
 }
 
 async function satisfy(snap: Snapshot, keys: LedgerKeys, wants: readonly Want[], pools: ReadonlyMap<string, Pool[]>): Promise<void> {
-  const blockKeys = wants.filter((w): w is Extract<Want, { kind: 'block' }> => w.kind === 'block').map((w) => keys.block(w.ni, w.poolId, w.index));
+  const chunkKeys = wants.filter((w): w is Extract<Want, { kind: 'chunk' }> => w.kind === 'chunk').map((w) => keys.chunk(w.ni, w.poolId, w.index));
   const prefixKeys = wants.filter((w): w is Extract<Want, { kind: 'prefixes' }> => w.kind === 'prefixes').map((w) => keys.prefixPool(w.ni, w.poolId));
-  await snap.fetch([...blockKeys, ...prefixKeys]);
-  // Claims waiting for a new block, per pool and cluster: a large package gets the blocks it
-  // needs in one round instead of one block per round.
+  await snap.fetch([...chunkKeys, ...prefixKeys]);
+  // Claims waiting for a new chunk, per pool and cluster: a large package gets the chunks it
+  // needs in one round instead of one chunk per round.
   const waiting = new Map<string, number>();
   for (const w of wants) if (w.kind === 'carve') waiting.set(`${w.ni}|${w.poolId}|${w.cluster}`, (waiting.get(`${w.ni}|${w.poolId}|${w.cluster}`) ?? 0) + 1);
   const seen = new Set<string>();
@@ -780,20 +777,20 @@ async function satisfy(snap: Snapshot, keys: LedgerKeys, wants: readonly Want[],
     seen.add(id);
     const pool = pools.get(w.ni)?.find((p) => p.id === w.poolId);
     if (!pool) continue;
-    const count = blockCount(pool);
-    const size = 1 << blockBits(pool);
+    const count = chunkCount(pool);
+    const size = chunkSize(pool);
     const needed = Math.ceil((waiting.get(id) ?? 1) / size);
     const nextKey = `${w.ni}|${w.poolId}`;
     let next = snap.carveNext.get(nextKey) ?? BigInt(`0x${snap.record('carve', keys.carve(w.ni))?.[w.poolId] ?? '0'}`);
     let carved = 0;
-    // Skip blocks that exist although never carved (adopted addresses, a rebuilt ledger).
+    // Skip chunks that exist although never carved (adopted addresses, a rebuilt ledger).
     for (let tries = 0; next < count && tries < 256 + needed && carved < needed; tries++) {
       const batch: bigint[] = [];
       for (let i = next; i < count && batch.length < needed - carved; i++) batch.push(i);
-      await snap.fetch(batch.map((i) => keys.block(w.ni, w.poolId, i)));
+      await snap.fetch(batch.map((i) => keys.chunk(w.ni, w.poolId, i)));
       for (const index of batch) {
         next = index + 1n;
-        if (snap.kv.get(keys.block(w.ni, w.poolId, index))) continue;
+        if (snap.kv.get(keys.chunk(w.ni, w.poolId, index))) continue;
         const byPool = snap.carved.get(w.ni) ?? new Map<string, bigint[]>();
         snap.carved.set(w.ni, byPool);
         const list = byPool.get(`${w.poolId}|${w.cluster}`) ?? [];
@@ -805,13 +802,13 @@ async function satisfy(snap: Snapshot, keys: LedgerKeys, wants: readonly Want[],
     }
     snap.carveNext.set(nextKey, next);
     if (carved > 0) continue;
-    if (next < count) continue; // skipped 256 existing blocks; the next round continues
-    // Every block carved: borrow from any block with room, freed addresses included.
-    await snap.fetchPrefix(keys.blockPrefix(w.ni, w.poolId));
-    if (count <= MAX_VIRTUAL_BLOCKS) {
+    if (next < count) continue; // skipped 256 existing chunks; the next round continues
+    // Every chunk carved: borrow from any chunk with room, freed addresses included.
+    await snap.fetchPrefix(keys.chunkPrefix(w.ni, w.poolId));
+    if (count <= MAX_VIRTUAL_CHUNKS) {
       const missing: string[] = [];
       for (let i = 0n; i < count; i++) {
-        const key = keys.block(w.ni, w.poolId, i);
+        const key = keys.chunk(w.ni, w.poolId, i);
         if (!snap.kv.has(key)) missing.push(key);
       }
       for (const k of missing) snap.kv.set(k, null);

@@ -6,22 +6,22 @@
  * |---|---|---|
  * | `ni/<ni>/pools` | the published pool definitions | the render that contains the pools |
  * | `ni/<ni>/owner/<binding>` | the address a claim identity holds, its pool, package | renders of that claim |
- * | `ni/<ni>/block/<pool>/<index>` | one block of a pool: affinity cluster, cursor, holdings | renders of the affine cluster (or borrowers) |
- * | `ni/<ni>/affinity/<cluster>` | per pool, the cluster's current block | renders of that cluster |
- * | `ni/<ni>/carve` | per pool, the next block never handed to a cluster | renders that need a new block |
+ * | `ni/<ni>/block/<pool>/<index>` | one chunk of a pool (`ledger/chunks.ts`; the segment keeps its first name): affinity cluster, cursor, holdings | renders of the affine cluster (or borrowers) |
+ * | `ni/<ni>/affinity/<cluster>` | per pool, the cluster's current chunk | renders of that cluster |
+ * | `ni/<ni>/carve` | per pool, the next chunk never handed to a cluster | renders that need a new chunk |
  * | `ni/<ni>/subnets` | per-cluster subnets carved out of the routing table's Network aggregates, and the carving cursors | renders that contain the Network |
  * | `ni/<ni>/prefix/<pool>` | the aligned prefixes (`kind: pool` claims) held in one pool-kind prefix, and its cursor | renders of pool claims on it |
  * | `package/<package>` | the holdings each package made, for releases | renders of that package |
  *
- * A block is an aligned run of at most 64 addresses of one pool (Calico's design): each cluster
- * allocates from its own blocks, so concurrent renders of different clusters touch different keys
+ * A chunk is an aligned run of at most 64 addresses of one pool (Calico's design): each cluster
+ * allocates from its own chunks, so concurrent renders of different clusters touch different keys
  * and a render's cost does not depend on how many addresses the network instance holds.
  *
  * Aligned prefixes (`kind: pool` claims: a UE pool of `spec.prefixLength`) are not cut into
- * address blocks: they come only out of `kind: pool` prefixes, and addresses (network and loopback
+ * address chunks: they come only out of `kind: pool` prefixes, and addresses (network and loopback
  * claims, host /32 and /128 included) only out of network and loopback prefixes. The prefixes of a
  * network instance never overlap (each render checks the published ones and its own together), so
- * a prefix claim and an address block can never share an address; each pool-kind prefix keeps its
+ * a prefix claim and an address chunk can never share an address; each pool-kind prefix keeps its
  * held prefixes and next-fit cursor in one key, read only by renders that have pool claims on it.
  * A pool claim's owner record is marked `block` and holds the prefix itself.
  *
@@ -63,10 +63,10 @@ export class LedgerKeys {
   ownerPrefix(ni: string): string {
     return `${this.ni(ni)}owner/`;
   }
-  block(ni: string, poolId: string, index: bigint): string {
-    return `${this.blockPrefix(ni, poolId)}${index.toString(16).padStart(32, '0')}`;
+  chunk(ni: string, poolId: string, index: bigint): string {
+    return `${this.chunkPrefix(ni, poolId)}${index.toString(16).padStart(32, '0')}`;
   }
-  blockPrefix(ni: string, poolId: string): string {
+  chunkPrefix(ni: string, poolId: string): string {
     return `${this.ni(ni)}block/${seg(poolId)}/`;
   }
   affinity(ni: string, cluster: string): string {
@@ -128,7 +128,7 @@ export class LedgerKeys {
     if (part === 'owner' && b === undefined) return { kind: 'owner', text: key, ni, binding: name };
     if (part === 'affinity' && b === undefined) return { kind: 'affinity', text: key, ni, cluster: name };
     if (part === 'prefix' && b === undefined) return { kind: 'prefixPool', text: key, ni, pool: name };
-    if (part === 'block' && b !== undefined && /^[0-9a-f]{32}$/.test(b)) return { kind: 'block', text: key, ni, pool: name, index: BigInt(`0x${b}`) };
+    if (part === 'block' && b !== undefined && /^[0-9a-f]{32}$/.test(b)) return { kind: 'chunk', text: key, ni, pool: name, index: BigInt(`0x${b}`) };
     return undefined;
   }
 }
@@ -142,7 +142,7 @@ export type LedgerKey =
   | { readonly kind: 'owner'; readonly text: string; readonly ni: string; readonly binding: string }
   | { readonly kind: 'affinity'; readonly text: string; readonly ni: string; readonly cluster: string }
   | { readonly kind: 'prefixPool'; readonly text: string; readonly ni: string; readonly pool: string }
-  | { readonly kind: 'block'; readonly text: string; readonly ni: string; readonly pool: string; readonly index: bigint }
+  | { readonly kind: 'chunk'; readonly text: string; readonly ni: string; readonly pool: string; readonly index: bigint }
   | { readonly kind: 'vlan'; readonly text: string; readonly index: string }
   | { readonly kind: 'package'; readonly text: string; readonly pkg: string };
 
@@ -219,18 +219,18 @@ export interface PrefixPoolRecord {
   readonly held: Readonly<Record<string, readonly [string, string]>>;
 }
 
-export interface BlockRecord {
-  /** The cluster the block is affine to. */
+export interface ChunkRecord {
+  /** The cluster the chunk is affine to. */
   readonly cluster: string;
-  /** Offset in the block of the last address handed out, null before the first. */
+  /** Offset in the chunk of the last address handed out, null before the first. */
   readonly cursor: number | null;
   /** Offset -> [claim identity, package]. */
   readonly held: Readonly<Record<string, readonly [string, string]>>;
 }
 
-/** Pool id -> block index (hex). */
+/** Pool id -> chunk index (hex). */
 export type AffinityRecord = Readonly<Record<string, string>>;
-/** Pool id -> index (hex) of the next block never handed out. */
+/** Pool id -> index (hex) of the next chunk never handed out. */
 export type CarveRecord = Readonly<Record<string, string>>;
 
 export interface PackageRecord {
@@ -286,21 +286,6 @@ export function vlanDefinitionDifference(published: VlanDefinition, mine: VlanDe
   if (published.min !== mine.min || published.max !== mine.max) diffs.push(`range ${published.min}-${published.max} in the ledger, ${mine.min}-${mine.max} here`);
   if (published.exclude.join(',') !== mine.exclude.join(',')) diffs.push(`exclusions [${published.exclude.join(', ')}] in the ledger, [${mine.exclude.join(', ')}] here`);
   return diffs.length ? diffs.join('; ') : undefined;
-}
-
-/** Block geometry: at most 64 addresses, and at least four blocks per pool. */
-export function blockBits(pool: Pool): number {
-  const hostBits = (pool.family === 'ipv4' ? 32 : 128) - pool.prefixLength;
-  return Math.min(6, Math.max(0, hostBits - 2));
-}
-
-export function blockCount(pool: Pool): bigint {
-  const hostBits = (pool.family === 'ipv4' ? 32 : 128) - pool.prefixLength;
-  return 1n << BigInt(hostBits - blockBits(pool));
-}
-
-export function blockIndexOf(pool: Pool, value: bigint): bigint {
-  return (value - pool.network) >> BigInt(blockBits(pool));
 }
 
 export function definitionOf(pool: Pool, labels: Readonly<Record<string, string>>, kind: 'network' | 'pool' | 'loopback' | 'aggregate' = 'network'): PoolDefinition {

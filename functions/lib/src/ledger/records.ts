@@ -6,7 +6,7 @@
  */
 import type {
   AffinityRecord,
-  BlockRecord,
+  ChunkRecord,
   CarveRecord,
   InitRecord,
   OwnerRecord,
@@ -47,7 +47,7 @@ function describe(v: unknown): string {
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const str: Decoder<string> = (v, at) => (typeof v === 'string' ? good(v) : bad(at, 'a string', v));
-const hex: Decoder<string> = (v, at) => (typeof v === 'string' && /^[0-9a-f]{1,32}$/.test(v) ? good(v) : bad(at, 'a block index (hex digits)', v));
+const hex: Decoder<string> = (v, at) => (typeof v === 'string' && /^[0-9a-f]{1,32}$/.test(v) ? good(v) : bad(at, 'a chunk index (hex digits)', v));
 const int = (min: number, max: number): Decoder<number> => (v, at) =>
   typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? good(v) : bad(at, `an integer from ${min} to ${max}`, v);
 const nullable = <T>(d: Decoder<T>): Decoder<T | null> => (v, at) => (v === null ? good(null) : d(v, at));
@@ -125,16 +125,16 @@ const decodeOwner = obj<OwnerRecord>({
   gateway: optional(str),
   block: optional(literal(true)),
 });
-const blockShape = obj<BlockRecord>({
+const chunkShape = obj<ChunkRecord>({
   cluster: str,
   cursor: nullable(int(0, 63)),
-  held: dict(holder, /^(0|[1-9]|[1-5][0-9]|6[0-3])$/, 'an offset in a block (0-63)'),
+  held: dict(holder, /^(0|[1-9]|[1-5][0-9]|6[0-3])$/, 'an offset in a chunk (0-63)'),
 });
-/** A block that holds nothing and was never allocated from is deleted, never written: such a value was put by something else. */
-const decodeBlock: Decoder<BlockRecord> = (v, at) => {
-  const r = blockShape(v, at);
+/** A chunk that holds nothing and was never allocated from is deleted, never written: such a value was put by something else. */
+const decodeChunk: Decoder<ChunkRecord> = (v, at) => {
+  const r = chunkShape(v, at);
   if (r.ok && r.value.cursor === null && Object.keys(r.value.held).length === 0) {
-    return { ok: false, error: 'a block with no cursor and no holdings, which netpipe never writes (overwritten or truncated?): it cannot say which of its addresses are held' };
+    return { ok: false, error: 'a chunk with no cursor and no holdings, which netpipe never writes (overwritten or truncated?): it cannot say which of its addresses are held' };
   }
   return r;
 };
@@ -160,7 +160,7 @@ const decodeInit = obj<InitRecord>({ initialised: str, by: str });
 export interface RecordOf {
   pools: PoolsRecord;
   owner: OwnerRecord;
-  block: BlockRecord;
+  chunk: ChunkRecord;
   affinity: AffinityRecord;
   carve: CarveRecord;
   subnets: SubnetsRecord;
@@ -173,7 +173,7 @@ export interface RecordOf {
 const DECODERS: { [K in keyof RecordOf]: Decoder<RecordOf[K]> } = {
   pools: decodePools,
   owner: decodeOwner,
-  block: decodeBlock,
+  chunk: decodeChunk,
   affinity: decodeAffinity,
   carve: decodeCarve,
   subnets: decodeSubnets,
@@ -206,7 +206,7 @@ export function decodeAny(key: LedgerKey, text: string): AnyRecord {
       return { kind: key.kind, key, record: decodeRecord(key.kind, key.text, text) };
     case 'owner':
       return { kind: key.kind, key, record: decodeRecord(key.kind, key.text, text) };
-    case 'block':
+    case 'chunk':
       return { kind: key.kind, key, record: decodeRecord(key.kind, key.text, text) };
     case 'affinity':
       return { kind: key.kind, key, record: decodeRecord(key.kind, key.text, text) };

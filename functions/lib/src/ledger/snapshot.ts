@@ -2,7 +2,7 @@
  * Everything a render read from etcd during one attempt, with revisions for the commit's guard,
  * and the one way to read a record out of it: decoded and validated (records.ts), never cast.
  */
-import type { BlockState } from './space';
+import type { ChunkState } from './space';
 import { EtcdClient, KeyValue, prefixEnd } from './etcd';
 import { LedgerKeys } from './keys';
 import { decodeAny, decodeRecord, LedgerRecordError, RecordOf } from './records';
@@ -65,9 +65,9 @@ export class Snapshot {
     return decodeRecord(kind, key, kv.value);
   }
 
-  blockState(key: string, poolId: string, index: bigint): BlockState | undefined {
+  chunkState(key: string, poolId: string, index: bigint): ChunkState | undefined {
     if (!this.kv.has(key)) return undefined;
-    const rec = this.record('block', key);
+    const rec = this.record('chunk', key);
     return {
       key,
       poolId,

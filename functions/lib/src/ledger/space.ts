@@ -1,30 +1,32 @@
 /**
- * An `AddressLedger` over a snapshot of the shared ledger: the allocator's own address space
+ * An `AddressSpace` over a snapshot of the shared ledger: the allocator's own address space
  * (same pools, same reserved addresses, same checks) seeded with what the snapshot loaded, plus the
- * block rules that keep a render local (a cluster allocates in its own blocks).
+ * chunk rules that keep a render local (a cluster allocates in its own chunks).
  *
- * It never does I/O. When it needs a part of the ledger the snapshot lacks (the block of an
- * address a claim records, a new block for a cluster), it notes a `Want` and answers
+ * It never does I/O. When it needs a part of the ledger the snapshot lacks (the chunk of an
+ * address a claim records, a new chunk for a cluster), it notes a `Want` and answers
  * `ledger-pending`; the edge loads what was wanted and runs the transform again from scratch.
  *
  * Next-fit, per cluster and pool: allocation continues after the cursor of the cluster's current
- * block; when that block has no never-used address left, the cluster gets a fresh block carved
- * from the pool. Freed addresses are reused only once every block of the pool has been carved,
- * and then (borrowing, as Calico does) from any block with room.
+ * chunk; when that chunk has no never-used address left, the cluster gets a fresh chunk carved
+ * from the pool. Freed addresses are reused only once every chunk of the pool has been carved,
+ * and then (borrowing, as Calico does) from any chunk with room.
  */
 import { formatAddress, parseAddress, parseAddressWithLength } from '../ipam/address';
 import { InMemoryAddressSpace } from '../ipam/allocator';
-import type { AddressLedger, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from '../ipam/ledger';
+import type { AddressSpace, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from '../ipam/address-space';
 import { Pool, PoolSpec } from '../ipam/pool';
 import { fail, ok, Result } from '../ipam/result';
 import type { IpFamily } from '../ipam/address';
-import { blockBits, blockIndexOf, LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';
+import { chunkAddress, chunkPlaceOf, chunkSize } from './chunks';
+import { LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';
+import { nextFit } from '../ipam/next-fit';
 
-export interface BlockState {
+export interface ChunkState {
   readonly key: string;
   readonly poolId: string;
   readonly index: bigint;
-  /** Whether the key exists in etcd (a fresh block is created by the commit). */
+  /** Whether the key exists in etcd (a fresh chunk is created by the commit). */
   readonly exists: boolean;
   cluster: string;
   cursor: number | null;
@@ -33,7 +35,7 @@ export interface BlockState {
 }
 
 export type Want =
-  | { readonly kind: 'block'; readonly ni: string; readonly poolId: string; readonly index: bigint }
+  | { readonly kind: 'chunk'; readonly ni: string; readonly poolId: string; readonly index: bigint }
   | { readonly kind: 'carve'; readonly ni: string; readonly poolId: string; readonly cluster: string }
   | { readonly kind: 'prefixes'; readonly ni: string; readonly poolId: string };
 
@@ -42,13 +44,13 @@ export interface NiSnapshot {
   readonly ni: string;
   /** Claim identity -> its record; identities the snapshot looked up and found absent are absent. */
   readonly owners: ReadonlyMap<string, OwnerRecord>;
-  /** Loaded blocks by key. */
-  readonly blocks: ReadonlyMap<string, BlockState>;
-  /** Cluster -> pool id -> index of its current block. */
+  /** Loaded chunks by key. */
+  readonly chunks: ReadonlyMap<string, ChunkState>;
+  /** Cluster -> pool id -> index of its current chunk. */
   readonly affinity: ReadonlyMap<string, ReadonlyMap<string, bigint>>;
-  /** `pool|cluster` -> fresh blocks carved for this render, in order. */
+  /** `pool|cluster` -> fresh chunks carved for this render, in order. */
   readonly carved: ReadonlyMap<string, readonly bigint[]>;
-  /** Pools with every block carved and loaded: allocation may borrow and wrap. */
+  /** Pools with every chunk carved and loaded: allocation may borrow and wrap. */
   readonly borrow: ReadonlySet<string>;
   /** Pool id -> the prefixes held in it (null: loaded, none yet), for pool-kind prefixes loaded. */
   readonly prefixPools: ReadonlyMap<string, PrefixPoolRecord | null>;
@@ -56,16 +58,16 @@ export interface NiSnapshot {
 
 export const clusterOfBinding = (binding: string): string => binding.slice(0, Math.max(0, binding.indexOf('/')));
 
-export function cloneBlock(b: BlockState): BlockState {
+export function cloneChunk(b: ChunkState): ChunkState {
   return { ...b, held: new Map(b.held) };
 }
 
-export class LedgerSpace implements AddressLedger {
+export class LedgerSpace implements AddressSpace {
   readonly name: string;
   readonly wants: Want[] = [];
   private readonly inner: InMemoryAddressSpace;
-  /** Blocks this render changed (copies of the snapshot's). */
-  readonly touched = new Map<string, BlockState>();
+  /** Chunks this render changed (copies of the snapshot's). */
+  readonly touched = new Map<string, ChunkState>();
   /** Pool-kind prefixes whose held prefixes are loaded into the inner space. */
   readonly prefixPoolsLoaded = new Set<string>();
 
@@ -97,14 +99,14 @@ export class LedgerSpace implements AddressLedger {
     return this.inner.pools().find((p) => p.id === id);
   }
 
-  private block(pool: Pool, index: bigint): BlockState | undefined {
-    const key = this.keys.block(this.snap.ni, pool.id, index);
-    return this.touched.get(key) ?? this.snap.blocks.get(key);
+  private chunk(pool: Pool, index: bigint): ChunkState | undefined {
+    const key = this.keys.chunk(this.snap.ni, pool.id, index);
+    return this.touched.get(key) ?? this.snap.chunks.get(key);
   }
 
-  private touch(b: BlockState): BlockState {
+  private touch(b: ChunkState): ChunkState {
     let t = this.touched.get(b.key);
-    if (!t) this.touched.set(b.key, (t = cloneBlock(b)));
+    if (!t) this.touched.set(b.key, (t = cloneChunk(b)));
     return t;
   }
 
@@ -124,12 +126,11 @@ export class LedgerSpace implements AddressLedger {
       .pools()
       .find((p) => p.family === family && p.contains(value) && (poolIds === undefined || poolIds.includes(p.id)));
     if (!pool || pool.reservedReason(value) !== undefined) return this.inner.reserve(owner, address, poolIds);
-    // The ledger already records this binding: no need to look at its block.
+    // The ledger already records this binding: no need to look at its chunk.
     if (record && record.address === text && record.pool === pool.id) return this.inner.reserve(owner, address, poolIds);
-    const index = blockIndexOf(pool, value);
-    const b = this.block(pool, index);
-    if (!b) return this.pending({ kind: 'block', ni: this.snap.ni, poolId: pool.id, index }, `block ${index} of ${pool.id}`);
-    const offset = Number(value - (pool.network + (index << BigInt(blockBits(pool)))));
+    const { index, offset } = chunkPlaceOf(pool, value);
+    const b = this.chunk(pool, index);
+    if (!b) return this.pending({ kind: 'chunk', ni: this.snap.ni, poolId: pool.id, index }, `chunk ${index} of ${pool.id}`);
     const holder = b.held.get(offset);
     if (holder && holder[0] !== owner && !this.releasedHere(holder[0])) {
       return fail({
@@ -167,25 +168,25 @@ export class LedgerSpace implements AddressLedger {
     for (const pool of pools as Pool[]) {
       const current = this.snap.affinity.get(cluster)?.get(pool.id);
       if (current !== undefined) {
-        const b = this.block(pool, current);
-        if (!b) return this.pending({ kind: 'block', ni: this.snap.ni, poolId: pool.id, index: current }, `block ${current} of ${pool.id}`);
-        const r = this.tryBlock(owner, pool, b, false);
+        const b = this.chunk(pool, current);
+        if (!b) return this.pending({ kind: 'chunk', ni: this.snap.ni, poolId: pool.id, index: current }, `chunk ${current} of ${pool.id}`);
+        const r = this.tryChunk(owner, pool, b, false);
         if (r) return r;
       }
       for (const index of this.snap.carved.get(`${pool.id}|${cluster}`) ?? []) {
-        const b = this.block(pool, index);
-        const r = b && this.tryBlock(owner, pool, b, false);
+        const b = this.chunk(pool, index);
+        const r = b && this.tryChunk(owner, pool, b, false);
         if (r) return r;
       }
       if (!this.snap.borrow.has(pool.id)) {
-        return this.pending({ kind: 'carve', ni: this.snap.ni, poolId: pool.id, cluster }, `a new block of ${pool.id} for cluster ${cluster}`);
+        return this.pending({ kind: 'carve', ni: this.snap.ni, poolId: pool.id, cluster }, `a new chunk of ${pool.id} for cluster ${cluster}`);
       }
-      const all = [...this.snap.blocks.values()]
+      const all = [...this.snap.chunks.values()]
         .filter((b) => b.poolId === pool.id)
         .map((b) => this.touched.get(b.key) ?? b)
         .sort((a, b) => (a.cluster === cluster) !== (b.cluster === cluster) ? (a.cluster === cluster ? -1 : 1) : a.index < b.index ? -1 : a.index > b.index ? 1 : 0);
       for (const b of all) {
-        const r = this.tryBlock(owner, pool, b, true);
+        const r = this.tryChunk(owner, pool, b, true);
         if (r) return r;
       }
     }
@@ -198,32 +199,32 @@ export class LedgerSpace implements AddressLedger {
     });
   }
 
-  /** Next-fit inside one block: after its cursor; `wrap` also before it (reuse). */
-  private tryBlock(owner: string, pool: Pool, b: BlockState, wrap: boolean): Result<Allocation> | undefined {
-    const size = 1 << blockBits(pool);
-    const base = pool.network + (b.index << BigInt(blockBits(pool)));
-    const start = b.cursor === null ? 0 : b.cursor + 1;
-    const order: number[] = [];
-    for (let o = start; o < size; o++) order.push(o);
-    if (wrap) for (let o = 0; o < Math.min(start, size); o++) order.push(o);
-    for (const offset of order) {
-      const value = base + BigInt(offset);
-      if (!pool.contains(value) || pool.reservedReason(value) !== undefined || b.held.has(offset)) continue;
-      const address = formatAddress(pool.family, value);
-      if (this.inner.holderOf(address) !== undefined) continue;
-      const r = this.inner.reserve(owner, address, [pool.id]);
-      if (!r.ok) return r;
-      const t = this.touch(b);
-      t.held.set(offset, [owner, this.packageOf(owner)]);
-      t.cursor = offset;
-      if (t.cluster === '') t.cluster = clusterOfBinding(owner);
-      return r;
-    }
-    return undefined;
+  /** Next-fit inside one chunk: after its cursor; `wrap` also before it (reuse). */
+  private tryChunk(owner: string, pool: Pool, b: ChunkState, wrap: boolean): Result<Allocation> | undefined {
+    const size = chunkSize(pool);
+    // Free: in the pool, not reserved, held neither in the ledger's chunk nor in this render.
+    const free = (offset: number): boolean => {
+      const value = chunkAddress(pool, b.index, offset);
+      return pool.contains(value) && pool.reservedReason(value) === undefined && !b.held.has(offset) && this.inner.holderOf(formatAddress(pool.family, value)) === undefined;
+    };
+    const found = nextFit(0n, BigInt(size - 1), b.cursor === null ? undefined : BigInt(b.cursor), (from, before) => {
+      const end = before === undefined ? size : Number(before);
+      for (let o = Number(from); o < end; o++) if (free(o)) return BigInt(o);
+      return undefined;
+    }, wrap);
+    if (found === undefined) return undefined;
+    const offset = Number(found);
+    const r = this.inner.reserve(owner, formatAddress(pool.family, chunkAddress(pool, b.index, offset)), [pool.id]);
+    if (!r.ok) return r;
+    const t = this.touch(b);
+    t.held.set(offset, [owner, this.packageOf(owner)]);
+    t.cursor = offset;
+    if (t.cluster === '') t.cluster = clusterOfBinding(owner);
+    return r;
   }
 
   allocateMany(requests: readonly AllocationRequest[]): Result<readonly Allocation[]> {
-    const saved = new Map([...this.touched].map(([k, b]) => [k, cloneBlock(b)]));
+    const saved = new Map([...this.touched].map(([k, b]) => [k, cloneChunk(b)]));
     const before = new Set(requests.flatMap((r) => this.inner.allocationsOf(r.owner).map((a) => `${a.owner}|${a.family}`)));
     const out: Allocation[] = [];
     for (const request of requests) {
@@ -251,9 +252,9 @@ export class LedgerSpace implements AddressLedger {
       const pool = this.poolById(a.poolId);
       const parsed = parseAddress(a.address);
       if (!pool || !parsed.ok) continue;
-      const b = this.block(pool, blockIndexOf(pool, parsed.value.value));
+      const { index, offset } = chunkPlaceOf(pool, parsed.value.value);
+      const b = this.chunk(pool, index);
       if (!b) continue;
-      const offset = Number(parsed.value.value - (pool.network + (b.index << BigInt(blockBits(pool)))));
       if (b.held.get(offset)?.[0] === owner) this.touch(b).held.delete(offset);
     }
     return freed;
@@ -343,7 +344,7 @@ export class LedgerSpace implements AddressLedger {
   blocks(): readonly BlockAllocation[] {
     return this.inner.blocks();
   }
-  /** Cursors live in the ledger's blocks, not in Git. */
+  /** Cursors live in the ledger's chunks, not in Git. */
   exportState(): CursorState {
     return {};
   }

@@ -2,15 +2,15 @@
  * VLAN IDs in the shared ledger: the same edge shape as addresses (snapshot -> pure step -> one
  * guarded transaction), with ONE key per VLAN index (`<prefix>/v1/vlan/<index>`, see keys.ts).
  *
- * The step (ipam-fn's allocateVlans) sees an index only as a `VlanLedger` seeded with what the
+ * The step (ipam-fn's allocateVlans) sees an index only as a `VlanSpace` seeded with what the
  * ledger holds, plus the published definition; this module never does I/O. When the step names an
  * index the snapshot has not loaded, it notes the key and the edge loads it and runs the step again.
  */
 import { API } from '../api/types';
 import { readFunctionConfig } from '../function-config';
-import { clusterOfClaim } from '../identity';
+import { clusterOfClaim } from '../claim-binding';
 import { isKind, isObject, KubeObject, nameOf, packagePathOf, scalarText } from '../kube/object';
-import { createVlanSpace, VlanLedger, VlanRangeSpec } from '../ipam';
+import { createVlanSpace, VlanSpace, VlanRangeSpec } from '../ipam';
 import { fail, ok, Result } from '../ipam/result';
 import { vlanBinding } from '../vlans';
 import type { VLANClaim } from '../api/types';
@@ -35,7 +35,7 @@ export interface VlanLedgerHooks {
    */
   define(index: string, range: VlanRangeSpec): string | undefined;
   /** The index's ID space, seeded with every ID the ledger holds in it. */
-  space(index: string, range: VlanRangeSpec): Result<VlanLedger>;
+  space(index: string, range: VlanRangeSpec): Result<VlanSpace>;
 }
 
 /** One VLANClaim the render contains, as the ledger sees it. */
@@ -106,7 +106,7 @@ export class VlanEdge implements VlanLedgerHooks {
   /** Keys the step needed that the snapshot lacks. */
   readonly wants: string[] = [];
   readonly definitions = new Map<string, VlanDefinition>();
-  readonly spaces = new Map<string, VlanLedger>();
+  readonly spaces = new Map<string, VlanSpace>();
 
   constructor(
     private readonly snap: SnapshotView,
@@ -147,7 +147,7 @@ export class VlanEdge implements VlanLedgerHooks {
     return undefined;
   }
 
-  space(index: string, range: VlanRangeSpec): Result<VlanLedger> {
+  space(index: string, range: VlanRangeSpec): Result<VlanSpace> {
     const known = this.spaces.get(index);
     if (known) return ok(known);
     const rec = this.record(index);
@@ -170,9 +170,9 @@ export class VlanEdge implements VlanLedgerHooks {
 }
 
 /** The in-memory space, with messages that say which package holds an ID in the ledger. */
-class HeldVlanSpace implements VlanLedger {
+class HeldVlanSpace implements VlanSpace {
   constructor(
-    private readonly inner: VlanLedger,
+    private readonly inner: VlanSpace,
     private readonly ledgerHeld: Readonly<Record<string, VlanHolding>>,
     private readonly ledgerName: string,
   ) {}

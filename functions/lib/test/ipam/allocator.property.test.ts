@@ -15,7 +15,7 @@
  */
 import fc from 'fast-check';
 import { createAddressSpace, PoolSpec } from '../../src/ipam';
-import type { AddressLedger, IpFamily } from '../../src/ipam';
+import type { AddressSpace, IpFamily } from '../../src/ipam';
 
 type Gateway = 'default' | 'none' | number;
 
@@ -191,7 +191,7 @@ function poolOrder(pools: readonly PoolModel[], f: IpFamily, variant: number): P
   return [[a], [b], [a, b], [b, a]][variant]!;
 }
 
-function newSpace(pools: readonly PoolModel[]): AddressLedger {
+function newSpace(pools: readonly PoolModel[]): AddressSpace {
   const space = createAddressSpace('prop-net');
   for (const p of pools) {
     const r = space.addPool(p.spec);
@@ -212,7 +212,7 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-function rerender(old: AddressLedger, pools: readonly PoolModel[], seed: number): AddressLedger {
+function rerender(old: AddressSpace, pools: readonly PoolModel[], seed: number): AddressSpace {
   const persisted = JSON.parse(JSON.stringify({ claims: old.allocations(), cursors: old.exportState() })) as {
     claims: { owner: string; prefix: string; poolId: string }[];
     cursors: Record<string, string>;
@@ -236,7 +236,7 @@ function same(actual: unknown, expected: unknown, what: string): void {
   if (a !== b) throw new Error(`${what}: got ${a}, expected ${b}`);
 }
 
-function checkInvariants(space: AddressLedger, model: Model, pools: readonly PoolModel[]): void {
+function checkInvariants(space: AddressSpace, model: Model, pools: readonly PoolModel[]): void {
   const all = space.allocations();
   // Unique.
   if (new Set(all.map((a) => a.address)).size !== all.length) throw new Error(`duplicate address in ${JSON.stringify(all)}`);

@@ -14,7 +14,7 @@
  */
 import fc from 'fast-check';
 import { createAddressSpace } from '../../src/ipam';
-import type { AddressLedger, IpFamily } from '../../src/ipam';
+import type { AddressSpace, IpFamily } from '../../src/ipam';
 
 const SIZE = 64;
 
@@ -123,7 +123,7 @@ function cidr(p: PoolModel, start: number, size: number): string {
   return `${p.text(start)}/${length}`.replace('2001:db8::0/', '2001:db8::/');
 }
 
-function newSpace(pools: Record<IpFamily, PoolModel>): AddressLedger {
+function newSpace(pools: Record<IpFamily, PoolModel>): AddressSpace {
   const space = createAddressSpace('blocks');
   for (const p of Object.values(pools)) {
     const r = space.addPool({ prefix: p.id, gateway: null, exclusions: p.exclusions });
@@ -133,7 +133,7 @@ function newSpace(pools: Record<IpFamily, PoolModel>): AddressLedger {
 }
 
 /** A fresh space holding exactly what `space` persisted, reserved in the given order. */
-function rerender(space: AddressLedger, pools: Record<IpFamily, PoolModel>, seed: number): AddressLedger {
+function rerender(space: AddressSpace, pools: Record<IpFamily, PoolModel>, seed: number): AddressSpace {
   const next = newSpace(pools);
   const imported = next.importState(space.exportState());
   if (!imported.ok) throw new Error(imported.error.message);
@@ -169,7 +169,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 const exclusionArb = fc.tuple(fc.integer({ min: 1, max: 62 }), fc.integer({ min: 0, max: 3 })).map(([lo, len]): [number, number] => [lo, Math.min(62, lo + len)]);
 
-function checkInvariants(space: AddressLedger, model: Model): void {
+function checkInvariants(space: AddressSpace, model: Model): void {
   for (const f of ['ipv4', 'ipv6'] as const) {
     const p = model.pools[f];
     const covered = new Map<number, string>();

@@ -1,5 +1,5 @@
 import { createAddressSpace, createPool, IpamError, Pool, PoolSpec, Result } from '../../src/ipam';
-import type { AddressLedger } from '../../src/ipam';
+import type { AddressSpace } from '../../src/ipam';
 
 export function unwrap<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(`expected success, got ${r.error.code}: ${r.error.message}`);
@@ -15,14 +15,14 @@ export function pool(prefix: string, extra: Omit<PoolSpec, 'prefix'> = {}): Pool
   return unwrap(createPool({ prefix, ...extra }));
 }
 
-export function spaceWith(...pools: (string | PoolSpec)[]): AddressLedger {
+export function spaceWith(...pools: (string | PoolSpec)[]): AddressSpace {
   const space = createAddressSpace('test-net');
   for (const p of pools) unwrap(space.addPool(typeof p === 'string' ? { prefix: p } : p));
   return space;
 }
 
 /** Allocates `n` addresses for owners `<prefix>0..n-1` and returns the addresses. */
-export function allocateN(space: AddressLedger, poolIds: string[], n: number, prefix = 'o'): string[] {
+export function allocateN(space: AddressSpace, poolIds: string[], n: number, prefix = 'o'): string[] {
   const out: string[] = [];
   for (let i = 0; i < n; i++) out.push(unwrap(space.allocate(`${prefix}${i}`, poolIds)).address);
   return out;

@@ -6,9 +6,9 @@
  * a released ID comes back only after every never-used one.
  */
 import fc from 'fast-check';
-import { createVlanSpace, RESERVED_VLANS, VlanLedger, VlanRangeSpec } from '../../src/ipam';
+import { createVlanSpace, RESERVED_VLANS, VlanSpace, VlanRangeSpec } from '../../src/ipam';
 
-function space(range: VlanRangeSpec): VlanLedger {
+function space(range: VlanRangeSpec): VlanSpace {
   const r = createVlanSpace('edge01', range);
   if (!r.ok) throw new Error(r.error.message);
   return r.value;

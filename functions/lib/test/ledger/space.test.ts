@@ -1,12 +1,13 @@
 /**
  * The shared ledger's address space (ledger/space.ts) without etcd: a hand-built snapshot of one
  * network instance, the same shape the edge builds from its keys, and the rules the space applies
- * to it - blocks carved per cluster, next-fit inside a block, borrowing once every block is carved,
+ * to it - chunks carved per cluster, next-fit inside a block, borrowing once every block is carved,
  * conflicts named with their packages, and the wants that make the edge load more.
  */
-import { blockBits, blockCount, blockIndexOf, LedgerKeys } from '../../src/ledger/keys';
+import { chunkAddress, chunkBits, chunkCount, chunkIndexOf, chunkPlaceOf } from '../../src/ledger/chunks';
+import { LedgerKeys } from '../../src/ledger/keys';
 import type { OwnerRecord, PrefixPoolRecord } from '../../src/ledger/keys';
-import { BlockState, LedgerSpace, NiSnapshot } from '../../src/ledger/space';
+import { ChunkState, LedgerSpace, NiSnapshot } from '../../src/ledger/space';
 import type { PoolSpec } from '../../src/ipam';
 import { errorOf, pool, unwrap } from '../ipam/helpers';
 
@@ -18,7 +19,7 @@ const LEDGER = 'etcd http://127.0.0.1:2379 /netpipe';
 /** The package of a binding in these tests: `<cluster>-pkg`. */
 const packageOf = (owner: string): string => `${owner.slice(0, owner.indexOf('/'))}-pkg`;
 
-interface BlockSeed {
+interface ChunkSeed {
   readonly cluster?: string;
   readonly cursor?: number | null;
   /** Offset -> holder binding (its package follows from the binding). */
@@ -27,11 +28,11 @@ interface BlockSeed {
   readonly exists?: boolean;
 }
 
-function block(poolId: string, index: bigint, seed: BlockSeed = {}): BlockState {
+function chunk(poolId: string, index: bigint, seed: ChunkSeed = {}): ChunkState {
   const held = new Map<number, readonly [string, string]>();
   for (const [o, owner] of Object.entries(seed.held ?? {})) held.set(Number(o), [owner, packageOf(owner)]);
   return {
-    key: keys.block(NI, poolId, index),
+    key: keys.chunk(NI, poolId, index),
     poolId,
     index,
     exists: seed.exists ?? true,
@@ -50,10 +51,10 @@ function fullExcept(cluster: string, free: readonly number[], size = 64): Record
 
 interface SnapshotSeed {
   readonly owners?: Readonly<Record<string, OwnerRecord>>;
-  readonly blocks?: readonly BlockState[];
+  readonly chunks?: readonly ChunkState[];
   /** Cluster -> pool -> current block. */
   readonly affinity?: Readonly<Record<string, Readonly<Record<string, bigint>>>>;
-  /** `pool|cluster` -> blocks carved for this render. */
+  /** `pool|cluster` -> chunks carved for this render. */
   readonly carved?: Readonly<Record<string, readonly bigint[]>>;
   readonly borrow?: readonly string[];
   readonly prefixPools?: Readonly<Record<string, PrefixPoolRecord | null>>;
@@ -63,7 +64,7 @@ function snapshot(seed: SnapshotSeed = {}): NiSnapshot {
   return {
     ni: NI,
     owners: new Map(Object.entries(seed.owners ?? {})),
-    blocks: new Map((seed.blocks ?? []).map((b) => [b.key, b])),
+    chunks: new Map((seed.chunks ?? []).map((b) => [b.key, b])),
     affinity: new Map(Object.entries(seed.affinity ?? {}).map(([c, byPool]) => [c, new Map(Object.entries(byPool))])),
     carved: new Map(Object.entries(seed.carved ?? {})),
     borrow: new Set(seed.borrow ?? []),
@@ -79,7 +80,7 @@ function spaceOf(seed: SnapshotSeed, pools: readonly (string | PoolSpec)[] = [V4
 
 /** The touched block's holdings as offset -> binding, and its cursor and cluster. */
 function touched(s: LedgerSpace, poolId: string, index: bigint): { cluster: string; cursor: number | null; held: Record<number, string> } | undefined {
-  const b = s.touched.get(keys.block(NI, poolId, index));
+  const b = s.touched.get(keys.chunk(NI, poolId, index));
   if (!b) return undefined;
   const held: Record<number, string> = {};
   for (const [o, [owner, pkg]] of b.held) {
@@ -98,24 +99,27 @@ describe('block geometry', () => {
     ['10.0.0.9/32', 0, 1n],
     ['2001:db8::/64', 6, 1n << 58n],
     ['2001:db8::/126', 0, 4n],
-  ])('%s: blocks of 2^%i addresses, %s of them', (prefix, bits, count) => {
+  ])('%s: chunks of 2^%i addresses, %s of them', (prefix, bits, count) => {
     const p = pool(prefix);
-    expect(blockBits(p)).toBe(bits);
-    expect(blockCount(p)).toBe(count);
+    expect(chunkBits(p)).toBe(bits);
+    expect(chunkCount(p)).toBe(count);
   });
 
   it('an address belongs to the block its offset from the pool start falls in', () => {
     const p = pool('10.0.0.0/24');
-    expect(blockIndexOf(p, p.network + 63n)).toBe(0n);
-    expect(blockIndexOf(p, p.network + 64n)).toBe(1n);
-    expect(blockIndexOf(p, p.network + 255n)).toBe(3n);
+    expect(chunkIndexOf(p, p.network + 63n)).toBe(0n);
+    expect(chunkIndexOf(p, p.network + 64n)).toBe(1n);
+    expect(chunkIndexOf(p, p.network + 255n)).toBe(3n);
     const v6 = pool('2001:db8::/64');
-    expect(blockIndexOf(v6, v6.network + 0x10000n)).toBe(1024n);
-    expect(keys.block(NI, v6.id, 1024n)).toBe(`/netpipe/v1/ni/vpc-n3/block/2001%3Adb8%3A%3A%2F64/${'400'.padStart(32, '0')}`);
+    expect(chunkIndexOf(v6, v6.network + 0x10000n)).toBe(1024n);
+    expect(chunkPlaceOf(p, p.network + 70n)).toEqual({ index: 1n, offset: 6 });
+    expect(chunkAddress(p, 1n, 6)).toBe(p.network + 70n);
+    expect(chunkPlaceOf(v6, v6.network + 0x10005n)).toEqual({ index: 1024n, offset: 5 });
+    expect(keys.chunk(NI, v6.id, 1024n)).toBe(`/netpipe/v1/ni/vpc-n3/block/2001%3Adb8%3A%3A%2F64/${'400'.padStart(32, '0')}`);
   });
 });
 
-describe('allocate: a cluster in its own blocks', () => {
+describe('allocate: a cluster in its own chunks', () => {
   it('a cluster without a block asks for one to be carved, and changes nothing', () => {
     const s = spaceOf({});
     const e = errorOf(s.allocate('edge1/ns/a', [V4]));
@@ -126,7 +130,7 @@ describe('allocate: a cluster in its own blocks', () => {
   });
 
   it('takes the first usable address of a freshly carved block and makes the block its own', () => {
-    const s = spaceOf({ carved: { [`${V4}|edge1`]: [0n] }, blocks: [block(V4, 0n, { exists: false })] });
+    const s = spaceOf({ carved: { [`${V4}|edge1`]: [0n] }, chunks: [chunk(V4, 0n, { exists: false })] });
     expect(unwrap(s.allocate('edge1/ns/a', [V4])).prefix).toBe('10.0.0.2/24');
     expect(touched(s, V4, 0n)).toEqual({ cluster: 'edge1', cursor: 2, held: { 2: 'edge1/ns/a' } });
     expect(s.wants).toEqual([]);
@@ -135,11 +139,11 @@ describe('allocate: a cluster in its own blocks', () => {
   it('asks for the current block when the snapshot lacks it', () => {
     const s = spaceOf({ affinity: { edge1: { [V4]: 2n } } });
     expect(errorOf(s.allocate('edge1/ns/a', [V4])).code).toBe('ledger-pending');
-    expect(s.wants).toEqual([{ kind: 'block', ni: NI, poolId: V4, index: 2n }]);
+    expect(s.wants).toEqual([{ kind: 'chunk', ni: NI, poolId: V4, index: 2n }]);
   });
 
   it('continues after the cursor of the current block (next-fit), so a freed address waits', () => {
-    const s = spaceOf({ affinity: { edge1: { [V4]: 0n } }, blocks: [block(V4, 0n, { cluster: 'edge1', cursor: 5, held: { 5: 'edge1/ns/old' } })] });
+    const s = spaceOf({ affinity: { edge1: { [V4]: 0n } }, chunks: [chunk(V4, 0n, { cluster: 'edge1', cursor: 5, held: { 5: 'edge1/ns/old' } })] });
     expect(unwrap(s.allocate('edge1/ns/a', [V4])).address).toBe('10.0.0.6');
     expect(unwrap(s.allocate('edge1/ns/b', [V4])).address).toBe('10.0.0.7');
     expect(s.release('edge1/ns/a').map((a) => a.address)).toEqual(['10.0.0.6']);
@@ -148,45 +152,45 @@ describe('allocate: a cluster in its own blocks', () => {
   });
 
   it('a block starts at its own first address: offset 0 of block 1 is usable, the network address is not', () => {
-    const s = spaceOf({ affinity: { edge1: { [V4]: 1n } }, blocks: [block(V4, 1n, { cluster: 'edge1' })] });
+    const s = spaceOf({ affinity: { edge1: { [V4]: 1n } }, chunks: [chunk(V4, 1n, { cluster: 'edge1' })] });
     expect(unwrap(s.allocate('edge1/ns/a', [V4])).address).toBe('10.0.0.64');
     expect(touched(s, V4, 1n)?.held).toEqual({ 0: 'edge1/ns/a' });
   });
 
   it('never leaves its block: a block whose cursor is at its last offset asks for a new one', () => {
-    const s = spaceOf({ affinity: { edge1: { [V4]: 1n } }, blocks: [block(V4, 1n, { cluster: 'edge1', cursor: 63, held: { 63: 'edge1/ns/x' } })] });
+    const s = spaceOf({ affinity: { edge1: { [V4]: 1n } }, chunks: [chunk(V4, 1n, { cluster: 'edge1', cursor: 63, held: { 63: 'edge1/ns/x' } })] });
     expect(errorOf(s.allocate('edge1/ns/a', [V4])).code).toBe('ledger-pending');
     expect(s.wants).toEqual([{ kind: 'carve', ni: NI, poolId: V4, cluster: 'edge1' }]);
     expect(s.holderOf('10.0.0.128')).toBeUndefined();
   });
 
   it('skips the broadcast address at the end of the last block', () => {
-    const s = spaceOf({ affinity: { edge1: { [V4]: 3n } }, blocks: [block(V4, 3n, { cluster: 'edge1', cursor: 61 })] });
+    const s = spaceOf({ affinity: { edge1: { [V4]: 3n } }, chunks: [chunk(V4, 3n, { cluster: 'edge1', cursor: 61 })] });
     expect(unwrap(s.allocate('edge1/ns/a', [V4])).address).toBe('10.0.0.254');
     expect(errorOf(s.allocate('edge1/ns/b', [V4])).code).toBe('ledger-pending');
   });
 
-  it('does not reuse a free offset before the cursor while blocks remain to carve', () => {
+  it('does not reuse a free offset before the cursor while chunks remain to carve', () => {
     const held = fullExcept('edge1', [0, 1, 3]);
-    const s = spaceOf({ affinity: { edge1: { [V4]: 0n } }, blocks: [block(V4, 0n, { cluster: 'edge1', cursor: 63, held })] });
+    const s = spaceOf({ affinity: { edge1: { [V4]: 0n } }, chunks: [chunk(V4, 0n, { cluster: 'edge1', cursor: 63, held })] });
     expect(errorOf(s.allocate('edge1/ns/a', [V4])).code).toBe('ledger-pending');
     expect(s.wants.map((w) => w.kind)).toEqual(['carve']);
   });
 
-  it('moves on to the blocks carved for this render, in order', () => {
+  it('moves on to the chunks carved for this render, in order', () => {
     const s = spaceOf({
       affinity: { edge1: { [V4]: 0n } },
       carved: { [`${V4}|edge1`]: [2n, 3n] },
-      blocks: [block(V4, 0n, { cluster: 'edge1', cursor: 63, held: fullExcept('edge1', [0, 1]) }), block(V4, 2n, { exists: false }), block(V4, 3n, { exists: false })],
+      chunks: [chunk(V4, 0n, { cluster: 'edge1', cursor: 63, held: fullExcept('edge1', [0, 1]) }), chunk(V4, 2n, { exists: false }), chunk(V4, 3n, { exists: false })],
     });
     expect(unwrap(s.allocate('edge1/ns/a', [V4])).address).toBe('10.0.0.128');
     expect(touched(s, V4, 2n)).toEqual({ cluster: 'edge1', cursor: 0, held: { 0: 'edge1/ns/a' } });
     expect(touched(s, V4, 3n)).toBeUndefined();
   });
 
-  it('small pools have small blocks: a /28 is four blocks of four', () => {
+  it('small pools have small chunks: a /28 is four chunks of four', () => {
     const p = '10.0.0.16/28';
-    const s = spaceOf({ affinity: { edge1: { [p]: 0n } }, blocks: [block(p, 0n, { cluster: 'edge1' })] }, [p]);
+    const s = spaceOf({ affinity: { edge1: { [p]: 0n } }, chunks: [chunk(p, 0n, { cluster: 'edge1' })] }, [p]);
     expect(unwrap(s.allocate('edge1/ns/a', [p])).address).toBe('10.0.0.18');
     expect(unwrap(s.allocate('edge1/ns/b', [p])).address).toBe('10.0.0.19');
     expect(errorOf(s.allocate('edge1/ns/c', [p])).code).toBe('ledger-pending');
@@ -196,11 +200,11 @@ describe('allocate: a cluster in its own blocks', () => {
   it('IPv6: the block index is a 128-bit offset, not a number that overflows', () => {
     const p = '2001:db8::/64';
     const far = 1n << 57n;
-    const s = spaceOf({ affinity: { edge1: { [p]: far } }, blocks: [block(p, far, { cluster: 'edge1', cursor: 9 })] }, [p]);
+    const s = spaceOf({ affinity: { edge1: { [p]: far } }, chunks: [chunk(p, far, { cluster: 'edge1', cursor: 9 })] }, [p]);
     expect(unwrap(s.allocate('edge1/ns/a', [p])).address).toBe('2001:db8::8000:0:0:a');
   });
 
-  it('gives an identity back what the ledger already records for it, without looking at blocks', () => {
+  it('gives an identity back what the ledger already records for it, without looking at chunks', () => {
     const owners = { 'edge1/ns/a': { address: '10.0.0.9', prefix: '10.0.0.9/24', pool: V4, cluster: 'edge1', package: 'edge1-pkg' } };
     const s = spaceOf({ owners });
     expect(unwrap(s.allocate('edge1/ns/a', [V4])).address).toBe('10.0.0.9');
@@ -220,14 +224,14 @@ describe('reserve: recorded addresses', () => {
   it('any other recorded address waits for its block, then is held at its offset in that block', () => {
     const first = spaceOf({});
     expect(errorOf(first.reserve('edge1/ns/a', '10.0.0.130/24')).code).toBe('ledger-pending');
-    expect(first.wants).toEqual([{ kind: 'block', ni: NI, poolId: V4, index: 2n }]);
-    const s = spaceOf({ blocks: [block(V4, 2n, { exists: false })] });
+    expect(first.wants).toEqual([{ kind: 'chunk', ni: NI, poolId: V4, index: 2n }]);
+    const s = spaceOf({ chunks: [chunk(V4, 2n, { exists: false })] });
     unwrap(s.reserve('edge1/ns/a', '10.0.0.130/24'));
     expect(touched(s, V4, 2n)).toEqual({ cluster: 'edge1', cursor: null, held: { 2: 'edge1/ns/a' } });
   });
 
   it('an address another identity holds in the ledger is a conflict naming both and their packages', () => {
-    const s = spaceOf({ blocks: [block(V4, 0n, { cluster: 'edge2', held: { 7: 'edge2/ns/x' } })] });
+    const s = spaceOf({ chunks: [chunk(V4, 0n, { cluster: 'edge2', held: { 7: 'edge2/ns/x' } })] });
     const e = errorOf(s.reserve('edge1/ns/y', '10.0.0.7/24'));
     expect(e.code).toBe('address-conflict');
     expect(e.owners).toEqual(['edge2/ns/x', 'edge1/ns/y']);
@@ -240,7 +244,7 @@ describe('reserve: recorded addresses', () => {
   });
 
   it('an address held by an identity this render releases goes to the claim that inherited it (a rename)', () => {
-    const seed = { blocks: [block(V4, 0n, { cluster: 'edge1', held: { 7: 'edge1/ns/upf-n4-ipv4' } })] };
+    const seed = { chunks: [chunk(V4, 0n, { cluster: 'edge1', held: { 7: 'edge1/ns/upf-n4-ipv4' } })] };
     const s = new LedgerSpace(snapshot(seed), keys, packageOf, LEDGER, (owner) => owner === 'edge1/ns/upf-n4-ipv4');
     unwrap(s.addPool({ prefix: V4 }));
     unwrap(s.reserve('edge1/ns/upf-pfcp-ipv4', '10.0.0.7/24'));
@@ -252,7 +256,7 @@ describe('reserve: recorded addresses', () => {
   });
 
   it("re-reserving one's own holding is no conflict and keeps the block's cluster", () => {
-    const s = spaceOf({ blocks: [block(V4, 0n, { cluster: 'edge2', held: { 7: 'edge2/ns/x' } })] });
+    const s = spaceOf({ chunks: [chunk(V4, 0n, { cluster: 'edge2', held: { 7: 'edge2/ns/x' } })] });
     unwrap(s.reserve('edge2/ns/x', '10.0.0.7/24'));
     expect(touched(s, V4, 0n)).toEqual({ cluster: 'edge2', cursor: null, held: { 7: 'edge2/ns/x' } });
   });
@@ -268,21 +272,21 @@ describe('reserve: recorded addresses', () => {
 describe('borrowing once every block is carved', () => {
   // edge1 owns block 2; edge2 the others. Offsets 0 and 1 of block 0 are the network address and
   // the gateway, offset 63 of block 3 the broadcast address: reserved, never held.
-  const blocks = (): BlockState[] => [
-    block(V4, 0n, { cluster: 'edge2', cursor: 63, held: fullExcept('edge2', [0, 1, 9]) }),
-    block(V4, 1n, { cluster: 'edge2', cursor: 63, held: fullExcept('edge2', [5]) }),
-    block(V4, 2n, { cluster: 'edge1', cursor: 40, held: fullExcept('edge1', [3]) }),
-    block(V4, 3n, { cluster: 'edge2', cursor: 20, held: fullExcept('edge2', [63]) }),
+  const chunks = (): ChunkState[] => [
+    chunk(V4, 0n, { cluster: 'edge2', cursor: 63, held: fullExcept('edge2', [0, 1, 9]) }),
+    chunk(V4, 1n, { cluster: 'edge2', cursor: 63, held: fullExcept('edge2', [5]) }),
+    chunk(V4, 2n, { cluster: 'edge1', cursor: 40, held: fullExcept('edge1', [3]) }),
+    chunk(V4, 3n, { cluster: 'edge2', cursor: 20, held: fullExcept('edge2', [63]) }),
   ];
-  const seed = (): SnapshotSeed => ({ affinity: { edge1: { [V4]: 2n } }, blocks: blocks(), borrow: [V4] });
+  const seed = (): SnapshotSeed => ({ affinity: { edge1: { [V4]: 2n } }, chunks: chunks(), borrow: [V4] });
 
-  it("wraps inside the cluster's own blocks first: a freed address is reused", () => {
+  it("wraps inside the cluster's own chunks first: a freed address is reused", () => {
     const s = spaceOf(seed());
     expect(unwrap(s.allocate('edge1/ns/a', [V4])).address).toBe('10.0.0.131');
     expect(touched(s, V4, 2n)?.cursor).toBe(3);
   });
 
-  it("then borrows from other clusters' blocks, lowest first, leaving them theirs", () => {
+  it("then borrows from other clusters' chunks, lowest first, leaving them theirs", () => {
     const s = spaceOf(seed());
     unwrap(s.allocate('edge1/ns/a', [V4]));
     expect(unwrap(s.allocate('edge1/ns/b', [V4])).address).toBe('10.0.0.9');
@@ -305,12 +309,12 @@ describe('borrowing once every block is carved', () => {
 
 describe('allocateMany: all families or none', () => {
   const V6 = '2001:db8:6::/126';
-  // A /126 is four one-address blocks: ::0 (anycast) and ::1 (gateway) reserved, ::2 and ::3 held.
-  const v6Full = (): BlockState[] => [0n, 1n, 2n, 3n].map((i) => block(V6, i, { cluster: 'edge2', cursor: 0, held: i >= 2n ? { 0: `edge2/ns/v6-${i}` } : {} }));
+  // A /126 is four one-address chunks: ::0 (anycast) and ::1 (gateway) reserved, ::2 and ::3 held.
+  const v6Full = (): ChunkState[] => [0n, 1n, 2n, 3n].map((i) => chunk(V6, i, { cluster: 'edge2', cursor: 0, held: i >= 2n ? { 0: `edge2/ns/v6-${i}` } : {} }));
 
-  it('when the second family has no room, the first is handed back and the blocks are as before', () => {
+  it('when the second family has no room, the first is handed back and the chunks are as before', () => {
     const s = spaceOf(
-      { affinity: { edge1: { [V4]: 0n } }, blocks: [block(V4, 0n, { cluster: 'edge1' }), ...v6Full()], borrow: [V6] },
+      { affinity: { edge1: { [V4]: 0n } }, chunks: [chunk(V4, 0n, { cluster: 'edge1' }), ...v6Full()], borrow: [V6] },
       [V4, V6],
     );
     const e = errorOf(s.allocateMany([{ owner: 'edge1/ns/a', poolIds: [V4] }, { owner: 'edge1/ns/a', poolIds: [V6] }]));
@@ -321,7 +325,7 @@ describe('allocateMany: all families or none', () => {
   });
 
   it('a pending second family rolls back too and passes the want on', () => {
-    const s = spaceOf({ affinity: { edge1: { [V4]: 0n } }, blocks: [block(V4, 0n, { cluster: 'edge1' })] }, [V4, V6]);
+    const s = spaceOf({ affinity: { edge1: { [V4]: 0n } }, chunks: [chunk(V4, 0n, { cluster: 'edge1' })] }, [V4, V6]);
     const e = errorOf(s.allocateMany([{ owner: 'edge1/ns/a', poolIds: [V4] }, { owner: 'edge1/ns/a', poolIds: [V6] }]));
     expect(e.code).toBe('ledger-pending');
     expect(s.wants).toEqual([{ kind: 'carve', ni: NI, poolId: V6, cluster: 'edge1' }]);
@@ -332,7 +336,7 @@ describe('allocateMany: all families or none', () => {
 
 describe('release', () => {
   it("removes the owner's holding from its block and nothing else", () => {
-    const s = spaceOf({ affinity: { edge1: { [V4]: 0n } }, blocks: [block(V4, 0n, { cluster: 'edge1', cursor: 2, held: { 2: 'edge1/ns/old' } })] });
+    const s = spaceOf({ affinity: { edge1: { [V4]: 0n } }, chunks: [chunk(V4, 0n, { cluster: 'edge1', cursor: 2, held: { 2: 'edge1/ns/old' } })] });
     unwrap(s.reserve('edge1/ns/old', '10.0.0.2/24'));
     unwrap(s.allocate('edge1/ns/a', [V4]));
     expect(s.release('edge1/ns/old').map((a) => a.address)).toEqual(['10.0.0.2']);
@@ -386,7 +390,7 @@ describe('aligned prefixes (pool claims) in a pool-kind prefix', () => {
 
 describe('cursors live in the ledger, not in Git', () => {
   it('exports no cursor state and ignores imported state', () => {
-    const s = spaceOf({ affinity: { edge1: { [V4]: 0n } }, blocks: [block(V4, 0n, { cluster: 'edge1' })] });
+    const s = spaceOf({ affinity: { edge1: { [V4]: 0n } }, chunks: [chunk(V4, 0n, { cluster: 'edge1' })] });
     unwrap(s.allocate('edge1/ns/a', [V4]));
     expect(s.exportState()).toEqual({});
     expect(unwrap(s.importState())).toEqual({ ignored: [] });

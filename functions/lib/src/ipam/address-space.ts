@@ -61,7 +61,7 @@ export interface PoolUsage {
   readonly cursor: string | undefined;
 }
 
-export interface AddressLedger {
+export interface AddressSpace {
   /** The network instance this space belongs to; used in messages. */
   readonly name: string;
 

@@ -45,5 +45,22 @@ export function claimName(itf: Interface, family: AddressFamily): string {
   return `${attachmentName(itf)}-${family}`;
 }
 
+/** The file name prefix of each kind of generated item. */
+const FILE_PREFIX = {
+  IPClaim: 'ipclaim',
+  VLANClaim: 'vlanclaim',
+  NetworkAttachmentDefinition: 'nad',
+  AllocationCursor: 'ipam-cursor',
+} as const;
+
+/**
+ * The file a generated item of `kind` named `name` is written to (beside its Interface, or its
+ * network instance's home for a cursor). One place, so the name rules check the very file names
+ * the functions and `netpipe import` write.
+ */
+export function generatedFileName(kind: keyof typeof FILE_PREFIX, name: string): string {
+  return `${FILE_PREFIX[kind]}-${name}.yaml`;
+}
+
 /** The network instance an Interface on the pod network names; it gets nothing generated. */
 export const POD_NETWORK = 'default';

@@ -1,6 +1,6 @@
 import { familiesOf, Interface, normalizeFamilyPolicy } from './api/types';
 import { ANNOTATIONS, getAnnotation, nameOf, namespaceOf } from './kube/object';
-import { attachmentName, claimName, nadRefOf, ownerNameOf } from './naming';
+import { attachmentName, claimName, generatedFileName, nadRefOf, ownerNameOf } from './generated-names';
 import { errorFor, Result } from './results';
 
 /**
@@ -92,10 +92,10 @@ export function interfaceNameProblems(itf: Interface): Result[] {
   const generated: Array<{ kind: string; name: string; file: string }> = [];
   for (const family of familiesOf(normalizeFamilyPolicy(itf.spec.ipFamilyPolicy))) {
     const claim = claimName(itf, family);
-    generated.push({ kind: 'IPClaim', name: claim, file: `ipclaim-${claim}.yaml` });
+    generated.push({ kind: 'IPClaim', name: claim, file: generatedFileName('IPClaim', claim) });
   }
   const nad = attachmentName(itf);
-  generated.push({ kind: 'NetworkAttachmentDefinition', name: nad, file: `nad-${nad}.yaml` });
+  generated.push({ kind: 'NetworkAttachmentDefinition', name: nad, file: generatedFileName('NetworkAttachmentDefinition', nad) });
   for (const g of generated) {
     const problem = resourceNameProblem(g.name) ?? fileNameProblem(g.file);
     if (!problem) continue;
