@@ -473,7 +473,7 @@ export function verify(d: LedgerDump, trees: readonly KubeObject[][]): VerifyRep
   // A holding of a package given here is one its Git copy never recorded: a render that failed
   // after its commit (a later function's error, kpt failing to write). A package not given may be
   // a deleted one, which only `release --package` frees.
-  const given = new Set(trees.flatMap((items) => { const f = renderFacts({ items, results: [] } as never); return f.packages; }));
+  const given = new Set(trees.flatMap((items) => renderFacts({ items: [...items] }).packages));
   for (const [ni, owners] of d.owners) {
     for (const [binding, rec] of owners) {
       if (inGit.has(`${ni}|${binding}`)) continue;

@@ -21,7 +21,7 @@ import type { PoolSource } from '../pools';
 import { collectPools } from '../pools';
 import { collectNetworkPrefixes, NETWORK_API, NetworkPrefix } from '../networks';
 import type { ResourceList } from '../resource-list';
-import { generalError, hasErrors, errorFor, Result } from '../results';
+import { generalError, hasErrors, errorFor, Result, warningFor } from '../results';
 import type { TransformOutput } from '../runner';
 import { Pool } from '../ipam/pool';
 import { parseAddress } from '../ipam/address';
@@ -342,6 +342,8 @@ interface PoolPlan {
   readonly publish: Map<string, PoolsRecord>;
   /** Aggregates published in the ledger that the render lacks. */
   readonly aggregates: PublishedAggregate[];
+  /** Warnings that do not stop the render (a pool its publisher no longer defines). */
+  readonly notices: Result[];
 }
 
 function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerName: string): PoolPlan {
@@ -350,6 +352,7 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
   const effective = new Map<string, Pool[]>();
   const publish = new Map<string, PoolsRecord>();
   const aggregates: PublishedAggregate[] = [];
+  const notices: Result[] = [];
   for (const ni of facts.nis) {
     const published = snap.record('pools', keys.pools(ni));
     const publishedById = new Map((published?.pools ?? []).map((d) => [d.prefix, d]));
@@ -386,8 +389,23 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
         );
       }
     }
+    // Published pools are never withdrawn (a held address would lose its pool): when the package
+    // that published them renders without one, say so, since new claims still draw from it.
+    const publisherRenders = published !== undefined && facts.packages.includes(published.package) && mine.some(({ def }) => def.kind !== 'aggregate');
     for (const def of published?.pools ?? []) {
       if (mineIds.has(def.prefix)) continue;
+      if (publisherRenders && def.kind !== 'aggregate') {
+        const defining = mine.find(({ def: d }) => d.kind !== 'aggregate');
+        notices.push(
+          warningFor(
+            defining!.p.definedBy,
+            `pool ${def.prefix} of network instance ${ni} is still published in ${ledgerName} although package ${published.package} no longer defines it: ` +
+              'published pools are never withdrawn, so new claims of this network instance may still get addresses from it. ' +
+              'Put the pool back, or keep it and mark it full with exclusions; find its holders with `netpipe ledger status` / `who-has`',
+            defining!.p.field,
+          ),
+        );
+      }
       const created = Pool.create({ prefix: def.prefix, gateway: def.gateway, exclusions: def.exclusions, name: `published in the ledger` });
       if (!created.ok) {
         errors.push(generalError(`the pools of network instance ${ni} published in ${ledgerName} are invalid: ${created.error.message}`));
@@ -415,7 +433,7 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
       publish.set(ni, { pools: all, package: definingPkg });
     }
   }
-  return { errors, extra, effective, publish, aggregates };
+  return { errors, extra, effective, publish, aggregates, notices };
 }
 
 type Attempt = TransformOutput | 'lost-race';
@@ -505,7 +523,7 @@ async function attemptOnce(
   }
   if (!out) throw new EtcdError('server', `the render still needed more of the ledger after ${MAX_ROUNDS} rounds`);
   if (hasErrors(out.results)) return out;
-  const said = [...copies.takeovers, ...copiedStatusResults(copied, out.items, ledgerName)];
+  const said = [...plan.notices, ...copies.takeovers, ...copiedStatusResults(copied, out.items, ledgerName)];
   const stepOut = said.length > 0 ? { ...out, results: [...out.results, ...said] } : out;
   const final = then ? then(stepOut) : stepOut;
   if (hasErrors(final.results)) return final;
