@@ -15,7 +15,7 @@ import { load } from 'js-yaml';
 import { EtcdClient, prefixEnd } from '../../functions/lib/src/ledger';
 import { materialize } from '../support/kpt';
 import { EtcdCluster, startReady } from './etcd';
-import { CLI, files, initLedger, render, ROOT, treeHash } from './packages';
+import { CLI, files, initLedger, renderOk, ROOT, treeHash } from './packages';
 import { CATALOG, conditionOf, Doc, edit, NETPIPE_FN, one, readKptfileName, removeScratch, specialize as specializeVariant, vlanIndexPackage as vlanIndexVariant } from './porch-variant';
 
 jest.setTimeout(180000);
@@ -43,11 +43,6 @@ const specialize = (pkg: string, cluster: string, namespace: string, opts: { inj
   specializeVariant(pkg, cluster, namespace, { ...(opts.injected === undefined ? {} : { injected: opts.injected }), ...(opts.ledger === false ? {} : { ledger: ledger() }) });
 const vlanIndexPackage = (cluster: string): string => vlanIndexVariant(cluster, ledger());
 
-async function renderOk(dir: string): Promise<string> {
-  const r = await render(dir);
-  if (r.status !== 0) throw new Error(`kpt fn render ${dir} failed (${r.status}):\n${r.output}`);
-  return r.output;
-}
 
 const GET_CONDITION = 'ipam.resource.nephio.org/v1alpha1.IPClaim.amf-regional-n2-ipv4';
 

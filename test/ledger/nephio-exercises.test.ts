@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { EtcdClient } from '../../functions/lib/src/ledger';
 import { EtcdCluster, startReady } from './etcd';
-import { CLI, files, initLedger, render, treeHash } from './packages';
+import { CLI, files, initLedger, renderOk, treeHash } from './packages';
 import { conditionOf, Doc, docs, Ledger, networkPackage, one, removeScratch, specialize, vlanIndexPackage } from './porch-variant';
 
 jest.setTimeout(180000);
@@ -32,11 +32,6 @@ afterAll(async () => {
   removeScratch();
 });
 
-async function renderOk(dir: string): Promise<string> {
-  const r = await render(dir);
-  if (r.status !== 0) throw new Error(`kpt fn render ${dir} failed (${r.status}):\n${r.output}`);
-  return r.output;
-}
 
 /** The NF packages of both exercises: catalog blueprint, cluster, namespace, downstream package. */
 const VARIANTS = [
@@ -77,7 +72,7 @@ describe("Nephio's exercises 1 and 2 on the Porch path, with the shared ledger",
     const started = Date.now();
     const network = networkPackage(ledger);
     const indexes = CLUSTERS.map((c) => vlanIndexPackage(c, ledger));
-    await Promise.all([network, ...indexes].map(renderOk));
+    await Promise.all([network, ...indexes].map((d) => renderOk(d)));
 
     const nfs = VARIANTS.map(([pkg, cluster, ns, downstream]) => ({ cluster, dir: specialize(pkg, cluster, ns, { ledger, downstream }), downstream }));
     await Promise.all(nfs.map((n) => renderOk(n.dir)));
@@ -161,7 +156,7 @@ describe("Nephio's exercises 1 and 2 on the Porch path, with the shared ledger",
     // Every package rendered again, all at once: not one byte changes.
     const all = [network, ...indexes, ...nfs.map((n) => n.dir)];
     const hashes = all.map(treeHash);
-    await Promise.all(all.map(renderOk));
+    await Promise.all(all.map((d) => renderOk(d)));
     expect(all.map(treeHash)).toEqual(hashes);
     const verify = spawnSync('node', [CLI, 'ledger', 'verify', ...all, '--endpoints', etcd.endpoints[0]!, '--prefix', PREFIX], { encoding: 'utf8' });
     expect(verify.stdout + verify.stderr).toContain('clean');
@@ -173,7 +168,7 @@ describe("Nephio's exercises 1 and 2 on the Porch path, with the shared ledger",
   it('the blueprints as published render with nothing generated', async () => {
     const blueprints = [...new Set(VARIANTS.map(([pkg]) => pkg))].map((pkg) => specialize(pkg, 'example', 'example', { injected: false }));
     const before = blueprints.map(files);
-    await Promise.all(blueprints.map(renderOk));
+    await Promise.all(blueprints.map((d) => renderOk(d)));
     expect(blueprints.map(files)).toEqual(before);
     for (const b of blueprints) expect([b, of(b, 'NetworkAttachmentDefinition').length, of(b, 'VLANClaim').length]).toEqual([b, 0, 0]);
   });

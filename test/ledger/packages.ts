@@ -145,9 +145,11 @@ export function render(dir: string, extraArgs: readonly string[] = ['--allow-exe
   });
 }
 
-export async function renderOk(dir: string, extraArgs?: readonly string[], env?: NodeJS.ProcessEnv): Promise<void> {
+/** A render that must succeed; its output (kpt's and the functions' results). */
+export async function renderOk(dir: string, extraArgs?: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
   const r = await render(dir, extraArgs, env);
   if (r.status !== 0) throw new Error(`kpt fn render ${dir} failed (${r.status}):\n${r.output}`);
+  return r.output;
 }
 
 /** Claim name -> status.prefix of every IPClaim file under `dir`. */

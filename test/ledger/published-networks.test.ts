@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EtcdClient } from '../../functions/lib/src/ledger';
 import { EtcdCluster, startReady } from './etcd';
-import { CLI, files, initLedger, render, treeHash } from './packages';
+import { CLI, files, initLedger, render, renderOk, treeHash } from './packages';
 import { docs, Ledger, networkPackage, one, removeScratch, specialize, vlanIndexPackage } from './porch-variant';
 
 jest.setTimeout(180000);
@@ -31,11 +31,6 @@ afterAll(async () => {
   removeScratch();
 });
 
-async function renderOk(dir: string): Promise<string> {
-  const r = await render(dir);
-  if (r.status !== 0) throw new Error(`kpt fn render ${dir} failed (${r.status}):\n${r.output}`);
-  return r.output;
-}
 
 /** The UPF blueprint without the copies of the Networks it carries (network_*.yaml). */
 function withoutNetworks(dir: string): string {
