@@ -1,38 +1,147 @@
 /**
- * A pool removed from the networks package stays published in the ledger (a held address would
- * otherwise lose its pool), and the networks render says so, naming the pool, instead of
- * re-publishing it without a word.
+ * A pool removed from the networks package that published it: withdrawn from the ledger when
+ * nothing is held in it (new claims stop getting it), refused while addresses are held, naming
+ * the holders, with nothing written. Real `kpt fn render`, real etcd; the race against a
+ * concurrent reservation uses etcd's own range compare.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EtcdClient, prefixEnd, TxnOp } from '../../functions/lib/src/ledger/etcd';
+import type { Compare, TxnResult } from '../../functions/lib/src/ledger/etcd';
+import { LedgerKeys } from '../../functions/lib/src/ledger/keys';
+import { withdrawRemovedPools } from '../../functions/lib/src/ledger/withdraw';
+import type { KubeObject } from '../../functions/lib/src/kube/object';
 import { EtcdCluster, startReady } from './etcd';
-import { render, writeNetworksPackage } from './packages';
+import { claimPrefixes, CLI, initLedger, render, renderOk, treeHash, writeNetworksPackage, writeNfPackage } from './packages';
 
 jest.setTimeout(120000);
 
 let etcd: EtcdCluster;
+let client: EtcdClient;
 const dir = mkdtempSync(join(tmpdir(), 'netpipe-pool-removed-'));
 beforeAll(async () => {
-  const started = await startReady();
-  etcd = started.etcd;
-  started.client.close();
+  ({ etcd, client } = await startReady());
 });
 afterAll(async () => {
+  client?.close();
   await etcd?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('the networks render without a published pool warns that it is still published, and renders', async () => {
+const dump = async (prefix: string) => (await client.range(`${prefix}/`, prefixEnd(`${prefix}/`))).map((kv) => `${kv.key}=${kv.value}`);
+const published = async (prefix: string, ni: string) => {
+  const kv = await client.get(`${prefix}/v1/ni/${ni}/pools`);
+  return kv ? (JSON.parse(kv.value) as { pools: { prefix: string }[] }).pools.map((p) => p.prefix) : [];
+};
+
+it('a held pool is refused naming its holders and nothing is written; once released it is withdrawn and new claims no longer get it', async () => {
   const ledger = { endpoints: etcd.endpoints, prefix: '/removed' };
   const networks = join(dir, 'networks');
-  writeNetworksPackage(networks, 'networks', [{ name: 'vpc-n3', prefixes: [{ prefix: '10.3.0.0/24' }, { prefix: '10.30.0.0/24' }] }], ledger);
-  const first = await render(networks);
-  expect(first.status).toBe(0);
-  expect(first.output).not.toContain('still published');
+  writeNetworksPackage(networks, 'networks', [{ name: 'vpc-n3', prefixes: [{ prefix: '10.30.0.0/24' }] }], ledger);
+  await renderOk(networks);
+  const nf = join(dir, 'upf-a');
+  writeNfPackage(nf, { name: 'upf-a', cluster: 'edge01', nf: 'upf', interfaces: [{ name: 'n3', ni: 'vpc-n3' }], ledger });
+  await renderOk(nf);
+  const held = claimPrefixes(nf)['upf-n3-ipv4'];
+  expect(held).toMatch(/^10\.30\.0\.\d+\/24$/);
 
+  // Widen by a new pool and drop the old one in one edit, as a user would.
   writeNetworksPackage(networks, 'networks', [{ name: 'vpc-n3', prefixes: [{ prefix: '10.3.0.0/24' }] }], ledger);
-  const second = await render(networks);
-  expect(second.status).toBe(0);
-  expect(second.output).toMatch(/pool 10\.30\.0\.0\/24 of network instance vpc-n3 is still published in .* although package networks no longer defines it/);
+  const keysBefore = await dump(ledger.prefix);
+  const treeBefore = treeHash(networks);
+  const refused = await render(networks);
+  expect(refused.status).not.toBe(0);
+  expect(refused.output).toMatch(
+    new RegExp(
+      `pool 10\\.30\\.0\\.0/24 of network instance vpc-n3 cannot be withdrawn from etcd .* prefix /removed: package networks no longer defines it, but 1 address\\(es\\) in it are still held: ${held!.split('/')[0]!.replace(/\./g, '\\.')} \\(claim edge01/[^ ]*upf-n3-ipv4[^ ]*, package upf-a\\)\\. Nothing was written`,
+    ),
+  );
+  expect(await dump(ledger.prefix)).toEqual(keysBefore);
+  expect(treeHash(networks)).toBe(treeBefore);
+  expect(await published(ledger.prefix, 'vpc-n3')).toEqual(['10.30.0.0/24']);
+
+  // The package is gone: release its holdings, and the pool can go.
+  rmSync(nf, { recursive: true, force: true });
+  const rel = spawnSync('node', [CLI, 'ledger', 'release', '--package', 'upf-a', '--endpoints', etcd.endpoints[0]!, '--prefix', ledger.prefix], { encoding: 'utf8' });
+  expect(rel.status).toBe(0);
+  const out = await renderOk(networks);
+  expect(out).toContain('pool 10.30.0.0/24 of network instance vpc-n3 was withdrawn from etcd');
+  expect(out).toContain('package networks no longer defines it and nothing was held in it');
+  expect(await published(ledger.prefix, 'vpc-n3')).toEqual(['10.3.0.0/24']);
+  // Nothing of the withdrawn pool is left: no chunk, no carving cursor, no affinity to it.
+  expect((await dump(ledger.prefix)).filter((kv) => kv.includes('10.30.0.0'))).toEqual([]);
+
+  const nf2 = join(dir, 'upf-b');
+  writeNfPackage(nf2, { name: 'upf-b', cluster: 'edge01', nf: 'upf2', interfaces: [{ name: 'n3', ni: 'vpc-n3' }], ledger });
+  await renderOk(nf2);
+  expect(claimPrefixes(nf2)['upf2-n3-ipv4']).toMatch(/^10\.3\.0\.\d+\/24$/);
+  // Withdrawn once: the next render of the networks package says nothing more about it.
+  expect(await renderOk(networks)).not.toContain('10.30.0.0');
+});
+
+it('a pool its publisher keeps, removed from another package that also defines the network instance, stays', async () => {
+  const ledger = { endpoints: etcd.endpoints, prefix: '/two-publishers' };
+  const a = join(dir, 'net-a');
+  const b = join(dir, 'net-b');
+  writeNetworksPackage(a, 'net-a', [{ name: 'vpc-x', prefixes: [{ prefix: '10.40.0.0/24' }] }], ledger);
+  await renderOk(a);
+  writeNetworksPackage(b, 'net-b', [{ name: 'vpc-x', prefixes: [{ prefix: '10.41.0.0/24' }] }], ledger);
+  await renderOk(b);
+  // net-b published last; net-a's pool keeps its publisher and survives net-b's renders.
+  expect(await renderOk(b)).not.toContain('withdrawn');
+  expect(await published(ledger.prefix, 'vpc-x')).toEqual(['10.40.0.0/24', '10.41.0.0/24']);
+  writeNetworksPackage(a, 'net-a', [{ name: 'vpc-x', prefixes: [{ prefix: '10.41.0.0/24' }] }], ledger);
+  expect(await renderOk(a)).toContain('pool 10.40.0.0/24 of network instance vpc-x was withdrawn');
+  expect(await published(ledger.prefix, 'vpc-x')).toEqual(['10.41.0.0/24']);
+});
+
+/** A client that, right after the withdrawal's read, lets "another render" reserve an address. */
+class RacingClient extends EtcdClient {
+  private raced = false;
+  constructor(
+    endpoints: readonly string[],
+    private readonly race: () => Promise<void>,
+  ) {
+    super({ endpoints: [...endpoints] });
+  }
+  override async txn(compare: readonly Compare[], success: readonly TxnOp[]): Promise<TxnResult> {
+    const r = await super.txn(compare, success);
+    // The guarded read: ranges over the pool's chunks, the carving and the affinities.
+    if (!this.raced && success.some((op) => 'range' in op && op.range.includes('/affinity/'))) {
+      this.raced = true;
+      await this.race();
+    }
+    return r;
+  }
+}
+
+it('a reservation in a chunk the withdrawal never read, made between its read and its write, makes it start again and refuse', async () => {
+  const prefix = '/race';
+  initLedger(etcd.endpoints, prefix);
+  const keys = new LedgerKeys(prefix);
+  const def = { prefix: '10.50.0.0/24', gateway: null, exclusions: [], labels: {} };
+  await client.txn([], [{ put: keys.pools('vpc-r'), value: JSON.stringify({ pools: [def, { ...def, prefix: '10.51.0.0/24' }], package: 'networks' }) }]);
+  const reserve = async () => {
+    // Chunk 3 of 10.50.0.0/24 (addresses .192-.255), created after the read: only a range guard sees it.
+    const chunk = keys.chunk('vpc-r', '10.50.0.0/24', 3n);
+    await client.txn([], [{ put: chunk, value: JSON.stringify({ cluster: 'edge09', cursor: 0, held: { '0': ['edge09/ns/late-ipv4', 'late'] } }) }]);
+  };
+  const racing = new RacingClient(etcd.endpoints, reserve);
+  const anchor = { apiVersion: 'ipam.resource.nephio.org/v1alpha1', kind: 'NetworkInstance', metadata: { name: 'vpc-r' } } as KubeObject;
+  try {
+    const r = await withdrawRemovedPools(racing, keys, {
+      packages: ['networks'],
+      defined: [{ ni: 'vpc-r', prefix: '10.51.0.0/24', definedBy: anchor, field: 'spec.prefixes' }],
+      ledgerName: 'the test ledger',
+    });
+    expect(r.notices).toEqual([]);
+    expect(r.errors.map((e) => e.message)).toEqual([
+      expect.stringContaining('but 1 address(es) in it are still held: 10.50.0.192 (claim edge09/ns/late-ipv4, package late). Nothing was written'),
+    ]);
+  } finally {
+    racing.close();
+  }
+  expect(((JSON.parse((await client.get(keys.pools('vpc-r')))!.value) as { pools: { prefix: string }[] }).pools.map((p) => p.prefix))).toEqual(['10.50.0.0/24', '10.51.0.0/24']);
 });

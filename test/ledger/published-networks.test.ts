@@ -96,6 +96,31 @@ describe('Networks published by the Network management package', () => {
     expect(verify.status).toBe(0);
   });
 
+  it('an aggregate removed from the Network is refused while clusters hold subnets carved from it, naming them; an unheld one is withdrawn', async () => {
+    const network = networkPackage(ledger);
+    await renderOk(network);
+    const text = readFileSync(join(network, 'vpc-ran.yaml'), 'utf8');
+    const n3v6 = '    - prefix: 172:3::/32\n      labels:\n        nephio.org/network-name: n3\n';
+    const n3v4 = '    - prefix: 172.3.0.0/16\n      labels:\n        nephio.org/network-name: n3\n';
+    expect(text).toContain(n3v6 + n3v4);
+    writeFileSync(join(network, 'vpc-ran.yaml'), text.replace(n3v6 + n3v4, ''));
+    const before = treeHash(network);
+    const keysBefore = await client.range(`${PREFIX}/`, `${PREFIX}0`);
+    const r = await render(network);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(
+      /aggregate 172\.3\.0\.0\/16 of network instance vpc-ran cannot be withdrawn from etcd .*: package network no longer defines it, but 2 subnet\(s\) carved from it are still held: subnet 172\.3\.\d+\.0\/24 of cluster edge01; subnet 172\.3\.\d+\.0\/24 of cluster edge02\. Nothing was written/,
+    );
+    expect(treeHash(network)).toBe(before);
+    expect(await client.range(`${PREFIX}/`, `${PREFIX}0`)).toEqual(keysBefore);
+
+    // The IPv6 n3 aggregate holds nothing (the UPFs are IPv4-only): it goes alone.
+    writeFileSync(join(network, 'vpc-ran.yaml'), text.replace(n3v6, ''));
+    const out = await renderOk(network, ['--allow-exec', '--truncate-output=false']);
+    expect(out).toContain('aggregate 172:3::/32 of network instance vpc-ran was withdrawn from etcd');
+    expect((await published('vpc-ran')).map((p) => p.prefix)).toEqual(['172.2.0.0/16', '172.3.0.0/16', '172:2::/32']);
+  });
+
   it('a Network re-published with an aggregate that differs is refused, naming the difference; nothing is written', async () => {
     const network = networkPackage(ledger);
     await renderOk(network);

@@ -24,7 +24,9 @@ plan where you run the render) and compares its output with \`kpt fn source DIR\
               when no section above says: Kptfile conditions, cursors)
   warnings    the render's warnings and errors, from kpt's results
 
-Prints "nothing to do" when the render would change no file.
+Prints "nothing to do" when the render would change no file. Steps that use the shared ledger
+read it and write nothing (NETPIPE_LEDGER_READ_ONLY=1 in their environment); kpt gives image:
+functions no environment, so a package whose ledger steps are image: steps is refused.
 --json   one document: {plans: [{dir, nothingToDo, addresses, vlans, nads, entries, files, results}]}
 Exit 0; 1 when the render would fail (kpt's output is shown; nothing is written either way).
 `;

@@ -24,6 +24,8 @@ export const ENV = {
   username: 'NETPIPE_LEDGER_USERNAME',
   password: 'NETPIPE_LEDGER_PASSWORD',
   passwordFile: 'NETPIPE_LEDGER_PASSWORD_FILE',
+  /** Set by `netpipe plan` for the render it previews: read the ledger, write nothing. */
+  readOnly: 'NETPIPE_LEDGER_READ_ONLY',
 } as const;
 
 /** functionConfig ConfigMap keys. */
@@ -46,6 +48,8 @@ export interface LedgerConfig {
   readonly etcd: EtcdOptions;
   /** Key prefix without a trailing slash, e.g. `/netpipe`. */
   readonly prefix: string;
+  /** Read the ledger and allocate as a render would, but write nothing (a preview). */
+  readonly readOnly?: true;
 }
 
 export type LedgerConfigResult = { ok: true; config: LedgerConfig | undefined } | { ok: false; error: string };
@@ -120,10 +124,13 @@ export function ledgerConfig(data: Source, env: Source = process.env, endpointsF
   const timeoutText = data[CONFIG_KEYS.timeoutMs];
   const timeoutMs = timeoutText ? Number(timeoutText) : undefined;
   if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) return { ok: false, error: `${CONFIG_KEYS.timeoutMs}: ${timeoutText} is not a positive number of milliseconds` };
+  const readOnlyText = env[ENV.readOnly];
+  if (readOnlyText !== undefined && readOnlyText !== '' && readOnlyText !== '1') return { ok: false, error: `${ENV.readOnly}: ${JSON.stringify(readOnlyText)} is neither 1 (read only) nor empty` };
   return {
     ok: true,
     config: {
       prefix,
+      ...(readOnlyText === '1' ? { readOnly: true as const } : {}),
       etcd: {
         endpoints,
         ca: tls.ca,

@@ -21,18 +21,19 @@ import type { PoolSource } from '../pools';
 import { collectPools } from '../pools';
 import { collectNetworkPrefixes, NETWORK_API, NetworkPrefix } from '../networks';
 import type { ResourceList } from '../resource-list';
-import { generalError, hasErrors, errorFor, Result, warningFor } from '../results';
+import { generalError, hasErrors, errorFor, Result } from '../results';
 import type { TransformOutput } from '../runner';
 import { Pool } from '../ipam/pool';
 import { parseAddress } from '../ipam/address';
 import type { AddressSpace } from '../ipam/address-space';
-import { LedgerConfig } from './config';
+import { ENV, LedgerConfig } from './config';
 import { commit, ReadView } from './commit';
 import { checkCopies, copiedStatuses, copiedStatusResults, withoutCopiedStatus } from './copies';
 import { notInitialised } from './init';
 import { EtcdClient, EtcdError, TxnOp } from './etcd';
 import { LedgerRecordError } from './records';
 import { Snapshot } from './snapshot';
+import { LedgerRaceError, withdrawRemovedPools } from './withdraw';
 import { chunkCount, chunkPlaceOf, chunkSize } from './chunks';
 import {
   ChunkRecord,
@@ -46,6 +47,7 @@ import {
   PrefixPoolRecord,
   CARVED_FROM,
   SubnetsRecord,
+  withPublishers,
 } from './keys';
 import { ChunkState, clusterOfBinding, LedgerSpace, NiSnapshot, Want } from './space';
 import { packageVlans, vlanCommit, VlanEdge, VlanFact, vlanFacts, VlanLedgerHooks } from './vlan-edge';
@@ -313,25 +315,43 @@ export async function withAddressLedger(
   const facts = renderFacts(input);
   const maxAttempts = options.maxAttempts ?? 25;
   try {
+    const withdrawn = await withdrawRemovedPools(client, keys, {
+      packages: facts.packages,
+      defined: [
+        ...facts.pools.map((p) => ({ ni: p.networkInstance, prefix: p.pool.id, definedBy: p.definedBy, field: p.field })),
+        ...facts.aggregates.map((a) => ({ ni: a.networkInstance, prefix: a.pool.id, definedBy: a.definedBy, field: a.field })),
+      ],
+      ledgerName: `etcd ${client.describe()} prefix ${config.prefix}`,
+      readOnly: config.readOnly,
+    });
+    if (withdrawn.errors.length > 0) return { items: input.items, results: withdrawn.errors };
+    const said = (out: TransformOutput): TransformOutput => (withdrawn.notices.length > 0 ? { ...out, results: [...out.results, ...withdrawn.notices] } : out);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const r = await attemptOnce(config, client, keys, facts, input, step, fnName, options.then);
-      if (r !== 'lost-race') return r;
+      if (r !== 'lost-race') return said(r);
       await jitter(attempt);
     }
-    return {
-      items: input.items,
-      results: [
-        generalError(
-          `${fnName}: the shared address ledger (etcd ${client.describe()}, prefix ${config.prefix}) changed under this render ${maxAttempts} times in a row ` +
-            `(other renders of the same clusters and network instances); nothing was allocated and no file changed - render again`,
-        ),
-      ],
-    };
+    return said({ items: input.items, results: [contention(fnName, client, config, maxAttempts)] });
   } catch (e) {
+    if (e instanceof LedgerRaceError) return { items: input.items, results: [contention(fnName, client, config, e.attempts)] };
     return { items: input.items, results: [ledgerFailure(fnName, config, e)] };
   } finally {
     if (!options.client) client.close();
   }
+}
+
+function readOnlyNotice(fnName: string, ledgerName: string): Result {
+  return {
+    severity: 'info',
+    message: `${fnName}: ${ENV.readOnly}=1 (a preview): ${ledgerName} was read and nothing was written to it; the addresses are those a render would get now`,
+  };
+}
+
+function contention(fnName: string, client: EtcdClient, config: LedgerConfig, attempts: number): Result {
+  return generalError(
+    `${fnName}: the shared address ledger (etcd ${client.describe()}, prefix ${config.prefix}) changed under this render ${attempts} times in a row ` +
+      `(other renders of the same clusters and network instances); nothing was allocated and no file changed - render again`,
+  );
 }
 
 interface PoolPlan {
@@ -342,8 +362,6 @@ interface PoolPlan {
   readonly publish: Map<string, PoolsRecord>;
   /** Aggregates published in the ledger that the render lacks. */
   readonly aggregates: PublishedAggregate[];
-  /** Warnings that do not stop the render (a pool its publisher no longer defines). */
-  readonly notices: Result[];
 }
 
 function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerName: string): PoolPlan {
@@ -352,7 +370,6 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
   const effective = new Map<string, Pool[]>();
   const publish = new Map<string, PoolsRecord>();
   const aggregates: PublishedAggregate[] = [];
-  const notices: Result[] = [];
   for (const ni of facts.nis) {
     const published = snap.record('pools', keys.pools(ni));
     const publishedById = new Map((published?.pools ?? []).map((d) => [d.prefix, d]));
@@ -389,23 +406,10 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
         );
       }
     }
-    // Published pools are never withdrawn (a held address would lose its pool): when the package
-    // that published them renders without one, say so, since new claims still draw from it.
-    const publisherRenders = published !== undefined && facts.packages.includes(published.package) && mine.some(({ def }) => def.kind !== 'aggregate');
+    // What its publisher no longer defines was withdrawn before this attempt (withdraw.ts), or
+    // is held and stays: both were said. Another package's pool serves this render too.
     for (const def of published?.pools ?? []) {
       if (mineIds.has(def.prefix)) continue;
-      if (publisherRenders && def.kind !== 'aggregate') {
-        const defining = mine.find(({ def: d }) => d.kind !== 'aggregate');
-        notices.push(
-          warningFor(
-            defining!.p.definedBy,
-            `pool ${def.prefix} of network instance ${ni} is still published in ${ledgerName} although package ${published.package} no longer defines it: ` +
-              'published pools are never withdrawn, so new claims of this network instance may still get addresses from it. ' +
-              'Put the pool back, or keep it and mark it full with exclusions; find its holders with `netpipe ledger status` / `who-has`',
-            defining!.p.field,
-          ),
-        );
-      }
       const created = Pool.create({ prefix: def.prefix, gateway: def.gateway, exclusions: def.exclusions, name: `published in the ledger` });
       if (!created.ok) {
         errors.push(generalError(`the pools of network instance ${ni} published in ${ledgerName} are invalid: ${created.error.message}`));
@@ -429,11 +433,11 @@ function planPools(facts: RenderFacts, snap: Snapshot, keys: LedgerKeys, ledgerN
     effective.set(ni, pools);
     if (added.length > 0) {
       const definingPkg = mine.map(({ p }) => facts.packageOf(p.definedBy)).sort()[0] ?? '';
-      const all = [...(published?.pools ?? []), ...added].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+      const all = [...withPublishers(published?.pools ?? [], published, definingPkg), ...added].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
       publish.set(ni, { pools: all, package: definingPkg });
     }
   }
-  return { errors, extra, effective, publish, aggregates, notices };
+  return { errors, extra, effective, publish, aggregates };
 }
 
 type Attempt = TransformOutput | 'lost-race';
@@ -523,7 +527,7 @@ async function attemptOnce(
   }
   if (!out) throw new EtcdError('server', `the render still needed more of the ledger after ${MAX_ROUNDS} rounds`);
   if (hasErrors(out.results)) return out;
-  const said = [...plan.notices, ...copies.takeovers, ...copiedStatusResults(copied, out.items, ledgerName)];
+  const said = [...copies.takeovers, ...copiedStatusResults(copied, out.items, ledgerName)];
   const stepOut = said.length > 0 ? { ...out, results: [...out.results, ...said] } : out;
   const final = then ? then(stepOut) : stepOut;
   if (hasErrors(final.results)) return final;
@@ -677,6 +681,7 @@ async function attemptOnce(
     const parsed = keys.parseNi(k);
     return parsed !== undefined && kinds.some((kind) => parsed.rest.startsWith(kind));
   };
+  if (config.readOnly) return { ...final, results: [...final.results, readOnlyNotice(fnName, ledgerName)] };
   const committed = await commit(client, snapshotView(snap), {
     keys,
     ops,

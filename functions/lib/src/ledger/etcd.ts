@@ -51,7 +51,9 @@ export interface KeyValue {
 export type Compare =
   | { readonly key: string; readonly modRevision: string }
   /** The key does not exist. */
-  | { readonly key: string; readonly absent: true };
+  | { readonly key: string; readonly absent: true }
+  /** No key in [key, end) (or the key alone) was written after `revision`: none created, changed or recreated. */
+  | { readonly key: string; readonly end?: string; readonly unchangedSince: string };
 
 export type TxnOp =
   | { readonly put: string; readonly value: string }
@@ -134,7 +136,10 @@ export class EtcdClient {
       compare: compare.map((c) =>
         'absent' in c
           ? { key: b64(c.key), target: 'CREATE', result: 'EQUAL', create_revision: '0' }
-          : { key: b64(c.key), target: 'MOD', result: 'EQUAL', mod_revision: c.modRevision },
+          : 'unchangedSince' in c
+            ? // etcd compares every key of the range; an empty range compares as one absent key (revision 0).
+              { key: b64(c.key), ...(c.end ? { range_end: b64(c.end) } : {}), target: 'MOD', result: 'LESS', mod_revision: String(BigInt(c.unchangedSince) + 1n) }
+            : { key: b64(c.key), target: 'MOD', result: 'EQUAL', mod_revision: c.modRevision },
       ),
       success: success.map((op) =>
         'put' in op

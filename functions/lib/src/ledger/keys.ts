@@ -175,11 +175,33 @@ export interface PoolDefinition {
   readonly gateway: string | null;
   readonly exclusions: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * The package that published this pool, when it is not the record's `package` (absent in
+   * ledgers whose network instance only one package ever published to): only it may withdraw it.
+   */
+  readonly by?: string;
+}
+
+/** The package that published `def` (and alone may withdraw it). */
+export function publisherOf(def: PoolDefinition, record: PoolsRecord): string {
+  return def.by ?? record.package;
+}
+
+/**
+ * `defs` (of `from`) as they are written in a record whose `package` is `recordPackage`: each
+ * names its publisher exactly when it differs from the record's.
+ */
+export function withPublishers(defs: readonly PoolDefinition[], from: PoolsRecord | undefined, recordPackage: string): PoolDefinition[] {
+  return defs.map((d) => {
+    const { by: _by, ...plain } = d;
+    const publisher = from ? publisherOf(d, from) : recordPackage;
+    return publisher === recordPackage ? plain : { ...plain, by: publisher };
+  });
 }
 
 export interface PoolsRecord {
   readonly pools: readonly PoolDefinition[];
-  /** The package that published them last (messages only). */
+  /** The package that published pools last (the publisher of those without `by`). */
   readonly package: string;
 }
 

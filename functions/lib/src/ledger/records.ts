@@ -112,6 +112,7 @@ const poolDefinition: Decoder<PoolDefinition> = obj<PoolDefinition>({
   gateway: nullable(str),
   exclusions: list(str),
   labels: dict(str),
+  by: optional(str),
 });
 
 const decodePools = obj<PoolsRecord>({ pools: list(poolDefinition), package: str });
