@@ -124,8 +124,8 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
       errorFor(
         anchor.definedBy,
         `${noun} of network instance ${ni} cannot be withdrawn from ${input.ledgerName}: package ${publisherOf(d, published)} no longer defines it, but ${held}: ${named}${more}. ` +
-          'Nothing was written. Put it back, or free it first: re-render the holding packages with claims that pick another pool, ' +
-          'or release packages that are gone with `netpipe ledger release --package NAME` (see `netpipe ledger status`)',
+          'Nothing was written. Put it back: a pool goes only once nothing holds an address in it (addresses never change under a claim; ' +
+          'release packages that are gone with `netpipe ledger release --package NAME`, see `netpipe ledger who-has`)',
         anchor.field,
       ),
     );
