@@ -1,6 +1,8 @@
 /**
  * Reads package directories the way a render sees them: every YAML object with kpt's path
- * annotation (relative to the directory given, which is the render's root), without needing kpt.
+ * annotation (relative to the directory given, which is the render's root), without needing kpt,
+ * and without what each package's `.krmignore` names (kpt leaves that out of every render, so the
+ * views and the ledger commands must too).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -8,15 +10,10 @@ import { loadAll } from 'js-yaml';
 import { ANNOTATIONS, isObject, KubeObject } from '../../functions/lib/src';
 import { IgnoreRule, ignoreRules, isIgnored } from './krmignore';
 
-export interface ReadOptions {
-  /** Leave out what each package's `.krmignore` names, as kpt does (the views read the repository root). */
-  readonly krmignore?: boolean;
-}
-
-export function readPackageTree(dir: string, options: ReadOptions = {}): KubeObject[] {
+export function readPackageTree(dir: string): KubeObject[] {
   const items: KubeObject[] = [];
   const walk = (d: string, inherited: readonly IgnoreRule[]): void => {
-    const rules = options.krmignore ? [...inherited, ...ignoreRules(d)] : inherited;
+    const rules = [...inherited, ...ignoreRules(d)];
     for (const name of readdirSync(d).sort()) {
       if (name.startsWith('.') || name === 'node_modules') continue;
       const p = join(d, name);

@@ -15,7 +15,7 @@ export function readDirectories(dirs: readonly string[], command: string): KubeO
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${command}: ${dir} is not a directory`);
     const base = relative(process.cwd(), resolve(dir)).split(sep).join('/');
     const under = (p: string): string => (base === '' ? p : p === '' ? base : join(base, p).split(sep).join('/'));
-    for (const o of readPackageTree(dir, { krmignore: true })) {
+    for (const o of readPackageTree(dir)) {
       const a = o.metadata.annotations as Record<string, string>;
       a[ANNOTATIONS.packagePath] = under(a[ANNOTATIONS.packagePath] ?? '');
       a[ANNOTATIONS.path] = under(a[ANNOTATIONS.path] ?? '');
