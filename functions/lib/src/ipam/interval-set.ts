@@ -3,8 +3,8 @@
  *
  * Pools can be an IPv6 /64, so nothing here may cost in proportion to the number of addresses:
  * every operation is a binary search plus work proportional to the intervals it touches.
- * Intervals live in chunks of bounded length (a flat two-level B-tree): an insert moves at most
- * MAX_CHUNK entries instead of all of them, which keeps a set of a million fragments fast.
+ * Intervals live in leaves of bounded length (a flat two-level B-tree): an insert moves at most
+ * MAX_LEAF entries instead of all of them, which keeps a set of a million fragments fast.
  *
  * Bounds are kept relative to an origin (a pool's network address). While every bound lies
  * less than 2^53 past the origin - every IPv4 pool, and an IPv6 pool as long as its addresses
@@ -13,14 +13,14 @@
  * the set, once, into bigints relative to the origin (wide), which holds any value.
  */
 
-const MAX_CHUNK = 256;
-const MIN_CHUNK = 32;
-/** One change adds at most two intervals to a chunk before it is split. */
-const CHUNK_CAPACITY = MAX_CHUNK + 2;
+const MAX_LEAF = 256;
+const MIN_LEAF = 32;
+/** One change adds at most two intervals to a leaf before it is split. */
+const LEAF_CAPACITY = MAX_LEAF + 2;
 /**
- * Room a chunk starts with; it doubles up to CHUNK_CAPACITY as it fills. Most sets (a pool's
+ * Room a leaf starts with; it doubles up to LEAF_CAPACITY as it fills. Most sets (a pool's
  * gateway and exclusions, a small pool's holdings) have a handful of intervals, and a space may
- * have thousands of pools: a full-size chunk would cost 4 KiB and a typed-array allocation each.
+ * have thousands of pools: a full-size leaf would cost 4 KiB and a typed-array allocation each.
  */
 const INITIAL_CAPACITY = 4;
 /** The exact window of a set of numbers: offsets 0 ..= 2^53 - 1 from the origin. */
@@ -35,13 +35,13 @@ type Offset = number | bigint;
  * of bigints once it is wide. Both are typed as Offset[]: only indexing, `copyWithin` and
  * `slice` are used, which behave the same on both.
  */
-interface Chunk {
+interface Leaf {
   lo: Offset[];
   hi: Offset[];
   n: number;
 }
 
-function newChunk(wide: boolean, capacity = INITIAL_CAPACITY): Chunk {
+function newLeaf(wide: boolean, capacity = INITIAL_CAPACITY): Leaf {
   return { lo: newBounds(wide, capacity), hi: newBounds(wide, capacity), n: 0 };
 }
 
@@ -50,10 +50,10 @@ function newBounds(wide: boolean, capacity: number): Offset[] {
 }
 
 /** Makes room for `size` intervals in `ch`, keeping its first `ch.n`. */
-function reserveRoom(ch: Chunk, size: number, wide: boolean): void {
+function reserveRoom(ch: Leaf, size: number, wide: boolean): void {
   const capacity = ch.lo.length;
   if (size <= capacity) return;
-  const grown = Math.min(CHUNK_CAPACITY, Math.max(size, capacity * 2));
+  const grown = Math.min(LEAF_CAPACITY, Math.max(size, capacity * 2));
   const lo = newBounds(wide, grown);
   const hi = newBounds(wide, grown);
   for (let i = 0; i < ch.n; i++) {
@@ -64,7 +64,7 @@ function reserveRoom(ch: Chunk, size: number, wide: boolean): void {
   ch.hi = hi;
 }
 
-/** Position of an interval: chunk index and offset; offset may equal the chunk length (end). */
+/** Position of an interval: leaf index and offset; offset may equal the leaf length (end). */
 interface Position {
   c: number;
   i: number;
@@ -98,11 +98,11 @@ function difference(a: Offset, b: Offset): Offset {
 }
 
 export class IntervalSet {
-  /** Never empty; holds one empty chunk when the set is empty. */
-  private chunks: Chunk[] = [newChunk(false)];
+  /** Never empty; holds one empty leaf when the set is empty. */
+  private leaves: Leaf[] = [newLeaf(false)];
   /**
-   * `maxHi[c]` is the `hi` of the last interval of chunk c; -Infinity, below every number and
-   * bigint, for the single empty chunk of an empty set.
+   * `maxHi[c]` is the `hi` of the last interval of leaf c; -Infinity, below every number and
+   * bigint, for the single empty leaf of an empty set.
    */
   private maxHi: Offset[] = [-Infinity];
   private fragmentCount = 0;
@@ -133,7 +133,7 @@ export class IntervalSet {
 
   clone(): IntervalSet {
     const copy = new IntervalSet(this.origin);
-    copy.chunks = this.chunks.map((ch) => ({ lo: ch.lo.slice(), hi: ch.hi.slice(), n: ch.n }));
+    copy.leaves = this.leaves.map((ch) => ({ lo: ch.lo.slice(), hi: ch.hi.slice(), n: ch.n }));
     copy.maxHi = this.maxHi.slice();
     copy.fragmentCount = this.fragmentCount;
     copy.total = this.total;
@@ -144,7 +144,7 @@ export class IntervalSet {
   has(x: bigint): boolean {
     const o = this.offsetOf(x);
     const p = this.find(o);
-    const ch = this.chunks[p.c]!;
+    const ch = this.leaves[p.c]!;
     return p.i < ch.n && ch.lo[p.i]! <= o;
   }
 
@@ -152,7 +152,7 @@ export class IntervalSet {
   intervalContaining(x: bigint): Interval | undefined {
     const o = this.offsetOf(x);
     const p = this.find(o);
-    const ch = this.chunks[p.c]!;
+    const ch = this.leaves[p.c]!;
     if (p.i < ch.n && ch.lo[p.i]! <= o) return { lo: this.valueOf(ch.lo[p.i]!), hi: this.valueOf(ch.hi[p.i]!) };
     return undefined;
   }
@@ -160,7 +160,7 @@ export class IntervalSet {
   /** The first interval that ends at or after x (it may start after x), if any. */
   intervalAtOrAfter(x: bigint): Interval | undefined {
     const p = this.find(this.offsetOf(x));
-    const ch = this.chunks[p.c]!;
+    const ch = this.leaves[p.c]!;
     return p.i < ch.n ? { lo: this.valueOf(ch.lo[p.i]!), hi: this.valueOf(ch.hi[p.i]!) } : undefined;
   }
 
@@ -168,7 +168,7 @@ export class IntervalSet {
   firstAbsentAtOrAfter(x: bigint): bigint {
     const o = this.offsetOf(x);
     const p = this.find(o);
-    const ch = this.chunks[p.c]!;
+    const ch = this.leaves[p.c]!;
     // Intervals never touch, so the value after an interval is always absent.
     if (p.i < ch.n && ch.lo[p.i]! <= o) return this.valueOf(ch.hi[p.i]!) + 1n;
     return x;
@@ -204,7 +204,7 @@ export class IntervalSet {
   firstAbsentAtOrAfterOffset(o: number): number {
     if (this.wide) return NaN;
     const p = this.find(o);
-    const ch = this.chunks[p.c]!;
+    const ch = this.leaves[p.c]!;
     // Intervals never touch, so the value after an interval is always absent.
     if (p.i < ch.n && (ch.lo[p.i] as number) <= o) return (ch.hi[p.i] as number) + 1;
     return o;
@@ -250,7 +250,7 @@ export class IntervalSet {
   }
 
   *intervals(): IterableIterator<Interval> {
-    for (const ch of this.chunks) {
+    for (const ch of this.leaves) {
       for (let i = 0; i < ch.n; i++) yield { lo: this.valueOf(ch.lo[i]!), hi: this.valueOf(ch.hi[i]!) };
     }
   }
@@ -277,8 +277,8 @@ export class IntervalSet {
 
   /** From now on bounds are bigints: the set holds a value outside the window of numbers. */
   private widen(): void {
-    this.chunks = this.chunks.map((ch) => {
-      const wide = newChunk(true, ch.lo.length);
+    this.leaves = this.leaves.map((ch) => {
+      const wide = newLeaf(true, ch.lo.length);
       for (let i = 0; i < ch.n; i++) {
         wide.lo[i] = BigInt(ch.lo[i]!);
         wide.hi[i] = BigInt(ch.hi[i]!);
@@ -292,17 +292,17 @@ export class IntervalSet {
   }
 
   /**
-   * Walks the intervals from `start` whose lo is <= `limit` (they may span chunks) and records
+   * Walks the intervals from `start` whose lo is <= `limit` (they may span leaves) and records
    * how many there are, the first lo, the last hi and how many of their values lie in [lo, hi].
    */
   private scan(start: Position, limit: Offset, lo: Offset, hi: Offset): void {
     let count = 0;
     let covered: Offset = this.wide ? 0n : 0;
     for (let c = start.c, i = start.i; ; i++) {
-      let ch = this.chunks[c]!;
+      let ch = this.leaves[c]!;
       if (i >= ch.n) {
-        if (c + 1 >= this.chunks.length) break;
-        ch = this.chunks[++c]!;
+        if (c + 1 >= this.leaves.length) break;
+        ch = this.leaves[++c]!;
         i = 0;
       }
       const l = ch.lo[i]!;
@@ -317,20 +317,20 @@ export class IntervalSet {
     this.scanCovered = covered;
   }
 
-  /** Position of the first interval whose hi >= x, or the end of the last chunk. */
+  /** Position of the first interval whose hi >= x, or the end of the last leaf. */
   private find(x: Offset): Position {
     const maxHi = this.maxHi;
     let a = 0;
     let b = maxHi.length - 1;
-    if (maxHi[b]! < x) return { c: b, i: this.chunks[b]!.n };
+    if (maxHi[b]! < x) return { c: b, i: this.leaves[b]!.n };
     while (a < b) {
       const m = (a + b) >>> 1;
       if (maxHi[m]! >= x) b = m;
       else a = m + 1;
     }
-    const his = this.chunks[a]!.hi;
+    const his = this.leaves[a]!.hi;
     let lo = 0;
-    let hi = this.chunks[a]!.n - 1;
+    let hi = this.leaves[a]!.n - 1;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
       if (his[m]! >= x) hi = m;
@@ -340,12 +340,12 @@ export class IntervalSet {
   }
 
   /**
-   * Removes `count` intervals starting at `at` (they may span chunks) and inserts `inserted`
-   * (0 to 2) intervals [lo1, hi1], [lo2, hi2] in their place, then restores the chunk size
+   * Removes `count` intervals starting at `at` (they may span leaves) and inserts `inserted`
+   * (0 to 2) intervals [lo1, hi1], [lo2, hi2] in their place, then restores the leaf size
    * bounds. Bounds are arguments, not an array: this runs once per allocation.
    */
   private replace(at: Position, count: number, inserted: number, lo1: Offset = 0, hi1: Offset = 0, lo2: Offset = 0, hi2: Offset = 0): void {
-    const ch = this.chunks[at.c]!;
+    const ch = this.leaves[at.c]!;
     const here = Math.min(count, ch.n - at.i);
     if (inserted > here) reserveRoom(ch, ch.n + inserted - here, this.wide);
     if (inserted !== here) {
@@ -363,16 +363,16 @@ export class IntervalSet {
     ch.n += inserted - here;
     let rest = count - here;
     if (rest > 0) {
-      // Whole chunks first, in one splice, then the head of the chunk where the run ends.
+      // Whole leaves first, in one splice, then the head of the leaf where the run ends.
       let whole = 0;
-      for (let c = at.c + 1; c < this.chunks.length && this.chunks[c]!.n <= rest; c++) {
-        rest -= this.chunks[c]!.n;
+      for (let c = at.c + 1; c < this.leaves.length && this.leaves[c]!.n <= rest; c++) {
+        rest -= this.leaves[c]!.n;
         whole++;
       }
-      this.chunks.splice(at.c + 1, whole);
+      this.leaves.splice(at.c + 1, whole);
       this.maxHi.splice(at.c + 1, whole);
       if (rest > 0) {
-        const next = this.chunks[at.c + 1]!;
+        const next = this.leaves[at.c + 1]!;
         next.lo.copyWithin(0, rest, next.n);
         next.hi.copyWithin(0, rest, next.n);
         next.n -= rest;
@@ -382,42 +382,42 @@ export class IntervalSet {
     this.rebalance(at.c, at.i);
   }
 
-  /** Copies `count` intervals from chunk `from` at `i` to chunk `to` at `j`. */
-  private static move(from: Chunk, i: number, to: Chunk, j: number, count: number): void {
+  /** Copies `count` intervals from leaf `from` at `i` to leaf `to` at `j`. */
+  private static move(from: Leaf, i: number, to: Leaf, j: number, count: number): void {
     for (let k = 0; k < count; k++) {
       to.lo[j + k] = from.lo[i + k]!;
       to.hi[j + k] = from.hi[i + k]!;
     }
   }
 
-  /** `changed`: where chunk c was written, which tells an append from an insert. */
+  /** `changed`: where leaf c was written, which tells an append from an insert. */
   private rebalance(c: number, changed: number): void {
-    const chunks = this.chunks;
-    const ch = chunks[c]!;
+    const leaves = this.leaves;
+    const ch = leaves[c]!;
     const n = ch.n;
-    if (n > MAX_CHUNK) {
+    if (n > MAX_LEAF) {
       // Appending (addresses handed out in order) leaves the lower part full, not half empty.
-      const keep = changed >= n - 2 ? n - MIN_CHUNK : n >>> 1;
-      const upper = newChunk(this.wide, n - keep);
+      const keep = changed >= n - 2 ? n - MIN_LEAF : n >>> 1;
+      const upper = newLeaf(this.wide, n - keep);
       IntervalSet.move(ch, keep, upper, 0, n - keep);
       upper.n = n - keep;
       ch.n = keep;
-      chunks.splice(c + 1, 0, upper);
+      leaves.splice(c + 1, 0, upper);
       this.maxHi.splice(c + 1, 0, upper.hi[upper.n - 1]!);
       this.maxHi[c] = ch.hi[keep - 1]!;
       return;
     }
-    if (n === 0 && chunks.length > 1) {
-      chunks.splice(c, 1);
+    if (n === 0 && leaves.length > 1) {
+      leaves.splice(c, 1);
       this.maxHi.splice(c, 1);
       return;
     }
-    if (n < MIN_CHUNK && c + 1 < chunks.length && n + chunks[c + 1]!.n <= MAX_CHUNK) {
-      const next = chunks[c + 1]!;
+    if (n < MIN_LEAF && c + 1 < leaves.length && n + leaves[c + 1]!.n <= MAX_LEAF) {
+      const next = leaves[c + 1]!;
       reserveRoom(ch, n + next.n, this.wide);
       IntervalSet.move(next, 0, ch, n, next.n);
       ch.n += next.n;
-      chunks.splice(c + 1, 1);
+      leaves.splice(c + 1, 1);
       this.maxHi.splice(c + 1, 1);
     }
     this.maxHi[c] = ch.n === 0 ? -Infinity : ch.hi[ch.n - 1]!;
