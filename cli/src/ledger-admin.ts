@@ -15,7 +15,7 @@ import { Pool } from '../../functions/lib/src/ipam/pool';
 import { Compare, EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/src/ledger/etcd';
 import { markerOf } from '../../functions/lib/src/ledger/init';
 import { AnyRecord, decodeAny, LedgerRecordError } from '../../functions/lib/src/ledger/records';
-import { renderFacts } from '../../functions/lib/src/ledger/edge';
+import { renderFacts } from '../../functions/lib/src/ledger/render-facts';
 import { chunkAddress, chunkCount, chunkPlaceOf } from '../../functions/lib/src/ledger/chunks';
 import {
   ChunkRecord,

@@ -7,7 +7,7 @@ import { formatAddress, parseAddressWithLength } from '../../functions/lib/src/i
 import { LABELS } from '../../functions/lib/src/api/types';
 import { isIPPrefix } from '../../functions/lib/src/pools';
 import { isObject, KubeObject, nameOf, scalarText } from '../../functions/lib/src/kube/object';
-import { renderFacts } from '../../functions/lib/src/ledger/edge';
+import { renderFacts } from '../../functions/lib/src/ledger/render-facts';
 import { CARVED_FROM, LedgerKeys, SubnetsRecord } from '../../functions/lib/src/ledger/keys';
 
 export type SubnetDump = Map<string, SubnetsRecord & { key: string; mod: string }>;

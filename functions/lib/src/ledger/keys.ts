@@ -233,9 +233,15 @@ export type AffinityRecord = Readonly<Record<string, string>>;
 /** Pool id -> index (hex) of the next chunk never handed out. */
 export type CarveRecord = Readonly<Record<string, string>>;
 
+/** A claim identity a package holds an address or prefix under: the key of its owner record. */
+export interface PackageHolding {
+  readonly ni: string;
+  readonly owner: string;
+}
+
 export interface PackageRecord {
   /** Sorted by network instance, then owner. */
-  readonly holdings: readonly { readonly ni: string; readonly owner: string }[];
+  readonly holdings: readonly PackageHolding[];
   /** VLAN indexes in which the package's claims hold an ID (sorted; absent when none). */
   readonly vlans?: readonly string[];
 }

@@ -2,13 +2,24 @@
  * Everything a render read from etcd during one attempt, with revisions for the commit's guard,
  * and the one way to read a record out of it: decoded and validated (records.ts), never cast.
  */
-import type { ChunkState } from './space';
+import type { ChunkState, NiSnapshot } from './space';
+import type { ReadView } from './commit';
 import { EtcdClient, KeyValue, prefixEnd } from './etcd';
-import { LedgerKeys } from './keys';
+import { LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';
 import { decodeAny, decodeRecord, LedgerRecordError, RecordOf } from './records';
 
+/** What the pure phases read of a snapshot: values as read, decoded records, the chunks carved. */
+export interface SnapshotReader {
+  /** Key -> what was read (null: read, absent); keys not read are not in it. */
+  readonly kv: ReadonlyMap<string, KeyValue | null>;
+  /** Network instance -> `pool|cluster` -> fresh chunks carved for this render, in order. */
+  readonly carved: ReadonlyMap<string, ReadonlyMap<string, readonly bigint[]>>;
+  record<K extends keyof RecordOf>(kind: K, key: string): RecordOf[K] | undefined;
+  chunkState(key: string, poolId: string, index: bigint): ChunkState | undefined;
+}
+
 /** Everything read from etcd during one attempt, with revisions for the commit's guard. */
-export class Snapshot {
+export class Snapshot implements SnapshotReader {
   readonly kv = new Map<string, KeyValue | null>();
   /** Keys read one by one: every one of them is compared at commit. */
   readonly guarded = new Set<string>();
@@ -19,7 +30,8 @@ export class Snapshot {
   readonly prefixesRead = new Set<string>();
 
   constructor(
-    readonly client: EtcdClient,
+    /** Only `fetch` and `fetchPrefix` use it: the rest reads what was read. */
+    readonly client: Pick<EtcdClient, 'txn' | 'range'>,
     readonly keys: LedgerKeys,
   ) {}
 
@@ -81,3 +93,51 @@ export class Snapshot {
 }
 
 
+
+/** Values and revisions as the snapshot read them, for the commit's guards. */
+export function readView(snap: SnapshotReader): ReadView {
+  return {
+    value: (k) => (snap.kv.has(k) ? (snap.kv.get(k)?.value ?? null) : undefined),
+    revision: (k) => (snap.kv.has(k) ? (snap.kv.get(k)?.modRevision ?? null) : undefined),
+  };
+}
+
+/** What the snapshot read of one network instance, in the shape its `LedgerSpace` reads. */
+export function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string): NiSnapshot {
+  const owners = new Map<string, OwnerRecord>();
+  const chunks = new Map<string, ChunkState>();
+  const affinity = new Map<string, Map<string, bigint>>();
+  const ownerPrefix = keys.ownerPrefix(ni);
+  const affPrefix = `${keys.ni(ni)}affinity/`;
+  const chunkPrefix = `${keys.ni(ni)}block/`;
+  const prefixPoolPrefix = `${keys.ni(ni)}prefix/`;
+  const prefixPools = new Map<string, PrefixPoolRecord | null>();
+  for (const [k, kv] of snap.kv) {
+    if (k.startsWith(prefixPoolPrefix)) {
+      prefixPools.set(decodeURIComponent(k.slice(prefixPoolPrefix.length)), kv ? (snap.record('prefixPool', k) ?? null) : null);
+      continue;
+    }
+    if (k.startsWith(ownerPrefix)) {
+      const rec = kv ? snap.record('owner', k) : undefined;
+      if (rec) owners.set(decodeURIComponent(k.slice(ownerPrefix.length)), rec);
+    } else if (k.startsWith(affPrefix)) {
+      if (!kv) continue;
+      const rec = snap.record('affinity', k) ?? {};
+      affinity.set(decodeURIComponent(k.slice(affPrefix.length)), new Map(Object.entries(rec).map(([p, i]) => [p, BigInt(`0x${i}`)])));
+    } else if (k.startsWith(chunkPrefix)) {
+      // By the key alone: a pool carved in this render (a new per-cluster subnet) is no known pool yet.
+      const [enc, hex] = k.slice(chunkPrefix.length).split('/');
+      const b = snap.chunkState(k, decodeURIComponent(enc), BigInt(`0x${hex}`));
+      if (b) chunks.set(k, b);
+    }
+  }
+  return {
+    ni,
+    owners,
+    chunks,
+    affinity,
+    carved: snap.carved.get(ni) ?? new Map(),
+    borrow: snap.borrow.get(ni) ?? new Set(),
+    prefixPools,
+  };
+}
