@@ -19,6 +19,23 @@ export interface CarvedRow {
   subnet: string;
 }
 
+/**
+ * A routing table's carving without the subnet `owner` (`subnet:<cluster>/<routing table>/<aggregate>`)
+ * holds, or undefined when it holds none there. The carving cursors stay: a released subnet is
+ * handed out again only once the aggregate wrapped, as renders carve.
+ */
+export function withoutCarved(rec: SubnetsRecord, ni: string, owner: string): { subnets: string[]; record: SubnetsRecord } | undefined {
+  const carved: Record<string, Record<string, string>> = {};
+  const subnets: string[] = [];
+  for (const [aggregate, byCluster] of Object.entries(rec.carved)) {
+    for (const [cluster, subnet] of Object.entries(byCluster)) {
+      if (owner === `subnet:${cluster}/${ni}/${aggregate}`) subnets.push(subnet);
+      else (carved[aggregate] ??= {})[cluster] = subnet;
+    }
+  }
+  return subnets.length > 0 ? { subnets, record: { cursors: rec.cursors, carved } } : undefined;
+}
+
 export function carvedRows(subnets: SubnetDump): CarvedRow[] {
   const rows: CarvedRow[] = [];
   for (const [ni, rec] of [...subnets].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {

@@ -15,6 +15,7 @@ import type { Pool } from '../ipam/pool';
 import { chunkPlaceOf } from './chunks';
 import type { CommitPlan } from './commit';
 import type { TxnOp } from './etcd';
+import { indexOfText, indexText } from './keys';
 import type { ChunkRecord, LedgerKeys, OwnerRecord, PackageHolding, PackageRecord, PoolsRecord, PrefixPoolRecord, SubnetsRecord } from './keys';
 import { inScope, lookupFacts, RenderFacts } from './render-facts';
 import type { SnapshotReader } from './snapshot';
@@ -50,7 +51,7 @@ export function holdingScope(facts: RenderFacts, snap: SnapshotReader, keys: Led
   const currentChunks: string[] = [];
   for (const [ni, cluster] of clusterPairs(facts)) {
     const aff = snap.record('affinity', keys.affinity(ni, cluster)) ?? {};
-    for (const [poolId, idx] of Object.entries(aff)) currentChunks.push(keys.chunk(ni, poolId, BigInt(`0x${idx}`)));
+    for (const [poolId, idx] of Object.entries(aff)) currentChunks.push(keys.chunk(ni, poolId, indexOfText(idx)));
   }
   const heldIndexes = [...new Set(facts.packages.flatMap((p) => packageVlans(snap.record('package', keys.package(p)))))].sort();
   return { releasable, heldIndexes, reads: [...releasable.map((h) => keys.owner(h.ni, h.owner)), ...currentChunks, ...heldIndexes.map((i) => keys.vlan(i))] };
@@ -200,25 +201,41 @@ export interface LedgerWrites {
   readonly slotKeys: ReadonlySet<string>;
 }
 
-/** The writes of a render: slots, owners, affinity and carving, VLAN indexes, subnets, package records, pools. */
-export function addressCommit(c: AddressCommitInput, snap: SnapshotReader, spaces: ReadonlyMap<string, LedgerSpace>): LedgerWrites {
-  const { facts, keys, frees } = c;
-  const present = presentIdentities(facts);
-  const puts = new Map<string, string>();
-  const deletes: string[] = [];
-  const put = (key: string, value: unknown): void => {
+/** Puts and deletes as they are made; a put of the value the snapshot holds is left out. */
+export class WriteSet implements LedgerWrites {
+  readonly puts = new Map<string, string>();
+  readonly deletes: string[] = [];
+  readonly slotKeys = new Set<string>();
+  constructor(private readonly snap: SnapshotReader) {}
+  put(key: string, value: unknown): void {
     const text = JSON.stringify(value);
-    if (snap.kv.get(key)?.value === text) return;
-    puts.set(key, text);
-  };
-
-  const prefixPools = new Map<string, PrefixPoolRecord>();
-  for (const [ni, s] of spaces) {
-    for (const id of s.prefixPoolsLoaded) {
-      const state = s.prefixPoolState(id);
-      if (state) prefixPools.set(keys.prefixPool(ni, id), state);
-    }
+    if (this.snap.kv.get(key)?.value === text) return;
+    this.puts.set(key, text);
   }
+  del(key: string): void {
+    this.deletes.push(key);
+  }
+}
+
+/** Slot records changed so far: chunks by key, pool-prefix records by key. */
+export interface SlotChanges {
+  readonly chunks: Map<string, ChunkState>;
+  readonly prefixPools: Map<string, PrefixPoolRecord>;
+}
+
+/**
+ * Frees the slots of `frees` (a slot another identity holds by now stays), then writes every
+ * changed slot record and deletes the owner records of the frees `released` says go. The render
+ * passes the slots its step changed; `netpipe ledger release` passes none.
+ */
+export function releaseHoldings(
+  r: { readonly keys: LedgerKeys; readonly frees: readonly Free[]; readonly places: FreePlaces; readonly released: (f: Free) => boolean },
+  snap: SnapshotReader,
+  slots: SlotChanges,
+  out: WriteSet,
+): void {
+  const { keys, frees } = r;
+  const { chunks, prefixPools } = slots;
   for (const f of frees) {
     if (!f.record.block) continue;
     const key = keys.prefixPool(f.ni, f.record.pool);
@@ -226,20 +243,38 @@ export function addressCommit(c: AddressCommitInput, snap: SnapshotReader, space
     if (!rec || rec.held[f.record.prefix]?.[0] !== f.owner) continue;
     prefixPools.set(key, withoutPrefix(rec, f.record.prefix, f.owner));
   }
-  const chunks = new Map<string, ChunkState>();
-  for (const s of spaces.values()) for (const [k, b] of s.touched) chunks.set(k, b);
-  for (const f of c.places.chunks) {
+  for (const f of r.places.chunks) {
     const b = chunks.get(f.key) ?? snap.chunkState(f.key, f.pool.id, f.index);
     if (!b || b.held.get(f.offset)?.[0] !== f.owner) continue;
     chunks.set(f.key, withoutSlot(b, f.offset, f.owner));
   }
   for (const b of chunks.values()) {
     const rec = chunkRecordOf(b);
-    if (rec) put(b.key, rec);
-    else if (snap.kv.get(b.key)) deletes.push(b.key);
+    if (rec) out.put(b.key, rec);
+    else if (snap.kv.get(b.key)) out.del(b.key);
   }
-  for (const [key, rec] of prefixPools) if (snap.kv.get(key) || Object.keys(rec.held).length > 0) put(key, rec);
+  for (const [key, rec] of prefixPools) if (snap.kv.get(key) || Object.keys(rec.held).length > 0) out.put(key, rec);
+  for (const k of [...chunks.keys(), ...prefixPools.keys()]) out.slotKeys.add(k);
+  for (const f of frees) if (r.released(f)) out.del(keys.owner(f.ni, f.owner));
+}
 
+/** The writes of a render: slots, owners, affinity and carving, VLAN indexes, subnets, package records, pools. */
+export function addressCommit(c: AddressCommitInput, snap: SnapshotReader, spaces: ReadonlyMap<string, LedgerSpace>): LedgerWrites {
+  const { facts, keys, frees } = c;
+  const present = presentIdentities(facts);
+  const out = new WriteSet(snap);
+  const put = (key: string, value: unknown): void => out.put(key, value);
+
+  const slots: SlotChanges = { chunks: new Map(), prefixPools: new Map() };
+  for (const [ni, s] of spaces) {
+    for (const id of s.prefixPoolsLoaded) {
+      const state = s.prefixPoolState(id);
+      if (state) slots.prefixPools.set(keys.prefixPool(ni, id), state);
+    }
+  }
+  for (const s of spaces.values()) for (const [k, b] of s.touched) slots.chunks.set(k, b);
+  const chunks = slots.chunks;
+  releaseHoldings({ keys, frees, places: c.places, released: (f) => !present.has(`${f.ni}|${f.owner}`) }, snap, slots, out);
   // Owners: what each claim identity now holds.
   const lookupOf = lookupFacts(c.items);
   for (const claim of facts.claims) {
@@ -249,7 +284,6 @@ export function addressCommit(c: AddressCommitInput, snap: SnapshotReader, space
     const rec: OwnerRecord = now.block ? { ...base, block: true } : base;
     put(keys.owner(claim.ni, claim.binding), rec);
   }
-  for (const f of frees) if (!present.has(`${f.ni}|${f.owner}`)) deletes.push(keys.owner(f.ni, f.owner));
 
   // Affinity and carving: a fresh chunk becomes the cluster's current one once used.
   for (const [ni, byPool] of snap.carved) {
@@ -261,11 +295,11 @@ export function addressCommit(c: AddressCommitInput, snap: SnapshotReader, space
       if (used.length === 0) continue;
       const last = used[used.length - 1];
       const aff = affinity.get(cluster) ?? { ...(snap.record('affinity', keys.affinity(ni, cluster)) ?? {}) };
-      aff[poolId] = last.toString(16);
+      aff[poolId] = indexText(last);
       affinity.set(cluster, aff);
-      const next = BigInt(`0x${carve[poolId] ?? '0'}`);
+      const next = indexOfText(carve[poolId] ?? '0');
       const maxUsed = used.reduce((a, b) => (a > b ? a : b));
-      if (maxUsed + 1n > next) carve[poolId] = (maxUsed + 1n).toString(16);
+      if (maxUsed + 1n > next) carve[poolId] = indexText(maxUsed + 1n);
     }
     for (const [cluster, aff] of affinity) put(keys.affinity(ni, cluster), sortedRecord(aff));
     put(keys.carve(ni), sortedRecord(carve));
@@ -314,7 +348,7 @@ export function addressCommit(c: AddressCommitInput, snap: SnapshotReader, space
   }
   for (const [ni, rec] of c.publish) put(keys.pools(ni), rec);
 
-  return { puts, deletes, slotKeys: new Set([...chunks.keys(), ...prefixPools.keys()]) };
+  return out;
 }
 
 /** The writes as etcd operations: puts in the order they were made, then deletes. */

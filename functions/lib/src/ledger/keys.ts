@@ -228,6 +228,11 @@ export interface ChunkRecord {
   readonly held: Readonly<Record<string, readonly [string, string]>>;
 }
 
+/** A chunk index as affinity and carving records write it (hex). */
+export const indexText = (index: bigint): string => index.toString(16);
+/** A chunk index of an affinity or carving record (records.ts checked it is hex). */
+export const indexOfText = (hex: string): bigint => BigInt(`0x${hex}`);
+
 /** Pool id -> chunk index (hex). */
 export type AffinityRecord = Readonly<Record<string, string>>;
 /** Pool id -> index (hex) of the next chunk never handed out. */

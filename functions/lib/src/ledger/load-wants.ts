@@ -5,7 +5,7 @@
  */
 import type { Pool } from '../ipam/pool';
 import { chunkCount, chunkSize } from './chunks';
-import type { LedgerKeys } from './keys';
+import { indexOfText, LedgerKeys } from './keys';
 import type { Snapshot } from './snapshot';
 import type { Want } from './space';
 
@@ -32,7 +32,7 @@ export async function loadWants(snap: Snapshot, keys: LedgerKeys, wants: readonl
     const size = chunkSize(pool);
     const needed = Math.ceil((waiting.get(id) ?? 1) / size);
     const nextKey = `${w.ni}|${w.poolId}`;
-    let next = snap.carveNext.get(nextKey) ?? BigInt(`0x${snap.record('carve', keys.carve(w.ni))?.[w.poolId] ?? '0'}`);
+    let next = snap.carveNext.get(nextKey) ?? indexOfText(snap.record('carve', keys.carve(w.ni))?.[w.poolId] ?? '0');
     let carved = 0;
     // Skip chunks that exist although never carved (adopted addresses, a rebuilt ledger).
     for (let tries = 0; next < count && tries < 256 + needed && carved < needed; tries++) {

@@ -5,7 +5,7 @@
 import type { ChunkState, NiSnapshot } from './space';
 import type { ReadView } from './commit';
 import { EtcdClient, KeyValue, prefixEnd } from './etcd';
-import { LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';
+import { indexOfText, LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';
 import { decodeAny, decodeRecord, LedgerRecordError, RecordOf } from './records';
 
 /** What the pure phases read of a snapshot: values as read, decoded records, the chunks carved. */
@@ -34,6 +34,17 @@ export class Snapshot implements SnapshotReader {
     readonly client: Pick<EtcdClient, 'txn' | 'range'>,
     readonly keys: LedgerKeys,
   ) {}
+
+  /** A snapshot of values read elsewhere (the CLI reads a whole prefix), checked as they would be on arrival; it reads nothing more. */
+  static of(keys: LedgerKeys, kvs: readonly KeyValue[]): Snapshot {
+    const refuse = (): Promise<never> => Promise.reject(new Error('a snapshot of values read elsewhere reads nothing more'));
+    const snap = new Snapshot({ txn: refuse, range: refuse }, keys);
+    for (const kv of kvs) {
+      snap.check(kv);
+      snap.kv.set(kv.key, kv);
+    }
+    return snap;
+  }
 
   async fetch(keys: readonly string[]): Promise<void> {
     const missing = [...new Set(keys)].filter((k) => !this.kv.has(k));
@@ -107,28 +118,29 @@ export function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string): NiSnap
   const owners = new Map<string, OwnerRecord>();
   const chunks = new Map<string, ChunkState>();
   const affinity = new Map<string, Map<string, bigint>>();
-  const ownerPrefix = keys.ownerPrefix(ni);
-  const affPrefix = `${keys.ni(ni)}affinity/`;
-  const chunkPrefix = `${keys.ni(ni)}block/`;
-  const prefixPoolPrefix = `${keys.ni(ni)}prefix/`;
   const prefixPools = new Map<string, PrefixPoolRecord | null>();
+  const under = keys.ni(ni);
   for (const [k, kv] of snap.kv) {
-    if (k.startsWith(prefixPoolPrefix)) {
-      prefixPools.set(decodeURIComponent(k.slice(prefixPoolPrefix.length)), kv ? (snap.record('prefixPool', k) ?? null) : null);
-      continue;
-    }
-    if (k.startsWith(ownerPrefix)) {
-      const rec = kv ? snap.record('owner', k) : undefined;
-      if (rec) owners.set(decodeURIComponent(k.slice(ownerPrefix.length)), rec);
-    } else if (k.startsWith(affPrefix)) {
-      if (!kv) continue;
-      const rec = snap.record('affinity', k) ?? {};
-      affinity.set(decodeURIComponent(k.slice(affPrefix.length)), new Map(Object.entries(rec).map(([p, i]) => [p, BigInt(`0x${i}`)])));
-    } else if (k.startsWith(chunkPrefix)) {
-      // By the key alone: a pool carved in this render (a new per-cluster subnet) is no known pool yet.
-      const [enc, hex] = k.slice(chunkPrefix.length).split('/');
-      const b = snap.chunkState(k, decodeURIComponent(enc), BigInt(`0x${hex}`));
-      if (b) chunks.set(k, b);
+    if (!k.startsWith(under)) continue;
+    const key = keys.parse(k);
+    switch (key?.kind) {
+      case 'prefixPool':
+        prefixPools.set(key.pool, kv ? (snap.record('prefixPool', k) ?? null) : null);
+        break;
+      case 'owner': {
+        const rec = kv ? snap.record('owner', k) : undefined;
+        if (rec) owners.set(key.binding, rec);
+        break;
+      }
+      case 'affinity':
+        if (kv) affinity.set(key.cluster, new Map(Object.entries(snap.record('affinity', k) ?? {}).map(([p, i]) => [p, indexOfText(i)])));
+        break;
+      case 'chunk': {
+        // By the key alone: a pool carved in this render (a new per-cluster subnet) is no known pool yet.
+        const b = snap.chunkState(k, key.pool, key.index);
+        if (b) chunks.set(k, b);
+        break;
+      }
     }
   }
   return {
