@@ -16,7 +16,7 @@ import { Compare, EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/sr
 import { markerOf } from '../../functions/lib/src/ledger/init';
 import { AnyRecord, decodeAny, LedgerRecordError } from '../../functions/lib/src/ledger/records';
 import { readView, Snapshot, SnapshotReader } from '../../functions/lib/src/ledger/snapshot';
-import { Free, freePlaces, opsOf, packageRecordOf, releaseHoldings, WriteSet } from '../../functions/lib/src/ledger/address-commit';
+import { freePlaces, opsOf, packageRecordOf, releaseHoldings, WriteSet } from '../../functions/lib/src/ledger/address-commit';
 import { withoutHolders } from '../../functions/lib/src/ledger/vlan-edge';
 import { renderFacts } from '../../functions/lib/src/ledger/render-facts';
 import { chunkAddress, chunkCount, chunkPlaceOf } from '../../functions/lib/src/ledger/chunks';
@@ -26,6 +26,7 @@ import {
   indexOfText,
   indexText,
   LedgerKeys,
+  OwnerHolding,
   OwnerRecord,
   PackageRecord,
   PoolDefinition,
@@ -292,7 +293,7 @@ export async function release(
     for (const subnet of left.subnets) targets.push({ ni, address: subnet, owner: by.owner, package: '' });
     subnetsAfter.set(rec.key, left.record);
   }
-  const frees: Free[] = [];
+  const frees: OwnerHolding[] = [];
   for (const [ni, owners] of d.owners) {
     if (by.ni && ni !== by.ni) continue;
     for (const [owner, rec] of owners) {

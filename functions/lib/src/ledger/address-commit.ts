@@ -9,17 +9,16 @@
  * here only: the render and `netpipe ledger release` use the same functions.
  */
 import { byKey } from '../order';
-import { parseAddress } from '../ipam/address';
 import type { KubeObject } from '../kube/object';
 import type { Pool } from '../ipam/pool';
-import { chunkPlaceOf } from './chunks';
 import type { CommitPlan } from './commit';
 import type { TxnOp } from './etcd';
 import { indexOfText, indexText } from './keys';
-import type { ChunkRecord, LedgerKeys, OwnerRecord, PackageHolding, PackageRecord, PoolsRecord, PrefixPoolRecord, SubnetsRecord } from './keys';
+import type { LedgerKeys, OwnerHolding, OwnerRecord, PackageHolding, PackageRecord, PoolsRecord, PrefixPoolRecord, SubnetsRecord } from './keys';
 import { inScope, lookupFacts, RenderFacts } from './render-facts';
 import type { SnapshotReader } from './snapshot';
-import type { ChunkState, LedgerSpace } from './space';
+import type { LedgerSpace } from './space';
+import { ChunkPlace, ChunkState, chunkOfAddress, chunkRecordOf, withoutPrefix, withoutSlot } from './slots';
 import { packageVlans, vlanCommit, VlanEdge } from './vlan-edge';
 
 /** A holding of one of the render's packages that the render no longer contains. */
@@ -67,22 +66,15 @@ export function clusterPairs(facts: RenderFacts): [string, string][] {
   return [...new Set(facts.claims.map((c) => `${c.ni}\u0000${c.cluster}`))].map((s) => s.split('\u0000') as [string, string]);
 }
 
-/** A holding the commit frees: a released claim identity, or one whose address changed. */
-export interface Free {
-  readonly ni: string;
-  readonly owner: string;
-  readonly record: OwnerRecord;
-}
-
-/** Released holdings and bindings whose address changed. */
+/** The holdings a commit frees: released claim identities, and bindings whose address changed. */
 export function addressFrees(
   facts: RenderFacts,
   snap: SnapshotReader,
   keys: LedgerKeys,
   spaces: ReadonlyMap<string, LedgerSpace>,
   releasable: readonly ReleasableHolding[],
-): Free[] {
-  const frees: Free[] = [];
+): OwnerHolding[] {
+  const frees: OwnerHolding[] = [];
   for (const h of releasable) {
     const record = snap.record('owner', keys.owner(h.ni, h.owner));
     if (record && record.package === h.pkg) frees.push({ ni: h.ni, owner: h.owner, record });
@@ -95,13 +87,9 @@ export function addressFrees(
   return frees;
 }
 
-/** Where a freed address sits: its chunk and offset. */
-export interface ChunkFree {
+/** Where a freed address sits, and whose it is. */
+export interface ChunkFree extends ChunkPlace {
   readonly owner: string;
-  readonly key: string;
-  readonly pool: Pool;
-  readonly index: bigint;
-  readonly offset: number;
 }
 
 /** The records the frees change: one key per pool-kind prefix, the chunk of every address. */
@@ -110,7 +98,7 @@ export interface FreePlaces {
   readonly chunks: readonly ChunkFree[];
 }
 
-export function freePlaces(frees: readonly Free[], pools: ReadonlyMap<string, readonly Pool[]>, keys: LedgerKeys): FreePlaces {
+export function freePlaces(frees: readonly OwnerHolding[], pools: ReadonlyMap<string, readonly Pool[]>, keys: LedgerKeys): FreePlaces {
   const prefixKeys = frees.filter((f) => f.record.block).map((f) => keys.prefixPool(f.ni, f.record.pool));
   const chunks = frees.flatMap((f): ChunkFree[] => {
     if (f.record.block) return [];
@@ -120,59 +108,16 @@ export function freePlaces(frees: readonly Free[], pools: ReadonlyMap<string, re
   return { prefixKeys, chunks };
 }
 
-/** The chunk holding `address` of pool `poolId`; undefined when the pool is unknown or the address bad. */
-export function chunkOfAddress(pools: readonly Pool[], poolId: string, address: string, keys: LedgerKeys, ni: string): Omit<ChunkFree, 'owner'> | undefined {
-  const pool = pools.find((p) => p.id === poolId);
-  const parsed = parseAddress(address);
-  if (!pool || !parsed.ok) return undefined;
-  const { index, offset } = chunkPlaceOf(pool, parsed.value.value);
-  return { key: keys.chunk(ni, pool.id, index), pool, index, offset };
-}
-
-/** A chunk without `owner`'s address at `offset`; the chunk itself when the slot is not `owner`'s. */
-export function withoutSlot(b: ChunkState, offset: number, owner: string): ChunkState {
-  if (b.held.get(offset)?.[0] !== owner) return b;
-  const copy = { ...b, held: new Map(b.held) };
-  copy.held.delete(offset);
-  return copy;
-}
-
-/** A pool-prefix record without `owner`'s `prefix`; the record itself when the prefix is not `owner`'s. */
-export function withoutPrefix(rec: PrefixPoolRecord, prefix: string, owner: string): PrefixPoolRecord {
-  if (rec.held[prefix]?.[0] !== owner) return rec;
-  const held = { ...rec.held };
-  delete held[prefix];
-  return { ...rec, held };
-}
-
-/**
- * A chunk as the ledger records it, or undefined when it goes: a chunk nothing was ever
- * allocated from that holds nothing more (records.ts refuses such a record).
- */
-export function chunkRecordOf(b: Pick<ChunkState, 'cluster' | 'cursor' | 'held'>): ChunkRecord | undefined {
-  const held: Record<string, readonly [string, string]> = {};
-  for (const [o, h] of [...b.held].sort((x, y) => x[0] - y[0])) held[String(o)] = h;
-  if (b.cursor === null && Object.keys(held).length === 0) return undefined;
-  return { cluster: b.cluster, cursor: b.cursor, held };
-}
-
 /** A package record, or undefined when it goes (it holds nothing and lists no VLAN index). */
 export function packageRecordOf(holdings: readonly PackageHolding[], vlans: readonly string[]): PackageRecord | undefined {
   if (holdings.length === 0 && vlans.length === 0) return undefined;
   return vlans.length > 0 ? { holdings: [...holdings], vlans: [...vlans] } : { holdings: [...holdings] };
 }
 
-/** What a claim identity holds in a space: an address, or a pool claim's prefix. */
-export interface SpaceHolding {
-  readonly address: string;
-  readonly prefix: string;
-  readonly pool: string;
-  readonly block: boolean;
-}
-
-export function holdingOf(space: LedgerSpace | undefined, binding: string): SpaceHolding | undefined {
+/** What a claim identity holds in a space after the step, as its owner record will say: an address, or a pool claim's prefix. */
+export function holdingOf(space: LedgerSpace | undefined, binding: string): Pick<OwnerRecord, 'address' | 'prefix' | 'pool' | 'block'> | undefined {
   const a = space?.allocationsOf(binding)[0];
-  if (a) return { address: a.address, prefix: a.prefix, pool: a.poolId, block: false };
+  if (a) return { address: a.address, prefix: a.prefix, pool: a.poolId };
   const b = space?.blocksOf(binding)[0];
   return b ? { address: b.prefix, prefix: b.prefix, pool: b.poolId, block: true } : undefined;
 }
@@ -182,7 +127,7 @@ export interface AddressCommitInput {
   readonly keys: LedgerKeys;
   /** The step's output items: get claims of other packages look holdings up by their labels. */
   readonly items: readonly KubeObject[];
-  readonly frees: readonly Free[];
+  readonly frees: readonly OwnerHolding[];
   readonly places: FreePlaces;
   readonly vlans: VlanEdge;
   readonly heldIndexes: readonly string[];
@@ -229,7 +174,7 @@ export interface SlotChanges {
  * passes the slots its step changed; `netpipe ledger release` passes none.
  */
 export function releaseHoldings(
-  r: { readonly keys: LedgerKeys; readonly frees: readonly Free[]; readonly places: FreePlaces; readonly released: (f: Free) => boolean },
+  r: { readonly keys: LedgerKeys; readonly frees: readonly OwnerHolding[]; readonly places: FreePlaces; readonly released: (f: OwnerHolding) => boolean },
   snap: SnapshotReader,
   slots: SlotChanges,
   out: WriteSet,

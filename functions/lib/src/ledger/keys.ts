@@ -238,6 +238,16 @@ export type AffinityRecord = Readonly<Record<string, string>>;
 /** Pool id -> index (hex) of the next chunk never handed out. */
 export type CarveRecord = Readonly<Record<string, string>>;
 
+/**
+ * What one claim identity holds in a network instance: its owner record with the parts of its key.
+ * The render's frees and `netpipe ledger release` release holdings in this shape.
+ */
+export interface OwnerHolding {
+  readonly ni: string;
+  readonly owner: string;
+  readonly record: OwnerRecord;
+}
+
 /** A claim identity a package holds an address or prefix under: the key of its owner record. */
 export interface PackageHolding {
   readonly ni: string;

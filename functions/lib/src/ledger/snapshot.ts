@@ -2,7 +2,8 @@
  * Everything a render read from etcd during one attempt, with revisions for the commit's guard,
  * and the one way to read a record out of it: decoded and validated (records.ts), never cast.
  */
-import type { ChunkState, NiSnapshot } from './space';
+import type { NiSnapshot } from './space';
+import type { ChunkState } from './slots';
 import type { ReadView } from './commit';
 import { EtcdClient, KeyValue, prefixEnd } from './etcd';
 import { indexOfText, LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';

@@ -8,15 +8,13 @@ import {
   addressCommit,
   addressFrees,
   AddressCommitInput,
-  chunkRecordOf,
   freePlaces,
   guardedPlan,
   holdingScope,
   LedgerWrites,
   opsOf,
-  withoutPrefix,
-  withoutSlot,
 } from '../../src/ledger/address-commit';
+import { chunkRecordOf, withoutPrefix, withoutSlot } from '../../src/ledger/slots';
 import type { RenderFacts } from '../../src/ledger/render-facts';
 import { LedgerKeys } from '../../src/ledger/keys';
 import type { OwnerRecord, PackageRecord, PrefixPoolRecord } from '../../src/ledger/keys';
