@@ -7,8 +7,12 @@
  *   -> on a lost race, the same from a fresh snapshot (bounded, with jitter).
  *
  * The step is the unchanged synchronous transform; it sees the ledger only as `AddressSpace`s
- * (LedgerSpace) and a few hooks. Nothing is written when the step reports an error, and any
- * ledger failure becomes an error result naming the ledger and what to check.
+ * (LedgerSpace) and a few hooks (ipam-hooks.ts). Nothing is written when the step reports an
+ * error, and any ledger failure becomes an error result naming the ledger and what to check.
+ *
+ * This module holds the orchestration only: the phases of one attempt (`attemptOnce`), the
+ * retries, the pool plan. What a render contains is in render-facts.ts, what it writes is
+ * computed without I/O in address-commit.ts, and commit.ts writes it in guarded batches.
  */
 import { API } from '../api/types';
 import { KubeObject } from '../kube/object';
