@@ -15,12 +15,18 @@ import { Pool } from '../../functions/lib/src/ipam/pool';
 import { Compare, EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/src/ledger/etcd';
 import { markerOf } from '../../functions/lib/src/ledger/init';
 import { AnyRecord, decodeAny, LedgerRecordError } from '../../functions/lib/src/ledger/records';
-import { renderFacts } from '../../functions/lib/src/ledger/edge';
+import { readView, Snapshot, SnapshotReader } from '../../functions/lib/src/ledger/snapshot';
+import { freePlaces, opsOf, packageRecordOf, releaseHoldings, WriteSet } from '../../functions/lib/src/ledger/address-commit';
+import { withoutHolders } from '../../functions/lib/src/ledger/vlan-edge';
+import { renderFacts } from '../../functions/lib/src/ledger/render-facts';
 import { chunkAddress, chunkCount, chunkPlaceOf } from '../../functions/lib/src/ledger/chunks';
 import {
   ChunkRecord,
   definitionOf,
+  indexOfText,
+  indexText,
   LedgerKeys,
+  OwnerHolding,
   OwnerRecord,
   PackageRecord,
   PoolDefinition,
@@ -31,7 +37,7 @@ import { parseAddressWithLength } from '../../functions/lib/src/ipam/address';
 import { clusterOfBinding } from '../../functions/lib/src/ledger/space';
 import type { VlanIndexRecord } from '../../functions/lib/src/ledger/keys';
 import { rebuildVlans, VlanDump, verifyVlans } from './ledger-vlans';
-import { rebuildSubnets, SubnetDump, verifySubnets } from './ledger-subnets';
+import { rebuildSubnets, SubnetDump, verifySubnets, withoutCarved } from './ledger-subnets';
 import { CARVED_FROM } from '../../functions/lib/src/ledger/keys';
 import type { SubnetsRecord } from '../../functions/lib/src/ledger/keys';
 
@@ -52,6 +58,8 @@ export interface LedgerDump {
   readonly prefixPools: Map<string, Map<string, PrefixPoolRecord & { key: string; mod: string }>>;
   /** Keys whose value does not decode, or that the layout does not have: verify reports them. */
   readonly bad: { key: string; problem: string }[];
+  /** The records that decode, as a render's snapshot holds them: releases are computed on it. */
+  readonly snapshot: SnapshotReader;
   /** Whether the marker of `netpipe ledger init` / `rebuild` is there. */
   initialised: boolean;
   readonly keyCount: number;
@@ -67,7 +75,8 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
     if (page.length < 5000) break;
     start = `${page[page.length - 1].key}\0`;
   }
-  const out: LedgerDump = { pools: new Map(), owners: new Map(), chunks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: all.length };
+  const good: KeyValue[] = [];
+  const out: Omit<LedgerDump, 'snapshot'> = { pools: new Map(), owners: new Map(), chunks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: all.length };
   const inNi = <V>(m: Map<string, Map<string, V>>, ni: string): Map<string, V> => m.get(ni) ?? m.set(ni, new Map<string, V>()).get(ni)!;
   for (const kv of all) {
     // The one decoder of the layout (keys.ts parses the key, records.ts checks the value).
@@ -83,6 +92,7 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
       out.bad.push({ key: kv.key, problem: e instanceof LedgerRecordError ? e.problem : String(e) });
       continue;
     }
+    good.push(kv);
     const mod = kv.modRevision;
     switch (d.kind) {
       case 'init':
@@ -139,7 +149,7 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
     }
     if (extra.length) out.pools.set(ni, { ...pools, pools: [...pools.pools, ...extra].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)) });
   }
-  return out;
+  return { ...out, snapshot: Snapshot.of(keys, good) };
 }
 
 /** The bad records of a dump in one line, for refusals and warnings. */
@@ -194,7 +204,7 @@ export function status(d: LedgerDump): PoolStatus[] {
       for (const [cluster, aff] of d.affinity.get(ni) ?? []) {
         const idx = aff[pool.id];
         if (idx === undefined) continue;
-        const b = chunks.find((x) => x.index === BigInt(`0x${idx}`));
+        const b = chunks.find((x) => x.index === indexOfText(idx));
         if (b && b.rec.cursor !== null) cursors[cluster] = addressAt(pool, b.index, b.rec.cursor);
       }
       rows.push({
@@ -265,113 +275,66 @@ export async function release(
   if (d.bad.length > 0) throw new Error(`refusing to release: ${badSummary(d)}`);
   const targets: Holding[] = [];
   // VLANs: the package's share of each ID (an ID shared with other packages stays theirs), or
-  // the ID of one binding (--owner "bridge domain ...").
-  const vlanOps: { key: string; mod: string; rec: VlanIndexRecord }[] = [];
+  // the ID of one binding (--owner "bridge domain ..."), by the rule renders release them by.
+  const vlansAfter = new Map<string, VlanIndexRecord>();
   for (const [index, rec] of d.vlans) {
     if (by.ni && by.ni !== `vlan:${index}`) continue;
-    let changed = false;
-    const held: Record<string, VlanIndexRecord['held'][string]> = {};
-    for (const [id, h] of Object.entries(rec.held)) {
-      const keep = h.holders.filter(([p]) => !ofPackage(p));
-      const drop = by.owner !== undefined && h.binding === by.owner ? h.holders : h.holders.filter((x) => !keep.includes(x));
-      if (drop.length > 0) {
-        changed = true;
-        for (const [p] of drop) targets.push({ ni: `vlan:${index}`, address: id, owner: h.binding, package: p });
-      }
-      const left = by.owner !== undefined && h.binding === by.owner ? [] : keep;
-      if (left.length > 0) held[id] = { ...h, holders: left };
-    }
-    if (changed) vlanOps.push({ key: rec.key, mod: rec.mod, rec: { definition: rec.definition, package: rec.package, cursor: rec.cursor, held } });
+    const left = withoutHolders(rec.held, (h, [p]) => ofPackage(p) || (by.owner !== undefined && h.binding === by.owner));
+    if (left.dropped.length === 0) continue;
+    for (const x of left.dropped) targets.push({ ni: `vlan:${index}`, address: x.id, owner: x.binding, package: x.holder[0] });
+    vlansAfter.set(rec.key, { definition: rec.definition, package: rec.package, cursor: rec.cursor, held: left.held });
   }
   // A carved subnet: `--owner subnet:<cluster>/<routing table>/<aggregate>` (subnets belong to clusters, not packages).
-  const subnetOps: { key: string; mod: string; rec: SubnetsRecord }[] = [];
+  const subnetsAfter = new Map<string, SubnetsRecord>();
   for (const [ni, rec] of d.subnets) {
     if (by.owner === undefined || (by.ni && by.ni !== ni)) continue;
-    const carved: Record<string, Record<string, string>> = {};
-    let changed = false;
-    for (const [aggregate, byCluster] of Object.entries(rec.carved)) {
-      for (const [cluster, subnet] of Object.entries(byCluster)) {
-        if (by.owner === `subnet:${cluster}/${ni}/${aggregate}`) {
-          changed = true;
-          targets.push({ ni, address: subnet, owner: by.owner, package: '' });
-          continue;
-        }
-        (carved[aggregate] ??= {})[cluster] = subnet;
-      }
-    }
-    if (changed) subnetOps.push({ key: rec.key, mod: rec.mod, rec: { cursors: rec.cursors, carved } });
+    const left = withoutCarved(rec, ni, by.owner);
+    if (!left) continue;
+    for (const subnet of left.subnets) targets.push({ ni, address: subnet, owner: by.owner, package: '' });
+    subnetsAfter.set(rec.key, left.record);
   }
+  const frees: OwnerHolding[] = [];
   for (const [ni, owners] of d.owners) {
     if (by.ni && ni !== by.ni) continue;
     for (const [owner, rec] of owners) {
       if (ofPackage(rec.package) || (by.owner !== undefined && owner === by.owner)) {
         targets.push({ ni, address: rec.address, owner, package: rec.package });
+        const record = d.snapshot.record('owner', rec.key);
+        if (record) frees.push({ ni, owner, record });
       }
     }
   }
   if (targets.length === 0 || by.dryRun) return targets;
-  const compares: { key: string; modRevision: string }[] = [];
-  const ops: ({ put: string; value: string } | { del: string })[] = [];
-  for (const v of [...vlanOps, ...subnetOps]) {
-    compares.push({ key: v.key, modRevision: v.mod });
-    ops.push({ put: v.key, value: JSON.stringify(v.rec) });
-  }
-  const changedChunks = new Map<string, { rec: ChunkRecord; mod: string }>();
-  const changedPrefixPools = new Map<string, { rec: PrefixPoolRecord; mod: string }>();
-  for (const t of targets) {
-    if (t.ni.startsWith('vlan:') || t.owner.startsWith('subnet:')) continue;
-    const rec = d.owners.get(t.ni)!.get(t.owner)!;
-    compares.push({ key: rec.key, modRevision: rec.mod });
-    ops.push({ del: rec.key });
-    if (rec.block) {
-      const pp = d.prefixPools.get(t.ni)?.get(rec.pool);
-      if (!pp) continue;
-      const cur = changedPrefixPools.get(pp.key) ?? { rec: { cursor: pp.cursor, held: { ...pp.held } }, mod: pp.mod };
-      if (cur.rec.held[rec.prefix]?.[0] === t.owner) {
-        const held = { ...cur.rec.held };
-        delete held[rec.prefix];
-        cur.rec = { ...cur.rec, held };
-      }
-      changedPrefixPools.set(pp.key, cur);
-      continue;
-    }
-    const def = d.pools.get(t.ni)?.pools.find((p) => p.prefix === rec.pool);
-    const parsed = parseAddress(rec.address);
-    if (!def || !parsed.ok) continue;
-    const pool = poolOf(def);
-    const place = chunkPlaceOf(pool, parsed.value.value);
-    const key = keys.chunk(t.ni, pool.id, place.index);
-    const b = d.chunks.get(t.ni)?.get(key);
-    if (!b) continue;
-    const cur = changedChunks.get(key) ?? { rec: { ...b.rec, held: { ...b.rec.held } }, mod: b.mod };
-    const offset = String(place.offset);
-    if (cur.rec.held[offset]?.[0] === t.owner) {
-      const held = { ...cur.rec.held };
-      delete held[offset];
-      cur.rec = { ...cur.rec, held };
-    }
-    changedChunks.set(key, cur);
-  }
-  for (const [key, b] of [...changedChunks, ...changedPrefixPools]) {
-    compares.push({ key, modRevision: b.mod });
-    // As a render does: a chunk nothing was allocated from that now holds nothing goes.
-    const empty = changedChunks.has(key) && b.rec.cursor === null && Object.keys(b.rec.held).length === 0;
-    ops.push(empty ? { del: key } : { put: key, value: JSON.stringify(b.rec) });
-  }
+  const out = new WriteSet(d.snapshot);
+  for (const [key, rec] of [...vlansAfter, ...subnetsAfter]) out.put(key, rec);
+  // Slots, owner records: as a render releases the holdings its packages no longer contain.
+  const places = freePlaces(frees, poolsOf(d), keys);
+  releaseHoldings({ keys, frees, places, released: () => true }, d.snapshot, { chunks: new Map(), prefixPools: new Map() }, out);
+  const released = new Set(frees.map((f) => `${f.ni}|${f.owner}`));
   for (const [pkg, rec] of d.packages) {
-    const keep = rec.holdings.filter((h) => !targets.some((t) => t.ni === h.ni && t.owner === h.owner));
+    const keep = rec.holdings.filter((h) => !released.has(`${h.ni}|${h.owner}`));
     const vlans = (rec.vlans ?? []).filter((index) => {
-      const v = vlanOps.find((o) => o.key === keys.vlan(index));
-      return !v || Object.values(v.rec.held).some((h) => h.holders.some(([p]) => p === pkg));
+      const v = vlansAfter.get(keys.vlan(index));
+      return !v || Object.values(v.held).some((h) => h.holders.some(([p]) => p === pkg));
     });
     if (keep.length === rec.holdings.length && vlans.length === (rec.vlans ?? []).length) continue;
-    compares.push({ key: rec.key, modRevision: rec.mod });
-    const next: PackageRecord = vlans.length ? { holdings: keep, vlans } : { holdings: keep };
-    ops.push(keep.length || vlans.length ? { put: rec.key, value: JSON.stringify(next) } : { del: rec.key });
+    const next = packageRecordOf(keep, vlans);
+    if (next) out.put(rec.key, next);
+    else out.del(rec.key);
   }
-  const r = await client.txn(compares, ops);
+  const read = readView(d.snapshot);
+  const compares: Compare[] = [...out.puts.keys(), ...out.deletes].map((key) => {
+    const mod = read.revision(key);
+    return mod ? { key, modRevision: mod } : { key, absent: true };
+  });
+  const r = await client.txn(compares, opsOf(out));
   if (!r.succeeded) throw new Error('the ledger changed while releasing (a render ran); run the command again');
   return targets;
+}
+
+/** The pools of every network instance the dump publishes (carved subnets included). */
+function poolsOf(d: LedgerDump): Map<string, Pool[]> {
+  return new Map([...d.pools].map(([ni, rec]) => [ni, rec.pools.map(poolOf)]));
 }
 
 /** A claim as Git records it. */
@@ -562,7 +525,7 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   if (existing.length > 0) throw new Error(`the ledger under ${keys.prefix} is not empty; rebuild recreates a lost or wiped ledger only (delete the prefix first, or use another prefix)`);
   const { claims, pools, carved, problems } = gitClaims(trees);
   if (problems.length) throw new Error(`the packages' pools are invalid: ${problems.join('; ')}`);
-  const empty: LedgerDump = { pools, owners: new Map(), chunks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: 0 };
+  const empty: LedgerDump = { pools, owners: new Map(), chunks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: 0, snapshot: Snapshot.of(keys, []) };
   const found = verify(empty, trees);
   const dups = [...found.duplicates, ...found.copies];
   if (dups.length) throw new Error(`refusing to rebuild: ${dups.join('; ')}`);
@@ -613,11 +576,11 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
     puts.set(key, JSON.stringify({ cluster: b.rec.cluster, cursor: b.rec.cursor, held }));
     const ak = keys.affinity(b.ni, b.rec.cluster);
     const aff = affinity.get(ak) ?? {};
-    if (aff[b.pool.id] === undefined || BigInt(`0x${aff[b.pool.id]}`) < b.index) aff[b.pool.id] = b.index.toString(16);
+    if (aff[b.pool.id] === undefined || indexOfText(aff[b.pool.id]) < b.index) aff[b.pool.id] = indexText(b.index);
     affinity.set(ak, aff);
     const ck = keys.carve(b.ni);
     const cv = carve.get(ck) ?? {};
-    if (cv[b.pool.id] === undefined || BigInt(`0x${cv[b.pool.id]}`) <= b.index) cv[b.pool.id] = (b.index + 1n).toString(16);
+    if (cv[b.pool.id] === undefined || indexOfText(cv[b.pool.id]) <= b.index) cv[b.pool.id] = indexText(b.index + 1n);
     carve.set(ck, cv);
   }
   for (const [k, v] of [...affinity, ...carve]) puts.set(k, JSON.stringify(Object.fromEntries(Object.entries(v).sort())));
@@ -642,11 +605,12 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   for (const [ni, rec] of pools) puts.set(keys.pools(ni), JSON.stringify(rec));
   // The pools go last, in a transaction that checks the prefix stayed empty of them: renders
   // wait for published pools, so none allocates from a half-written ledger.
-  const entries = [...puts].filter(([k]) => !k.endsWith('/pools'));
+  const isPools = (k: string): boolean => keys.parse(k)?.kind === 'pools';
+  const entries = [...puts].filter(([k]) => !isPools(k));
   for (let i = 0; i < entries.length; i += 100) {
     await client.txn([], entries.slice(i, i + 100).map(([k, v]) => ({ put: k, value: v })));
   }
-  const poolPuts = [...puts].filter(([k]) => k.endsWith('/pools'));
+  const poolPuts = [...puts].filter(([k]) => isPools(k));
   // The marker comes with the pools: until both are there, renders refuse this ledger.
   const guards: Compare[] = [...poolPuts.map(([k]) => ({ key: k, absent: true as const })), marker ? { key: keys.init(), modRevision: marker.modRevision } : { key: keys.init(), absent: true }];
   const r = await client.txn(guards, [...poolPuts.map(([k, v]) => ({ put: k, value: v })), { put: keys.init(), value: JSON.stringify(markerOf('rebuild')) }]);

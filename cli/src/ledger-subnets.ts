@@ -7,7 +7,7 @@ import { formatAddress, parseAddressWithLength } from '../../functions/lib/src/i
 import { LABELS } from '../../functions/lib/src/api/types';
 import { isIPPrefix } from '../../functions/lib/src/pools';
 import { isObject, KubeObject, nameOf, scalarText } from '../../functions/lib/src/kube/object';
-import { renderFacts } from '../../functions/lib/src/ledger/edge';
+import { renderFacts } from '../../functions/lib/src/ledger/render-facts';
 import { CARVED_FROM, LedgerKeys, SubnetsRecord } from '../../functions/lib/src/ledger/keys';
 
 export type SubnetDump = Map<string, SubnetsRecord & { key: string; mod: string }>;
@@ -17,6 +17,23 @@ export interface CarvedRow {
   aggregate: string;
   cluster: string;
   subnet: string;
+}
+
+/**
+ * A routing table's carving without the subnet `owner` (`subnet:<cluster>/<routing table>/<aggregate>`)
+ * holds, or undefined when it holds none there. The carving cursors stay: a released subnet is
+ * handed out again only once the aggregate wrapped, as renders carve.
+ */
+export function withoutCarved(rec: SubnetsRecord, ni: string, owner: string): { subnets: string[]; record: SubnetsRecord } | undefined {
+  const carved: Record<string, Record<string, string>> = {};
+  const subnets: string[] = [];
+  for (const [aggregate, byCluster] of Object.entries(rec.carved)) {
+    for (const [cluster, subnet] of Object.entries(byCluster)) {
+      if (owner === `subnet:${cluster}/${ni}/${aggregate}`) subnets.push(subnet);
+      else (carved[aggregate] ??= {})[cluster] = subnet;
+    }
+  }
+  return subnets.length > 0 ? { subnets, record: { cursors: rec.cursors, carved } } : undefined;
 }
 
 export function carvedRows(subnets: SubnetDump): CarvedRow[] {

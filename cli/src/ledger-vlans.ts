@@ -7,7 +7,7 @@ import { claimedVlan, isVLANClaim, vlanBinding } from '../../functions/lib/src/v
 import { isKind, KubeObject, nameOf, scalarText } from '../../functions/lib/src/kube/object';
 import { createVlanSpace } from '../../functions/lib/src/ipam';
 import { vlanIdValue } from '../../functions/lib/src/vlans';
-import { renderFacts } from '../../functions/lib/src/ledger/edge';
+import { renderFacts } from '../../functions/lib/src/ledger/render-facts';
 import { LedgerKeys, VlanDefinition, VlanIndexRecord, vlanRangeOf } from '../../functions/lib/src/ledger/keys';
 import { vlanFacts } from '../../functions/lib/src/ledger/vlan-edge';
 

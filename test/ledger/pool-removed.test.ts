@@ -133,7 +133,7 @@ it('a reservation in a chunk the withdrawal never read, made between its read an
   try {
     const r = await withdrawRemovedPools(racing, keys, {
       packages: ['networks'],
-      defined: [{ ni: 'vpc-r', prefix: '10.51.0.0/24', definedBy: anchor, field: 'spec.prefixes' }],
+      defined: [{ ni: 'vpc-r', def: { ...def, prefix: '10.51.0.0/24' }, pkg: 'networks', carved: false, definedBy: anchor, field: 'spec.prefixes' }],
       ledgerName: 'the test ledger',
     });
     expect(r.notices).toEqual([]);

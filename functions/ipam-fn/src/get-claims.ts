@@ -27,7 +27,7 @@ import {
   selectorText,
   warningFor,
 } from '../../lib/src';
-import type { LedgerHolding } from '../../lib/src/ledger/edge';
+import type { LedgerHolding } from '../../lib/src/ledger/ipam-hooks';
 import type { ClaimStatus } from './prefix-claims';
 
 /** Where the holdings of other packages come from; undefined without a ledger. */

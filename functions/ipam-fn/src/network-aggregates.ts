@@ -43,7 +43,7 @@ import { createAddressSpace, createPool, formatCidr, networkOf, parseAddressWith
 import type { CursorState, IpFamily } from '../../lib/src/ipam';
 import { CARVED_FROM } from '../../lib/src/ledger/keys';
 import type { SubnetsRecord } from '../../lib/src/ledger/keys';
-import type { SubnetLedgerHooks } from '../../lib/src/ledger/edge';
+import type { SubnetLedgerHooks } from '../../lib/src/ledger/ipam-hooks';
 import { isCursor, networkInstanceOfCursor, readCursor } from '../../lib/src/allocation-cursors';
 
 

@@ -39,7 +39,7 @@ import {
 } from '../../lib/src';
 import { networkInstanceCopies } from './network-instance-copies';
 import { AddressSpace, createAddressSpace } from '../../lib/src/ipam';
-import type { IpamLedgerHooks } from '../../lib/src/ledger/edge';
+import type { IpamLedgerHooks } from '../../lib/src/ledger/ipam-hooks';
 import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from '../../lib/src/allocation-cursors';
 import { resolveGetClaims } from './get-claims';
 import { carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';

@@ -250,14 +250,35 @@ export interface ChunkRecord {
   readonly held: Readonly<Record<string, readonly [string, string]>>;
 }
 
+/** A chunk index as affinity and carving records write it (hex). */
+export const indexText = (index: bigint): string => index.toString(16);
+/** A chunk index of an affinity or carving record (records.ts checked it is hex). */
+export const indexOfText = (hex: string): bigint => BigInt(`0x${hex}`);
+
 /** Pool id -> chunk index (hex). */
 export type AffinityRecord = Readonly<Record<string, string>>;
 /** Pool id -> index (hex) of the next chunk never handed out. */
 export type CarveRecord = Readonly<Record<string, string>>;
 
+/**
+ * What one claim identity holds in a network instance: its owner record with the parts of its key.
+ * The render's frees and `netpipe ledger release` release holdings in this shape.
+ */
+export interface OwnerHolding {
+  readonly ni: string;
+  readonly owner: string;
+  readonly record: OwnerRecord;
+}
+
+/** A claim identity a package holds an address or prefix under: the key of its owner record. */
+export interface PackageHolding {
+  readonly ni: string;
+  readonly owner: string;
+}
+
 export interface PackageRecord {
   /** Sorted by network instance, then owner. */
-  readonly holdings: readonly { readonly ni: string; readonly owner: string }[];
+  readonly holdings: readonly PackageHolding[];
   /** VLAN indexes in which the package's claims hold an ID (sorted; absent when none). */
   readonly vlans?: readonly string[];
 }

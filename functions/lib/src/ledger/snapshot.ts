@@ -2,13 +2,25 @@
  * Everything a render read from etcd during one attempt, with revisions for the commit's guard,
  * and the one way to read a record out of it: decoded and validated (records.ts), never cast.
  */
-import type { ChunkState } from './space';
+import type { NiSnapshot } from './space';
+import type { ChunkState } from './slots';
+import type { ReadView } from './commit';
 import { EtcdClient, KeyValue, prefixEnd } from './etcd';
-import { LedgerKeys } from './keys';
+import { indexOfText, LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';
 import { decodeAny, decodeRecord, LedgerRecordError, RecordOf } from './records';
 
+/** What the pure phases read of a snapshot: values as read, decoded records, the chunks carved. */
+export interface SnapshotReader {
+  /** Key -> what was read (null: read, absent); keys not read are not in it. */
+  readonly kv: ReadonlyMap<string, KeyValue | null>;
+  /** Network instance -> `pool|cluster` -> fresh chunks carved for this render, in order. */
+  readonly carved: ReadonlyMap<string, ReadonlyMap<string, readonly bigint[]>>;
+  record<K extends keyof RecordOf>(kind: K, key: string): RecordOf[K] | undefined;
+  chunkState(key: string, poolId: string, index: bigint): ChunkState | undefined;
+}
+
 /** Everything read from etcd during one attempt, with revisions for the commit's guard. */
-export class Snapshot {
+export class Snapshot implements SnapshotReader {
   readonly kv = new Map<string, KeyValue | null>();
   /** Keys read one by one: every one of them is compared at commit. */
   readonly guarded = new Set<string>();
@@ -19,9 +31,21 @@ export class Snapshot {
   readonly prefixesRead = new Set<string>();
 
   constructor(
-    readonly client: EtcdClient,
+    /** Only `fetch` and `fetchPrefix` use it: the rest reads what was read. */
+    readonly client: Pick<EtcdClient, 'txn' | 'range'>,
     readonly keys: LedgerKeys,
   ) {}
+
+  /** A snapshot of values read elsewhere (the CLI reads a whole prefix), checked as they would be on arrival; it reads nothing more. */
+  static of(keys: LedgerKeys, kvs: readonly KeyValue[]): Snapshot {
+    const refuse = (): Promise<never> => Promise.reject(new Error('a snapshot of values read elsewhere reads nothing more'));
+    const snap = new Snapshot({ txn: refuse, range: refuse }, keys);
+    for (const kv of kvs) {
+      snap.check(kv);
+      snap.kv.set(kv.key, kv);
+    }
+    return snap;
+  }
 
   async fetch(keys: readonly string[]): Promise<void> {
     const missing = [...new Set(keys)].filter((k) => !this.kv.has(k));
@@ -81,3 +105,52 @@ export class Snapshot {
 }
 
 
+
+/** Values and revisions as the snapshot read them, for the commit's guards. */
+export function readView(snap: SnapshotReader): ReadView {
+  return {
+    value: (k) => (snap.kv.has(k) ? (snap.kv.get(k)?.value ?? null) : undefined),
+    revision: (k) => (snap.kv.has(k) ? (snap.kv.get(k)?.modRevision ?? null) : undefined),
+  };
+}
+
+/** What the snapshot read of one network instance, in the shape its `LedgerSpace` reads. */
+export function niSnapshot(snap: Snapshot, keys: LedgerKeys, ni: string): NiSnapshot {
+  const owners = new Map<string, OwnerRecord>();
+  const chunks = new Map<string, ChunkState>();
+  const affinity = new Map<string, Map<string, bigint>>();
+  const prefixPools = new Map<string, PrefixPoolRecord | null>();
+  const under = keys.ni(ni);
+  for (const [k, kv] of snap.kv) {
+    if (!k.startsWith(under)) continue;
+    const key = keys.parse(k);
+    switch (key?.kind) {
+      case 'prefixPool':
+        prefixPools.set(key.pool, kv ? (snap.record('prefixPool', k) ?? null) : null);
+        break;
+      case 'owner': {
+        const rec = kv ? snap.record('owner', k) : undefined;
+        if (rec) owners.set(key.binding, rec);
+        break;
+      }
+      case 'affinity':
+        if (kv) affinity.set(key.cluster, new Map(Object.entries(snap.record('affinity', k) ?? {}).map(([p, i]) => [p, indexOfText(i)])));
+        break;
+      case 'chunk': {
+        // By the key alone: a pool carved in this render (a new per-cluster subnet) is no known pool yet.
+        const b = snap.chunkState(k, key.pool, key.index);
+        if (b) chunks.set(k, b);
+        break;
+      }
+    }
+  }
+  return {
+    ni,
+    owners,
+    chunks,
+    affinity,
+    carved: snap.carved.get(ni) ?? new Map(),
+    borrow: snap.borrow.get(ni) ?? new Set(),
+    prefixPools,
+  };
+}

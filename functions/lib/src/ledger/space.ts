@@ -21,18 +21,7 @@ import type { IpFamily } from '../ipam/address';
 import { chunkAddress, chunkPlaceOf, chunkSize } from './chunks';
 import { LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';
 import { nextFit } from '../ipam/next-fit';
-
-export interface ChunkState {
-  readonly key: string;
-  readonly poolId: string;
-  readonly index: bigint;
-  /** Whether the key exists in etcd (a fresh chunk is created by the commit). */
-  readonly exists: boolean;
-  cluster: string;
-  cursor: number | null;
-  /** Offset -> [claim identity, package]. */
-  held: Map<number, readonly [string, string]>;
-}
+import { ChunkState, chunkOfAddress, cloneChunk, withoutSlot } from './slots';
 
 export type Want =
   | { readonly kind: 'chunk'; readonly ni: string; readonly poolId: string; readonly index: bigint }
@@ -57,10 +46,6 @@ export interface NiSnapshot {
 }
 
 export const clusterOfBinding = (binding: string): string => binding.slice(0, Math.max(0, binding.indexOf('/')));
-
-export function cloneChunk(b: ChunkState): ChunkState {
-  return { ...b, held: new Map(b.held) };
-}
 
 export class LedgerSpace implements AddressSpace {
   readonly name: string;
@@ -249,13 +234,10 @@ export class LedgerSpace implements AddressSpace {
   release(owner: string, family?: IpFamily): readonly Allocation[] {
     const freed = this.inner.release(owner, family);
     for (const a of freed) {
-      const pool = this.poolById(a.poolId);
-      const parsed = parseAddress(a.address);
-      if (!pool || !parsed.ok) continue;
-      const { index, offset } = chunkPlaceOf(pool, parsed.value.value);
-      const b = this.chunk(pool, index);
-      if (!b) continue;
-      if (b.held.get(offset)?.[0] === owner) this.touch(b).held.delete(offset);
+      const place = chunkOfAddress(this.inner.pools(), a.poolId, a.address, this.keys, this.snap.ni);
+      const b = place && this.chunk(place.pool, place.index);
+      // Only a chunk whose slot changes is touched: the commit writes every touched chunk.
+      if (place && b && b.held.get(place.offset)?.[0] === owner) this.touched.set(b.key, withoutSlot(b, place.offset, owner));
     }
     return freed;
   }

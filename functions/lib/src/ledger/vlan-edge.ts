@@ -250,13 +250,9 @@ export function vlanCommit(c: VlanCommitInput): { puts: Map<string, VlanIndexRec
     if (!c.snap.kv.has(key)) continue;
     const old = c.snap.record('vlan', key);
     const held = new Map<number, { binding: string; holders: Map<string, [string, string]> }>();
-    for (const [id, h] of Object.entries(old?.held ?? {})) {
-      const holders = new Map<string, [string, string]>();
-      for (const [pkg, cluster] of h.holders) {
-        const released = ours.has(pkg) && c.inScope(cluster) && !present.has(`${index}\u0000${h.binding}\u0000${pkg}`);
-        if (!released) holders.set(`${pkg}\u0000${cluster}`, [pkg, cluster]);
-      }
-      held.set(Number(id), { binding: h.binding, holders });
+    const kept = withoutHolders(old?.held ?? {}, (h, [pkg, cluster]) => ours.has(pkg) && c.inScope(cluster) && !present.has(`${index}\u0000${h.binding}\u0000${pkg}`));
+    for (const [id, h] of Object.entries(kept.held)) {
+      held.set(Number(id), { binding: h.binding, holders: new Map(h.holders.map(([pkg, cluster]) => [`${pkg}\u0000${cluster}`, [pkg, cluster]])) });
     }
     const space = c.edge.spaces.get(index);
     for (const f of c.claims) {
@@ -280,6 +276,35 @@ export function vlanCommit(c: VlanCommitInput): { puts: Map<string, VlanIndexRec
     puts.set(key, { definition, package: publisher, cursor, held: out });
   }
   return { puts, packageIndexes, touched: indexes };
+}
+
+/** A holder of a VLAN ID that a release removed. */
+export interface DroppedVlanHolder {
+  readonly id: string;
+  readonly binding: string;
+  readonly holder: readonly [string, string];
+}
+
+/**
+ * The IDs of an index record without the holders `drop` names: an ID whose last holder leaves is
+ * free. The one rule for releasing VLAN IDs, of a render (its packages' claims that are gone) and
+ * of `netpipe ledger release`.
+ */
+export function withoutHolders(
+  held: Readonly<Record<string, VlanHolding>>,
+  drop: (h: VlanHolding, holder: readonly [string, string]) => boolean,
+): { held: Record<string, VlanHolding>; dropped: DroppedVlanHolder[] } {
+  const out: Record<string, VlanHolding> = {};
+  const dropped: DroppedVlanHolder[] = [];
+  for (const [id, h] of Object.entries(held)) {
+    const left = h.holders.filter((holder) => {
+      if (!drop(h, holder)) return true;
+      dropped.push({ id, binding: h.binding, holder });
+      return false;
+    });
+    if (left.length > 0) out[id] = { ...h, holders: left };
+  }
+  return { held: out, dropped };
 }
 
 /** The VLAN indexes a package record lists. */

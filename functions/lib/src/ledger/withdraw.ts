@@ -5,7 +5,9 @@
  * later over the same range could hand it out a second time. While addresses (or, for a Network
  * aggregate, carved subnets) are held, the render fails naming the holders and writes nothing.
  *
- * The withdrawal is its own transaction, ahead of the render's commit. It is guarded by ranges:
+ * The withdrawal is its own transaction, ahead of the render's commit, and publishes the pools
+ * the render adds in the same write: replacing a pool (add the new one, drop the old) never leaves
+ * a moment in which a concurrent render finds neither. It is guarded by ranges:
  * no key of the pool's chunks, its pool-prefix record, the carving or the routing table's subnets
  * may have been written since they were read, so a concurrent render that reserves an address in
  * the pool, even in a chunk this one never saw, makes the withdrawal start again and find it.
@@ -19,13 +21,17 @@ import { formatAddress } from '../ipam/address';
 import { chunkAddress } from './chunks';
 import { TXN_BUDGET } from './commit';
 import { Compare, EtcdClient, KeyValue, prefixEnd, TxnOp } from './etcd';
-import { LedgerKeys, PoolDefinition, PoolsRecord, publisherOf, withPublishers } from './keys';
+import { definitionDifference, LedgerKeys, PoolDefinition, PoolsRecord, publisherOf, withPublishers } from './keys';
 import { decodeRecord, LedgerRecordError } from './records';
 
 /** A pool or aggregate the render defines, where its results point. */
 export interface DefinedPool {
   readonly ni: string;
-  readonly prefix: string;
+  readonly def: PoolDefinition;
+  /** The package that defines it. */
+  readonly pkg: string;
+  /** A subnet carved from an aggregate: recorded in the carving, never published. */
+  readonly carved: boolean;
   readonly definedBy: KubeObject;
   readonly field: string;
 }
@@ -90,10 +96,14 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
   if (!poolsKv || !initRange[0]) return { errors: [], notices: [] };
   const published = decodeRecord('pools', poolsKey, poolsKv.value);
   const mine = input.defined.filter((d) => d.ni === ni);
-  const mineIds = new Set(mine.map((d) => d.prefix));
+  const mineIds = new Set(mine.map((d) => d.def.prefix));
   const removed = published.pools.filter((d) => !mineIds.has(d.prefix) && input.packages.includes(publisherOf(d, published)));
   if (removed.length === 0) return { errors: [], notices: [] };
-  const anchor = mine[0];
+  const anchor = mine[0]!;
+  // A definition that differs from the published one fails the render (edge.ts): write nothing here.
+  const publishedById = new Map(published.pools.map((d) => [d.prefix, d]));
+  if (mine.some((d) => !d.carved && publishedById.has(d.def.prefix) && definitionDifference(publishedById.get(d.def.prefix)!, d.def))) return { errors: [], notices: [] };
+  const added = uniqueBy(mine.filter((d) => !d.carved && !publishedById.has(d.def.prefix)), (d) => d.def.prefix);
 
   // One read at one revision: every range the withdrawal is guarded by.
   const ranges: { key: string; end?: string }[] = [];
@@ -163,7 +173,10 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
 
   const ops: TxnOp[] = [];
   const kept = published.pools.filter((d) => !gone.has(d.prefix));
-  const record: PoolsRecord = { pools: withPublishers(kept, published, published.package), package: published.package };
+  // As the render's commit would publish them (edge.ts planPools): the definer of added ones becomes the record's package.
+  const recordPackage = added.length > 0 ? added.map((d) => d.pkg).sort()[0]! : published.package;
+  const pools = [...withPublishers(kept, published, recordPackage), ...added.map((d) => d.def)].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  const record: PoolsRecord = { pools, package: recordPackage };
   ops.push({ put: poolsKey, value: JSON.stringify(record) });
   for (const r of ranges) {
     if (r.key === keys.carve(ni) || r.key === keys.subnets(ni)) continue;
@@ -186,6 +199,11 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
   const done = await client.txn(compares, ops);
   if (!done.succeeded) return 'lost-race';
   return { errors: [], notices: notices('was withdrawn') };
+}
+
+function uniqueBy<T>(xs: readonly T[], key: (x: T) => string): T[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => (seen.has(key(x)) ? false : (seen.add(key(x)), true)));
 }
 
 /** Who holds what in a removed pool, sorted by where it lies. */

@@ -7,7 +7,8 @@
 import { chunkAddress, chunkBits, chunkCount, chunkIndexOf, chunkPlaceOf } from '../../src/ledger/chunks';
 import { LedgerKeys } from '../../src/ledger/keys';
 import type { OwnerRecord, PrefixPoolRecord } from '../../src/ledger/keys';
-import { ChunkState, LedgerSpace, NiSnapshot } from '../../src/ledger/space';
+import { LedgerSpace, NiSnapshot } from '../../src/ledger/space';
+import type { ChunkState } from '../../src/ledger/slots';
 import type { PoolSpec } from '../../src/ipam';
 import { errorOf, pool, unwrap } from '../ipam/helpers';
 

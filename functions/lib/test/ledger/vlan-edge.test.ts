@@ -9,7 +9,7 @@ import type { KubeObject } from '../../src/kube/object';
 import { LedgerKeys } from '../../src/ledger/keys';
 import type { VlanIndexRecord } from '../../src/ledger/keys';
 import { decodeRecord } from '../../src/ledger/records';
-import { packageVlans, SnapshotView, vlanCommit, VlanCommitInput, VlanEdge, VlanFact, vlanFacts } from '../../src/ledger/vlan-edge';
+import { packageVlans, SnapshotView, vlanCommit, VlanCommitInput, VlanEdge, VlanFact, vlanFacts, withoutHolders } from '../../src/ledger/vlan-edge';
 import { errorOf, unwrap } from '../ipam/helpers';
 
 const keys = new LedgerKeys('/netpipe');
@@ -272,5 +272,28 @@ describe('vlanFacts: the VLANClaims of a render and the indexes it defines', () 
     expect(packageVlans({ holdings: [], vlans: ['edge02'] })).toEqual(['edge02']);
     expect(packageVlans({ holdings: [] })).toEqual([]);
     expect(packageVlans(undefined)).toEqual([]);
+  });
+});
+
+describe('withoutHolders: the one rule a VLAN ID is released by (renders and netpipe ledger release)', () => {
+  const held = {
+    100: { binding: 'bd1', holders: [['a', 'edge1'], ['b', 'edge1']] as [string, string][] },
+    101: { binding: 'bd2', holders: [['a', 'edge1']] as [string, string][] },
+  };
+
+  it('drops the holders named, frees an ID whose last holder left, and says what it dropped', () => {
+    const r = withoutHolders(held, (_h, [pkg]) => pkg === 'a');
+    expect(r.held).toEqual({ 100: { binding: 'bd1', holders: [['b', 'edge1']] } });
+    expect(r.dropped).toEqual([
+      { id: '100', binding: 'bd1', holder: ['a', 'edge1'] },
+      { id: '101', binding: 'bd2', holder: ['a', 'edge1'] },
+    ]);
+    expect(held[100].holders).toHaveLength(2);
+  });
+
+  it('by binding: every holder of the ID goes', () => {
+    const r = withoutHolders(held, (h) => h.binding === 'bd1');
+    expect(Object.keys(r.held)).toEqual(['101']);
+    expect(r.dropped.map((d) => d.holder[0])).toEqual(['a', 'b']);
   });
 });
