@@ -446,11 +446,13 @@ export class InMemoryAddressSpace implements AddressSpace {
       return ok(blockAllocationOf(this.holdBlock(owner, s, lo, length)));
     }
     const pools = fitting.map((s) => `${s.pool.describe()}: ${this.blockHoldings.count(s.pool.id)} blocks and ${heldIn(s)} addresses held (${s.pool.describeReserved()})`);
+    const detail = `${pools.join('; ')}. Add or widen a pool, ask for a smaller block, or remove claims that are no longer needed`;
     return fail({
       code: 'exhausted',
-      message: `no free /${length} block for "${owner}" in network instance "${this.name}" - ${pools.join('; ')}. Add or widen a pool, ask for a smaller block, or remove claims that are no longer needed`,
+      message: `no free /${length} block for "${owner}" in network instance "${this.name}" - ${detail}`,
       owners: [owner],
       pools: fitting.map((s) => s.pool.id),
+      detail,
     });
   }
 
@@ -752,11 +754,13 @@ function exhausted(owner: string, states: readonly PoolState[], space: string): 
   const pools = states.map(
     (s) => `${s.pool.describe()}: ${s.pool.usableSize} usable addresses, ${heldIn(s)} in use (${s.pool.describeReserved()})`,
   );
+  const detail = `${pools.join('; ')}. Add or widen a prefix, drop exclusions, or remove claims that are no longer needed`;
   return {
     code: 'exhausted',
-    message: `no free address for "${owner}" in network instance "${space}" - ${pools.join('; ')}. Add or widen a prefix, drop exclusions, or remove claims that are no longer needed`,
+    message: `no free address for "${owner}" in network instance "${space}" - ${detail}`,
     owners: [owner],
     pools: states.map((s) => s.pool.id),
+    detail,
   };
 }
 

@@ -39,6 +39,11 @@ export interface IpamError {
   readonly address?: string;
   /** Field of a pool definition at fault: `prefix`, `gateway` or `exclusions[i]`. */
   readonly field?: string;
+  /**
+   * Exhaustion: what the pools hold and what to do, the message without its opening clause that
+   * names the holder and the space, for a caller that names the request its own way.
+   */
+  readonly detail?: string;
 }
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IpamError };
