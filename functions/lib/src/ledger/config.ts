@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { tlsMaterial, TlsPart, TlsSource } from './credentials';
 import { EtcdOptions } from './etcd';
+import type { Outcome } from '../ipam/result';
 
 export const DEFAULT_PREFIX = '/netpipe';
 
@@ -48,8 +49,6 @@ export interface LedgerConfig {
   readonly prefix: string;
 }
 
-export type LedgerConfigResult = { ok: true; config: LedgerConfig | undefined } | { ok: false; error: string };
-
 type Source = Readonly<Record<string, string | undefined>>;
 
 /**
@@ -57,7 +56,7 @@ type Source = Readonly<Record<string, string | undefined>>;
  * endpoints are configured (the function then allocates within the render, as without a ledger).
  * Endpoints and prefix come from the environment only for the CLI (`endpointsFromEnv`).
  */
-export function ledgerConfig(data: Source, env: Source = process.env, endpointsFromEnv = false): LedgerConfigResult {
+export function ledgerConfig(data: Source, env: Source = process.env, endpointsFromEnv = false): Outcome<LedgerConfig | undefined, string> {
   // A key written but left blank (`ledgerEndpoints: ""`, `ledgerPrefix:`) is a mistake, never
   // "no ledger": the render would otherwise go on without the shared ledger and say nothing.
   for (const key of Object.values(CONFIG_KEYS)) {
@@ -73,7 +72,7 @@ export function ledgerConfig(data: Source, env: Source = process.env, endpointsF
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
   const endpointsText = pick(CONFIG_KEYS.endpoints, ENV.endpoints);
-  if (!endpointsText) return { ok: true, config: undefined };
+  if (!endpointsText) return { ok: true, value: undefined };
   const listed = endpointsText.split(',').map((s) => s.trim());
   if (listed.some((s) => s === '')) {
     return { ok: false, error: `${CONFIG_KEYS.endpoints}: ${JSON.stringify(endpointsText)} has an empty entry: list etcd client URLs separated by single commas` };
@@ -122,7 +121,7 @@ export function ledgerConfig(data: Source, env: Source = process.env, endpointsF
   if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) return { ok: false, error: `${CONFIG_KEYS.timeoutMs}: ${timeoutText} is not a positive number of milliseconds` };
   return {
     ok: true,
-    config: {
+    value: {
       prefix,
       etcd: {
         endpoints,
