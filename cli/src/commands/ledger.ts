@@ -42,10 +42,10 @@ async function runLedger(argv: readonly string[]): Promise<number> {
   if (typeof px === 'string') data.ledgerPrefix = px;
   const cfg = ledgerConfig(data, process.env, true);
   if (!cfg.ok) throw new Error(cfg.error);
-  if (!cfg.config) throw new Error(`no ledger: give --endpoints or set ${ENV.endpoints}`);
+  if (!cfg.value) throw new Error(`no ledger: give --endpoints or set ${ENV.endpoints}`);
   const json = flags.has('json');
-  const client = new EtcdClient(cfg.config.etcd);
-  const keys = new LedgerKeys(cfg.config.prefix);
+  const client = new EtcdClient(cfg.value.etcd);
+  const keys = new LedgerKeys(cfg.value.prefix);
   const out = (value: unknown, text: string): void => emit(json, value, text);
   /** Views of a ledger with bad records say so and exit 1: what they show may be incomplete. */
   const warned = (d: LedgerDump, code: number): number => {

@@ -1,9 +1,9 @@
 /** Addresses as the import handles them: parsed once, with their subnet, in canonical spelling. */
-import { AddressFamily } from '../../../functions/lib/src';
+import type { IpFamily } from '../../../functions/lib/src/ipam';
 import { formatAddress, formatCidr, networkOf, parseAddress, parseAddressWithLength } from '../../../functions/lib/src/ipam/address';
 
 export interface Address {
-  family: AddressFamily;
+  family: IpFamily;
   value: bigint;
   length: number;
   /** `10.30.0.5/24` */
@@ -22,7 +22,7 @@ export function parseCidr(text: string): Address | string {
 }
 
 /** A subnet in canonical spelling (host bits cleared), or why it is none. */
-export function parseSubnet(text: string): { family: AddressFamily; network: bigint; length: number; cidr: string; hostBits: boolean } | string {
+export function parseSubnet(text: string): { family: IpFamily; network: bigint; length: number; cidr: string; hostBits: boolean } | string {
   const r = parseAddressWithLength(text.trim());
   if (!r.ok) return r.error.message;
   const { family, value, length } = r.value;
@@ -39,4 +39,4 @@ export function addressText(a: Address): string {
   return formatAddress(a.family, a.value);
 }
 
-export const byFamily = (a: { family: AddressFamily }, b: { family: AddressFamily }): number => (a.family === b.family ? 0 : a.family === 'ipv4' ? -1 : 1);
+export const byFamily = (a: { family: IpFamily }, b: { family: IpFamily }): number => (a.family === b.family ? 0 : a.family === 'ipv4' ? -1 : 1);

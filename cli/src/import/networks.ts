@@ -9,7 +9,7 @@
  * `pool`-kind prefix of the network instance: nad-fn routes it, and no interface address is ever
  * drawn from it.
  */
-import { AddressFamily } from '../../../functions/lib/src';
+import type { IpFamily } from '../../../functions/lib/src/ipam';
 import { parseAddress } from '../../../functions/lib/src/ipam/address';
 import { createPool } from '../../../functions/lib/src/ipam';
 import { addressText, canonical, parseSubnet } from './addresses';
@@ -18,7 +18,7 @@ import { Findings } from './findings';
 
 export interface SubnetPlan {
   cidr: string;
-  family: AddressFamily;
+  family: IpFamily;
   /** Written as the prefix's `gateway`; undefined: netpipe's default, the first usable address. */
   gateway?: string;
   /** Addresses netpipe must never hand out (held by pods the import could not place). */
@@ -101,7 +101,7 @@ export function planNetworks(attachments: readonly Attachment[], opts: NetworkOp
 
   // Subnets and their gateways.
   const gateways = new Map<string, Map<string, string>>();
-  const families = new Map<string, AddressFamily>();
+  const families = new Map<string, IpFamily>();
   for (const a of attachments) {
     for (const addr of a.addresses) {
       families.set(addr.subnet, addr.family);
@@ -140,9 +140,9 @@ export function planNetworks(attachments: readonly Attachment[], opts: NetworkOp
   }
 
   // Routes: canonical destinations, via the subnet's gateway.
-  const routeDsts = new Map<Attachment, Map<AddressFamily, string[]>>();
+  const routeDsts = new Map<Attachment, Map<IpFamily, string[]>>();
   for (const a of attachments) {
-    const perFamily = new Map<AddressFamily, string[]>();
+    const perFamily = new Map<IpFamily, string[]>();
     for (const r of a.nad.routes) {
       const dst = parseSubnet(r.dst);
       if (typeof dst === 'string' || dst.hostBits) {
@@ -232,7 +232,7 @@ export function planNetworks(attachments: readonly Attachment[], opts: NetworkOp
 }
 
 /** Every attachment of a network routes every other prefix of its family, or none does. */
-function checkRoutes(plan: NetworkPlan, routeDsts: ReadonlyMap<Attachment, Map<AddressFamily, string[]>>, findings: Findings): void {
+function checkRoutes(plan: NetworkPlan, routeDsts: ReadonlyMap<Attachment, Map<IpFamily, string[]>>, findings: Findings): void {
   if (plan.routes === 'none') return;
   const prefixes = [...plan.subnets.map((s) => s.cidr), ...plan.routeOnly];
   for (const a of plan.attachments) {
@@ -251,7 +251,7 @@ function checkRoutes(plan: NetworkPlan, routeDsts: ReadonlyMap<Attachment, Map<A
   }
 }
 
-function parseSubnetFamily(cidr: string): AddressFamily | undefined {
+function parseSubnetFamily(cidr: string): IpFamily | undefined {
   const s = parseSubnet(cidr);
   return typeof s === 'string' ? undefined : s.family;
 }

@@ -6,7 +6,8 @@
  * the names their controllers give them; an address whose pod belongs to no imported workload is
  * reported and kept out of netpipe's hands (an `exclude` of its subnet).
  */
-import { AddressFamily, isObject, nameOf } from '../../../functions/lib/src';
+import { isObject, nameOf } from '../../../functions/lib/src';
+import type { IpFamily } from '../../../functions/lib/src/ipam';
 import { formatAddress, formatCidr, parseAddress } from '../../../functions/lib/src/ipam/address';
 import { Address, canonical, parseSubnet } from './addresses';
 import { AddressSource } from './attachments';
@@ -18,7 +19,7 @@ import { ownersOfPod, Workload } from './workloads';
 export const WHEREABOUTS_API = 'whereabouts.cni.cncf.io/v1alpha1';
 
 export interface Allocation {
-  family: AddressFamily;
+  family: IpFamily;
   value: bigint;
   /** The range's subnet, `10.40.0.0/24`. */
   subnet: string;
@@ -184,13 +185,13 @@ export function unclaimed(state: WhereaboutsState, claimedValues: ReadonlySet<st
   }
 }
 
-function inRange(value: bigint, network: bigint, length: number, family: AddressFamily): boolean {
+function inRange(value: bigint, network: bigint, length: number, family: IpFamily): boolean {
   const size = 1n << BigInt((family === 'ipv4' ? 32 : 128) - length);
   return value >= network && value < network + size;
 }
 
 /** `exclude`, and the parts of the subnet before `range_start` and after `range_end`, as netpipe exclusions. */
-function rangeExclusions(r: WhereaboutsRange, network: bigint, length: number, family: AddressFamily): string[] {
+function rangeExclusions(r: WhereaboutsRange, network: bigint, length: number, family: IpFamily): string[] {
   const out = [...r.exclude];
   const last = network + (1n << BigInt((family === 'ipv4' ? 32 : 128) - length)) - 1n;
   const start = r.rangeStart === undefined ? undefined : parseAddress(r.rangeStart);

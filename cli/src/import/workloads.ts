@@ -41,7 +41,7 @@ export function readWorkloads(manifests: readonly Manifest[], findings: Findings
       continue;
     }
     const parsed = parseSelection(value);
-    if ('error' in parsed) {
+    if (!parsed.ok) {
       findings.conflict(ref, `${NETWORKS_ANNOTATION}: ${parsed.error}`, `spec.template.metadata.annotations[${NETWORKS_ANNOTATION}]`);
       continue;
     }
@@ -54,7 +54,7 @@ export function readWorkloads(manifests: readonly Manifest[], findings: Findings
       name: nameOf(m.object),
       namespace: namespaceOf(m.object) || 'default',
       replicas: Number.isFinite(replicas) ? replicas : 1,
-      entries: parsed.entries,
+      entries: parsed.value,
     });
   }
   return out;

@@ -5,7 +5,8 @@
  * counts is what ipam-fn allocates from.
  */
 import { byText } from '../../../functions/lib/src/order';
-import { AddressFamily, IPClaim } from '../../../functions/lib/src/api/types';
+import { IPClaim } from '../../../functions/lib/src/api/types';
+import type { IpFamily } from '../../../functions/lib/src/ipam';
 import { claimedPrefix, claimGateway, FROM_INTERFACE, isIPClaim } from '../../../functions/lib/src/claims';
 import { clusterOfClaim } from '../../../functions/lib/src/claim-binding';
 import { createVlanSpace, Pool } from '../../../functions/lib/src/ipam';
@@ -19,7 +20,7 @@ export interface PoolUsage {
   readonly networkInstance: string;
   /** Canonical prefix, e.g. `192.168.251.0/24`. */
   readonly prefix: string;
-  readonly family: AddressFamily;
+  readonly family: IpFamily;
   readonly kind: PrefixKind;
   readonly gateway?: string;
   /** The pool's `nephio.org/cluster-name` label: the one cluster it serves, or undefined for a shared pool. */
@@ -44,7 +45,7 @@ export interface Holding {
   /** The Interface the claim came from, `''` for a hand-written claim. */
   readonly interface: string;
   readonly networkInstance: string;
-  readonly family: AddressFamily;
+  readonly family: IpFamily;
   /** The address alone (`192.168.251.2`), or the block of a `kind: pool` claim (`10.0.0.0/26`). */
   readonly address: string;
   /** `status.prefix` as recorded: address/subnet length. */

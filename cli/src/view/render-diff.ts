@@ -255,7 +255,7 @@ function selectionOf(o: KubeObject): SelectionEntry[] | undefined {
   const value = isObject(annotations) ? scalarText(annotations[NETWORKS_ANNOTATION]) : undefined;
   if (value === undefined) return [];
   const parsed = parseSelection(value);
-  return 'entries' in parsed ? parsed.entries : [];
+  return parsed.ok ? parsed.value : [];
 }
 
 /** An entry as a reviewer reads it: `interface n3, ips ["10.30.0.4/24"]`. */

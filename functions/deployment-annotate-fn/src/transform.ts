@@ -119,16 +119,16 @@ function annotateWorkload(o: KubeObject, path: string[], scope: RenderScope): Ku
   const pkg = packagePathOf(o);
   const who = `${o.kind} ${nameOf(o)}`;
   const parsed = parseSelection(current ?? '');
-  if ('error' in parsed) {
+  if (!parsed.ok) {
     results.push(errorFor(o, `${who}: annotation ${NETWORKS_ANNOTATION}: ${parsed.error}`, fieldPath, current));
     for (const i of interfaces.visibleFrom(pkg, ns)) scope.named.add(i);
     return o;
   }
   // Entries that name an Interface (or its NAD) as they are come first, so a stale entry of ours
   // never takes an Interface another entry names.
-  const direct = parsed.entries.map((entry) => interfaces.resolve(pkg, ns, entry.name, entry.namespace, nadRefOf));
+  const direct = parsed.value.map((entry) => interfaces.resolve(pkg, ns, entry.name, entry.namespace, nadRefOf));
   const taken = new Set(direct.filter((i): i is Interface => i !== undefined));
-  const resolved = parsed.entries.map((entry, i) => {
+  const resolved = parsed.value.map((entry, i) => {
     const itf = direct[i];
     if (itf || !previouslyManaged.has(entry.name)) return itf ? { itf } : undefined;
     const successor = successorOf(entry, interfaces.visibleFrom(pkg, ns).filter((c) => !taken.has(c)), interfaces);
@@ -139,7 +139,7 @@ function annotateWorkload(o: KubeObject, path: string[], scope: RenderScope): Ku
   const managed: string[] = [];
   let withIps = 0;
   let changed = false;
-  parsed.entries.forEach((entry, i) => {
+  parsed.value.forEach((entry, i) => {
     const found = resolved[i];
     if (!found) {
       const waiting = interfaces.waiting.some(

@@ -1,5 +1,4 @@
 import {
-  AddressFamily,
   attachmentName,
   CLUSTER_CONDITION_PREFIX,
   clusterConditions,
@@ -70,10 +69,11 @@ import { sharedVlanIndexes, VlanIndexChoice, vlanBindingFor } from './vlan-index
 import { recordReleases } from './released';
 import { summarized } from '../../lib/src/summary';
 import { interfaceSummary } from './summary';
+import type { IpFamily } from '../../lib/src/ipam';
 
 interface WantedClaim {
   claim: IPClaim;
-  family: AddressFamily;
+  family: IpFamily;
   itf: Interface;
 }
 
@@ -118,7 +118,7 @@ function desiredClaims(itf: Interface, clusterName: string): Map<string, WantedC
  * address) survives only while it is still valid: same network instance, same family. A user-set
  * spec.prefix (a chosen static address) is kept. Annotations kpt or users added are kept too.
  */
-function reconcile(existing: IPClaim, wanted: IPClaim, family: AddressFamily, results: Result[]): IPClaim {
+function reconcile(existing: IPClaim, wanted: IPClaim, family: IpFamily, results: Result[]): IPClaim {
   const spec: IPClaim['spec'] = { ...wanted.spec };
   const chosen = isObject(existing.spec) ? scalarText(existing.spec.prefix) : undefined;
   if (chosen !== undefined && familyOfAddress(chosen) === family) spec.prefix = chosen;

@@ -17,7 +17,7 @@ export async function ipamWithLedger(input: ResourceList, then?: (out: Transform
   if (hasErrors(typos)) return { items: input.items, results: typos };
   const ledger = functionLedgerConfig(input.functionConfig);
   if (!ledger.ok) return { items: input.items, results: [generalError(`ipam-fn: functionConfig: ${ledger.error}`)] };
-  const out = ledger.config ? await withAddressLedger(ledger.config, input, (hooks, items) => ipamFn(items === input.items ? input : { ...input, items }, hooks), { then }) : ipamFn(input);
+  const out = ledger.value ? await withAddressLedger(ledger.value, input, (hooks, items) => ipamFn(items === input.items ? input : { ...input, items }, hooks), { then }) : ipamFn(input);
   return typos.length > 0 ? { ...out, results: [...typos, ...out.results] } : out;
 }
 

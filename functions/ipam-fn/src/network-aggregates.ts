@@ -16,17 +16,13 @@ import {
   readFunctionConfig,
   ANNOTATIONS,
   API,
-  claimedPrefix,
-  clusterOfClaim,
   collectNetworkPrefixes,
   errorFor,
   infoFor,
   fileNameProblem,
-  isIPClaim,
   packagePathOf,
   resourceNameProblem,
   getAnnotation,
-  isObject,
   KubeObject,
   LABELS,
   nameOf,
@@ -36,14 +32,13 @@ import {
   PoolSource,
   PREFIX_KIND_LABEL,
   Result,
-  scalarText,
-  isGetClaim,
 } from '../../lib/src';
-import { createAddressSpace, createPool, formatCidr, networkOf, parseAddressWithLength } from '../../lib/src/ipam';
+import { AddressSpace, createAddressSpace, createPool, formatCidr, networkOf, parseAddressWithLength } from '../../lib/src/ipam';
 import type { CursorState, IpFamily } from '../../lib/src/ipam';
 import { CARVED_FROM } from '../../lib/src/ledger/keys';
 import type { SubnetsRecord } from '../../lib/src/ledger/keys';
-import type { SubnetLedgerHooks } from '../../lib/src/ledger/ipam-hooks';
+import type { PublishedAggregate, SubnetLedgerHooks } from '../../lib/src/ledger/ipam-hooks';
+import type { CheckedClaim, ClaimCheck } from './checked-claims';
 import { isCursor, networkInstanceOfCursor, readCursor } from '../../lib/src/allocation-cursors';
 
 
@@ -136,161 +131,205 @@ export function carveSubnets(
   const outCursors = new Map<string, CursorState>();
   const byNi = new Map<string, NetworkPrefix[]>();
   for (const a of aggregates) byNi.set(a.networkInstance, [...(byNi.get(a.networkInstance) ?? []), a]);
-
   for (const ni of [...byNi.keys()].sort(compare)) {
-    const space = createAddressSpace(`${ni} (aggregates)`);
-    const usable: NetworkPrefix[] = [];
-    for (const a of byNi.get(ni)!.sort((x, y) => compare(x.pool.id, y.pool.id))) {
-      const added = space.addPool(a.pool);
-      if (!added.ok) results.push(errorFor(a.definedBy, added.error.message, `${a.field}.prefix`, a.pool.id));
-      else if (added.value === a.pool) usable.push(a);
-    }
-    const state = cursors.get(ni);
-    if (state) space.importState(state);
-    const containing = (lo: bigint, family: IpFamily) =>
-      usable.find((a) => a.pool.family === family && a.pool.network <= lo && lo <= a.pool.lastAddress);
+    const table = openTable(ni, byNi.get(ni)!, cursors.get(ni), recorded, results);
+    reserveLedgerCarving(table);
+    reserveInside(table, pools);
+    carveNeeds(table, subnetNeeds(table, pools, wants), lengths, carved);
+    outCursors.set(ni, table.space.exportState());
+  }
+  return { carved, cursors: outCursors, results };
+}
 
-    // What the shared ledger records is carved already, whatever this render's Git holds.
-    const inLedger = recorded?.get(ni) ?? new Map<string, string>();
-    const ledgerSubnets = new Set(inLedger.values());
-    for (const [key, subnet] of [...inLedger].sort((x, y) => compare(x[0], y[0]))) {
-      const [aggregate, cluster] = splitAt(key);
-      if (!usable.some((a) => a.pool.id === aggregate)) continue;
-      const r = space.reserveBlock(carvedSubnetBinding(cluster, ni, aggregate), subnet, [aggregate]);
-      if (!r.ok) results.push(errorFor(usable.find((a) => a.pool.id === aggregate)!.definedBy, `the shared ledger's carving of routing table ${ni} cannot be placed: ${r.error.message}; run netpipe ledger verify`, 'spec'));
-    }
+/** One routing table being carved: its aggregates' space and what the ledger records of it. */
+interface TableCarving {
+  readonly ni: string;
+  readonly space: AddressSpace;
+  /** The aggregates the space took (an overlapping one is refused, and said). */
+  readonly usable: readonly NetworkPrefix[];
+  /** With a shared ledger: its carving of this table (`<aggregate>|<cluster>` -> subnet); else empty. */
+  readonly inLedger: ReadonlyMap<string, string>;
+  readonly withLedger: boolean;
+  readonly results: Result[];
+}
 
-    // Everything already inside an aggregate stays where it is and is carved around.
-    for (const p of [...pools].filter((x) => x.networkInstance === ni).sort((x, y) => compare(x.pool.id, y.pool.id))) {
-      const ours = getAnnotation(p.definedBy, CARVED_FROM) !== undefined;
-      const a = containing(p.pool.network, p.pool.family);
-      if (a === undefined) {
-        if (ours) {
-          results.push(
-            errorFor(
-              p.definedBy,
-              `${p.pool.describe()} was carved for cluster ${p.labels[LABELS.clusterName] ?? '?'} out of an aggregate of routing table ${ni} that no Network has any more; ` +
-                `restore the aggregate, or delete this IPPrefix (the claims in it then get new addresses)`,
-              'spec.prefix',
-              p.pool.id,
-            ),
-          );
-        }
-        continue;
-      }
-      const cluster = p.labels[LABELS.clusterName];
-      if (ours && cluster && recorded) {
-        const inLedgerFor = inLedger.get(`${a.pool.id}|${cluster}`);
-        if (inLedgerFor !== undefined && inLedgerFor !== p.pool.id) {
-          results.push(
-            errorFor(
-              p.definedBy,
-              `${p.pool.describe()} records ${p.pool.id} as the subnet of cluster ${cluster} in aggregate ${a.pool.id} of routing table ${ni}, but the shared ledger records ${inLedgerFor} for it; ` +
-                `a carved subnet never moves: restore ${inLedgerFor} in this IPPrefix (or delete the file, and the render writes it back), or release the ledger's (netpipe ledger release --owner ${carvedSubnetBinding(cluster, ni, a.pool.id)}) if this one is right`,
-              'spec.prefix',
-              p.pool.id,
-            ),
-          );
-          continue;
-        }
-      }
-      // A subnet the ledger records (published as a pool by an older render) is reserved above.
-      if (!ours && ledgerSubnets.has(p.pool.id)) continue;
-      const owner = ours && cluster ? carvedSubnetBinding(cluster, ni, a.pool.id) : `${p.pool.describe()}`;
-      const r = space.reserveBlock(owner, p.pool.id, [a.pool.id]);
-      if (!r.ok) {
-        const straddles = p.pool.lastAddress > a.pool.lastAddress;
+function openTable(
+  ni: string,
+  aggregates: NetworkPrefix[],
+  cursors: CursorState | undefined,
+  recorded: ReadonlyMap<string, ReadonlyMap<string, string>> | undefined,
+  results: Result[],
+): TableCarving {
+  const space = createAddressSpace(`${ni} (aggregates)`);
+  const usable: NetworkPrefix[] = [];
+  for (const a of aggregates.sort((x, y) => compare(x.pool.id, y.pool.id))) {
+    const added = space.addPool(a.pool);
+    if (!added.ok) results.push(errorFor(a.definedBy, added.error.message, `${a.field}.prefix`, a.pool.id));
+    else if (added.value === a.pool) usable.push(a);
+  }
+  if (cursors) space.importState(cursors);
+  return { ni, space, usable, inLedger: recorded?.get(ni) ?? new Map<string, string>(), withLedger: recorded !== undefined, results };
+}
+
+/** What the shared ledger records is carved already, whatever this render's Git holds. */
+function reserveLedgerCarving(t: TableCarving): void {
+  for (const [key, subnet] of [...t.inLedger].sort((x, y) => compare(x[0], y[0]))) {
+    const [aggregate, cluster] = splitAt(key);
+    if (!t.usable.some((a) => a.pool.id === aggregate)) continue;
+    const r = t.space.reserveBlock(carvedSubnetBinding(cluster, t.ni, aggregate), subnet, [aggregate]);
+    if (!r.ok) t.results.push(errorFor(t.usable.find((a) => a.pool.id === aggregate)!.definedBy, `the shared ledger's carving of routing table ${t.ni} cannot be placed: ${r.error.message}; run netpipe ledger verify`, 'spec'));
+  }
+}
+
+/** Everything already inside an aggregate stays where it is and is carved around. */
+function reserveInside(t: TableCarving, pools: readonly PoolSource[]): void {
+  const { ni, results } = t;
+  const ledgerSubnets = new Set(t.inLedger.values());
+  const containing = (lo: bigint, family: IpFamily) => t.usable.find((a) => a.pool.family === family && a.pool.network <= lo && lo <= a.pool.lastAddress);
+  for (const p of [...pools].filter((x) => x.networkInstance === ni).sort((x, y) => compare(x.pool.id, y.pool.id))) {
+    const ours = getAnnotation(p.definedBy, CARVED_FROM) !== undefined;
+    const a = containing(p.pool.network, p.pool.family);
+    if (a === undefined) {
+      if (ours) {
         results.push(
           errorFor(
             p.definedBy,
-            straddles
-              ? `${p.pool.describe()} straddles the end of aggregate ${a.pool.id} of routing table ${ni}; a prefix must lie inside an aggregate or outside all of them`
-              : r.error.message,
-            `${p.field}.prefix`,
+            `${p.pool.describe()} was carved for cluster ${p.labels[LABELS.clusterName] ?? '?'} out of an aggregate of routing table ${ni} that no Network has any more; ` +
+              `restore the aggregate, or delete this IPPrefix (the claims in it then get new addresses)`,
+            'spec.prefix',
             p.pool.id,
           ),
         );
       }
+      continue;
     }
-
-    // Which cluster needs a subnet of which aggregate.
-    const needs = new Map<string, { aggregate: NetworkPrefix; cluster: string; recorded: string[] }>();
-    for (const w of wants.filter((x) => x.ni === ni && x.cluster !== '')) {
-      const own = pools.some(
-        (p) => p.networkInstance === ni && p.kind === 'network' && p.pool.family === w.family && p.labels[LABELS.clusterName] === w.cluster && agreement(p.labels, w.selector, w.family) >= 0,
+    const cluster = p.labels[LABELS.clusterName];
+    if (ours && cluster && t.withLedger) {
+      const inLedgerFor = t.inLedger.get(`${a.pool.id}|${cluster}`);
+      if (inLedgerFor !== undefined && inLedgerFor !== p.pool.id) {
+        results.push(
+          errorFor(
+            p.definedBy,
+            `${p.pool.describe()} records ${p.pool.id} as the subnet of cluster ${cluster} in aggregate ${a.pool.id} of routing table ${ni}, but the shared ledger records ${inLedgerFor} for it; ` +
+              `a carved subnet never moves: restore ${inLedgerFor} in this IPPrefix (or delete the file, and the render writes it back), or release the ledger's (netpipe ledger release --owner ${carvedSubnetBinding(cluster, ni, a.pool.id)}) if this one is right`,
+            'spec.prefix',
+            p.pool.id,
+          ),
+        );
+        continue;
+      }
+    }
+    // A subnet the ledger records (published as a pool by an older render) is reserved above.
+    if (!ours && ledgerSubnets.has(p.pool.id)) continue;
+    const owner = ours && cluster ? carvedSubnetBinding(cluster, ni, a.pool.id) : `${p.pool.describe()}`;
+    const r = t.space.reserveBlock(owner, p.pool.id, [a.pool.id]);
+    if (!r.ok) {
+      const straddles = p.pool.lastAddress > a.pool.lastAddress;
+      results.push(
+        errorFor(
+          p.definedBy,
+          straddles
+            ? `${p.pool.describe()} straddles the end of aggregate ${a.pool.id} of routing table ${ni}; a prefix must lie inside an aggregate or outside all of them`
+            : r.error.message,
+          `${p.field}.prefix`,
+          p.pool.id,
+        ),
       );
-      if (own) continue;
-      const best = usable
-        .filter((a) => a.pool.family === w.family)
-        .map((a) => ({ a, score: agreement(a.labels, w.selector, w.family) }))
-        .filter((x) => x.score >= 0)
-        .sort((x, y) => y.score - x.score || compare(x.a.pool.id, y.a.pool.id))[0];
-      if (best === undefined) continue;
-      const key = `${best.a.pool.id}|${w.cluster}`;
-      const need = needs.get(key) ?? { aggregate: best.a, cluster: w.cluster, recorded: [] };
-      if (w.recorded !== undefined) need.recorded.push(w.recorded);
-      needs.set(key, need);
     }
-
-    const tooShort = new Set<NetworkPrefix>();
-    for (const key of [...needs.keys()].sort(compare)) {
-      const { aggregate: a, cluster, recorded } = needs.get(key)!;
-      const length = lengths[a.pool.family];
-      if (length <= a.pool.prefixLength) {
-        if (!tooShort.has(a)) {
-          tooShort.add(a);
-          results.push(
-            errorFor(
-              a.definedBy,
-              `aggregate ${a.pool.id} of routing table ${ni} cannot be carved into /${length} per-cluster subnets: it is no larger than one; ` +
-                `widen the aggregate or set a longer ${CONFIG_KEYS[a.pool.family]} in ipam-fn's functionConfig`,
-              `${a.field}.prefix`,
-              a.pool.id,
-            ),
-          );
-        }
-        continue;
-      }
-      const owner = carvedSubnetBinding(cluster, ni, a.pool.id);
-      const fromLedger = inLedger.get(`${a.pool.id}|${cluster}`);
-      if (fromLedger !== undefined) {
-        // Carved by another render (or one killed before kpt wrote it): written to Git here.
-        carved.push({ aggregate: a, cluster, prefix: fromLedger });
-        continue;
-      }
-      // A claim that already holds an address (made by Nephio's controller, say) keeps it when
-      // the subnet it lies in is still free.
-      let prefix: string | undefined;
-      for (const text of [...recorded].sort(compare)) {
-        const parsed = parseAddressWithLength(text);
-        if (!parsed.ok || parsed.value.length <= a.pool.prefixLength) continue;
-        const { family, value, length: len } = parsed.value;
-        const r = space.reserveBlock(owner, formatCidr(family, networkOf(family, value, len), len), [a.pool.id]);
-        if (r.ok) {
-          prefix = r.value.prefix;
-          break;
-        }
-      }
-      if (prefix === undefined) {
-        const r = space.allocateBlock(owner, [a.pool.id], length);
-        if (!r.ok) {
-          results.push(
-            errorFor(
-              a.definedBy,
-              `no free /${length} subnet for cluster ${cluster} in aggregate ${a.pool.id} of routing table ${ni}: ${r.error.message.split(' - ').slice(1).join(' - ') || r.error.message}`,
-              `${a.field}.prefix`,
-              a.pool.id,
-            ),
-          );
-          continue;
-        }
-        prefix = r.value.prefix;
-      }
-      carved.push({ aggregate: a, cluster, prefix });
-    }
-    outCursors.set(ni, space.exportState());
   }
-  return { carved, cursors: outCursors, results };
+}
+
+/** A cluster that needs a subnet of an aggregate, and the addresses its claims record there. */
+interface SubnetNeed {
+  readonly aggregate: NetworkPrefix;
+  readonly cluster: string;
+  readonly recorded: string[];
+}
+
+/** Which cluster needs a subnet of which aggregate, by `<aggregate>|<cluster>`. */
+function subnetNeeds(t: TableCarving, pools: readonly PoolSource[], wants: readonly SubnetWant[]): Map<string, SubnetNeed> {
+  const { ni } = t;
+  const needs = new Map<string, SubnetNeed>();
+  for (const w of wants.filter((x) => x.ni === ni && x.cluster !== '')) {
+    const own = pools.some(
+      (p) => p.networkInstance === ni && p.kind === 'network' && p.pool.family === w.family && p.labels[LABELS.clusterName] === w.cluster && agreement(p.labels, w.selector, w.family) >= 0,
+    );
+    if (own) continue;
+    const best = t.usable
+      .filter((a) => a.pool.family === w.family)
+      .map((a) => ({ a, score: agreement(a.labels, w.selector, w.family) }))
+      .filter((x) => x.score >= 0)
+      .sort((x, y) => y.score - x.score || compare(x.a.pool.id, y.a.pool.id))[0];
+    if (best === undefined) continue;
+    const key = `${best.a.pool.id}|${w.cluster}`;
+    const need = needs.get(key) ?? { aggregate: best.a, cluster: w.cluster, recorded: [] };
+    if (w.recorded !== undefined) need.recorded.push(w.recorded);
+    needs.set(key, need);
+  }
+  return needs;
+}
+
+/** Gives each need its subnet: the ledger's, the one its claims' addresses lie in, or a new one. */
+function carveNeeds(t: TableCarving, needs: ReadonlyMap<string, SubnetNeed>, lengths: Readonly<Record<IpFamily, number>>, carved: CarvedSubnet[]): void {
+  const { ni, results } = t;
+  const tooShort = new Set<NetworkPrefix>();
+  for (const key of [...needs.keys()].sort(compare)) {
+    const { aggregate: a, cluster, recorded } = needs.get(key)!;
+    const length = lengths[a.pool.family];
+    if (length <= a.pool.prefixLength) {
+      if (!tooShort.has(a)) {
+        tooShort.add(a);
+        results.push(
+          errorFor(
+            a.definedBy,
+            `aggregate ${a.pool.id} of routing table ${ni} cannot be carved into /${length} per-cluster subnets: it is no larger than one; ` +
+              `widen the aggregate or set a longer ${CONFIG_KEYS[a.pool.family]} in ipam-fn's functionConfig`,
+            `${a.field}.prefix`,
+            a.pool.id,
+          ),
+        );
+      }
+      continue;
+    }
+    const fromLedger = t.inLedger.get(`${a.pool.id}|${cluster}`);
+    if (fromLedger !== undefined) {
+      // Carved by another render (or one killed before kpt wrote it): written to Git here.
+      carved.push({ aggregate: a, cluster, prefix: fromLedger });
+      continue;
+    }
+    const owner = carvedSubnetBinding(cluster, ni, a.pool.id);
+    const prefix = keptSubnet(t.space, owner, a, recorded) ?? newSubnet(t, owner, a, cluster, length);
+    if (prefix !== undefined) carved.push({ aggregate: a, cluster, prefix });
+  }
+}
+
+/**
+ * A claim that already holds an address (made by Nephio's controller, say) keeps it when the
+ * subnet it lies in is still free.
+ */
+function keptSubnet(space: AddressSpace, owner: string, a: NetworkPrefix, recorded: readonly string[]): string | undefined {
+  for (const text of [...recorded].sort(compare)) {
+    const parsed = parseAddressWithLength(text);
+    if (!parsed.ok || parsed.value.length <= a.pool.prefixLength) continue;
+    const { family, value, length: len } = parsed.value;
+    const r = space.reserveBlock(owner, formatCidr(family, networkOf(family, value, len), len), [a.pool.id]);
+    if (r.ok) return r.value.prefix;
+  }
+  return undefined;
+}
+
+function newSubnet(t: TableCarving, owner: string, a: NetworkPrefix, cluster: string, length: number): string | undefined {
+  const r = t.space.allocateBlock(owner, [a.pool.id], length);
+  if (r.ok) return r.value.prefix;
+  t.results.push(
+    errorFor(
+      a.definedBy,
+      `no free /${length} subnet for cluster ${cluster} in aggregate ${a.pool.id} of routing table ${t.ni}: ${r.error.detail ?? r.error.message}`,
+      `${a.field}.prefix`,
+      a.pool.id,
+    ),
+  );
+  return undefined;
 }
 
 function splitAt(key: string): [string, string] {
@@ -333,6 +372,21 @@ export function carvedPrefixItem(c: CarvedSubnet, beside: KubeObject = c.aggrega
   return { item, source: { networkInstance: c.aggregate.networkInstance, kind: 'network', pool: pool.value, labels, definedBy: item, field: 'spec' } };
 }
 
+/** What carving adds to an ipam-fn run. */
+export interface CarvedNetworkSubnets {
+  /** The IPPrefixes recording the subnets carved this render. */
+  readonly items: KubeObject[];
+  readonly cursors: ReadonlyMap<string, CursorState>;
+  /** The Networks' aggregates, the render's and (with the shared ledger) the published ones. */
+  readonly aggregates: readonly NetworkPrefix[];
+}
+
+/** The Networks' aggregates: the render's, and those the shared ledger publishes that it lacks. */
+interface Aggregates {
+  readonly all: readonly NetworkPrefix[];
+  readonly published: readonly PublishedAggregate[];
+}
+
 /**
  * The edge of carving inside ipam-fn: reads Networks, the network claims that want subnets and
  * the saved cursors from the render, carves, and returns the new IPPrefix items. Their pools are
@@ -340,12 +394,37 @@ export function carvedPrefixItem(c: CarvedSubnet, beside: KubeObject = c.aggrega
  */
 export function carveNetworkSubnets(
   items: readonly KubeObject[],
+  claims: readonly ClaimCheck[],
   functionConfig: KubeObject | undefined,
   pools: PoolSource[],
   results: Result[],
   /** With a shared ledger: the carving is read from and recorded in it (cursors too, not in Git). */
   ledger?: SubnetLedgerHooks,
-): { items: KubeObject[]; cursors: ReadonlyMap<string, CursorState>; aggregates: readonly NetworkPrefix[] } {
+): CarvedNetworkSubnets {
+  const aggregates = aggregatesOf(items, results, ledger);
+  if (aggregates.all.length === 0) return { items: [], cursors: new Map(), aggregates: aggregates.all };
+  const lengths = readSubnetLengths(functionConfig, results);
+  const checked = claims.flatMap((c) => (c.checked && !c.checked.get ? [c.checked] : []));
+  const cursors = ledger ? new Map<string, CursorState>() : savedCursors(items);
+  // With a ledger, its record of each routing table is the carving (and its cursors).
+  const ledgerRecords = ledger ? ledgerCarving(ledger, aggregates.all) : undefined;
+  if (ledgerRecords === 'loading') return { items: [], cursors: new Map(), aggregates: aggregates.all }; // the edge loads the records and runs again
+  const recorded = ledgerRecords ? new Map<string, Map<string, string>>() : undefined;
+  for (const [ni, rec] of ledgerRecords ?? []) {
+    cursors.set(ni, rec.cursors);
+    const m = new Map<string, string>();
+    for (const [aggregate, byCluster] of Object.entries(rec.carved)) for (const [cluster, subnet] of Object.entries(byCluster)) m.set(`${aggregate}|${cluster}`, subnet);
+    recorded!.set(ni, m);
+  }
+
+  const result = carveSubnets(aggregates.all, pools, subnetWants(checked), cursors, lengths, recorded);
+  results.push(...result.results);
+  if (ledger && ledgerRecords) recordCarving(ledger, ledgerRecords, aggregates.all, pools, result);
+  const out = carvedItems(items, checked, aggregates.published, result.carved, pools, results);
+  return { items: out, cursors: result.cursors, aggregates: aggregates.all };
+}
+
+function aggregatesOf(items: readonly KubeObject[], results: Result[], ledger: SubnetLedgerHooks | undefined): Aggregates {
   const network = collectNetworkPrefixes(items);
   results.push(...network.results);
   const own = network.prefixes.filter((p) => p.kind === 'network');
@@ -353,88 +432,88 @@ export function carveNetworkSubnets(
   // copy of the Network; a copy in the package is the same definition (the edge checks that).
   const ownIds = new Set(own.map((a) => `${a.networkInstance}|${a.pool.id}`));
   const published = (ledger?.published ?? []).filter((p) => !ownIds.has(`${p.aggregate.networkInstance}|${p.aggregate.pool.id}`));
-  const fromLedger = new Set(published.map((p) => p.aggregate));
-  const aggregates = [...own, ...published.map((p) => p.aggregate)];
-  if (aggregates.length === 0) return { items: [], cursors: new Map(), aggregates };
-  const lengths = readSubnetLengths(functionConfig, results);
+  return { all: [...own, ...published.map((p) => p.aggregate)], published };
+}
 
+/** Each cluster's network claims on a routing table, by what decides their aggregate. */
+function subnetWants(claims: readonly CheckedClaim[]): SubnetWant[] {
   const wants: SubnetWant[] = [];
-  for (const claim of items.filter(isIPClaim)) {
-    if (isGetClaim(claim) || (scalarText(claim.spec.kind) ?? 'network') !== 'network') continue;
-    const selector: Record<string, string> = {};
-    const matchLabels = isObject(claim.spec.selector) && isObject(claim.spec.selector.matchLabels) ? claim.spec.selector.matchLabels : {};
-    for (const [k, v] of Object.entries(matchLabels)) {
-      const t = scalarText(v);
-      if (t !== undefined) selector[k] = t;
-    }
-    const recorded = claimedPrefix(claim);
-    const family = selector[LABELS.addressFamily] ?? (recorded === undefined ? undefined : recorded.includes(':') ? 'ipv6' : 'ipv4');
+  for (const c of claims) {
+    if (c.kind !== 'network') continue;
+    const family = c.selector[LABELS.addressFamily] ?? (c.recorded === undefined ? undefined : c.recorded.includes(':') ? 'ipv6' : 'ipv4');
     if (family !== 'ipv4' && family !== 'ipv6') continue;
-    const ni = isObject(claim.spec.networkInstance) ? scalarText(claim.spec.networkInstance.name) : undefined;
-    if (!ni) continue;
-    wants.push({ ni, cluster: clusterOfClaim(claim), family, selector, ...(recorded !== undefined ? { recorded } : {}) });
+    wants.push({ ni: c.ni, cluster: c.cluster, family, selector: c.selector, ...(c.recorded !== undefined ? { recorded: c.recorded } : {}) });
   }
+  return wants;
+}
 
-  // The saved cursors, as ipam-fn reads them: the outermost AllocationCursor of each instance.
+/** The saved cursors, as ipam-fn reads them: the outermost AllocationCursor of each instance. */
+function savedCursors(items: readonly KubeObject[]): Map<string, CursorState> {
   const cursors = new Map<string, CursorState>();
-  const cursorItems = ledger ? [] : items.filter(isCursor).sort((a, b) => compare(depthKey(a), depthKey(b)));
-  for (const c of cursorItems) {
+  for (const c of items.filter(isCursor).sort((a, b) => compare(depthKey(a), depthKey(b)))) {
     const ni = networkInstanceOfCursor(c);
     if (!cursors.has(ni)) cursors.set(ni, readCursor(c).state); // ipam-fn reports a broken cursor
   }
-  // With a ledger, its record of each routing table is the carving (and its cursors).
-  const ledgerRecords = new Map<string, SubnetsRecord>();
+  return cursors;
+}
+
+/** The ledger's record of each routing table, or `loading` while any is still to be read. */
+function ledgerCarving(ledger: SubnetLedgerHooks, aggregates: readonly NetworkPrefix[]): Map<string, SubnetsRecord> | 'loading' {
+  const records = new Map<string, SubnetsRecord>();
   let loading = false;
   for (const ni of [...new Set(aggregates.map((a) => a.networkInstance))].sort(compare)) {
-    const rec = ledger?.carved(ni);
-    if (!ledger) continue;
+    const rec = ledger.carved(ni);
     if (rec === undefined) loading = true;
-    else ledgerRecords.set(ni, rec);
+    else records.set(ni, rec);
   }
-  if (loading) return { items: [], cursors: new Map(), aggregates }; // the edge loads the records and runs again
-  const recorded = ledger ? new Map<string, Map<string, string>>() : undefined;
-  for (const [ni, rec] of ledgerRecords) {
-    cursors.set(ni, rec.cursors);
-    const m = new Map<string, string>();
-    for (const [aggregate, byCluster] of Object.entries(rec.carved)) for (const [cluster, subnet] of Object.entries(byCluster)) m.set(`${aggregate}|${cluster}`, subnet);
-    recorded!.set(ni, m);
-  }
+  return loading ? 'loading' : records;
+}
 
-  const result = carveSubnets(aggregates, pools, wants, cursors, lengths, recorded);
-  results.push(...result.results);
-  if (ledger) {
-    // Record the carving: the ledger's, subnets recorded in Git it lacked (adopted), new ones.
-    for (const [ni, rec] of ledgerRecords) {
-      const carved: Record<string, Record<string, string>> = {};
-      const add = (aggregate: string, cluster: string, subnet: string): void => {
-        (carved[aggregate] ??= {})[cluster] ??= subnet;
-      };
-      for (const [aggregate, byCluster] of Object.entries(rec.carved)) for (const [cluster, subnet] of Object.entries(byCluster)) add(aggregate, cluster, subnet);
-      for (const p of pools) {
-        const from = getAnnotation(p.definedBy, CARVED_FROM);
-        const cluster = p.labels[LABELS.clusterName];
-        if (p.networkInstance !== ni || from === undefined || !cluster) continue;
-        const aggregate = from.split('/').slice(2).join('/');
-        if (aggregates.some((a) => a.networkInstance === ni && a.pool.id === aggregate)) add(aggregate, cluster, p.pool.id);
-      }
-      for (const c of result.carved) if (c.aggregate.networkInstance === ni) add(c.aggregate.pool.id, c.cluster, c.prefix);
-      const sorted: Record<string, Record<string, string>> = {};
-      for (const a of Object.keys(carved).sort(compare)) {
-        sorted[a] = {};
-        for (const cl of Object.keys(carved[a]).sort(compare)) sorted[a][cl] = carved[a][cl];
-      }
-      const cur = result.cursors.get(ni) ?? {};
-      ledger.record(ni, { cursors: Object.fromEntries(Object.keys(cur).sort(compare).map((k) => [k, cur[k]])), carved: sorted });
+/** Records the carving in the ledger: the ledger's, subnets recorded in Git it lacked (adopted), new ones. */
+function recordCarving(ledger: SubnetLedgerHooks, records: ReadonlyMap<string, SubnetsRecord>, aggregates: readonly NetworkPrefix[], pools: readonly PoolSource[], result: CarveResult): void {
+  for (const [ni, rec] of records) {
+    const carved: Record<string, Record<string, string>> = {};
+    const add = (aggregate: string, cluster: string, subnet: string): void => {
+      (carved[aggregate] ??= {})[cluster] ??= subnet;
+    };
+    for (const [aggregate, byCluster] of Object.entries(rec.carved)) for (const [cluster, subnet] of Object.entries(byCluster)) add(aggregate, cluster, subnet);
+    for (const p of pools) {
+      const from = getAnnotation(p.definedBy, CARVED_FROM);
+      const cluster = p.labels[LABELS.clusterName];
+      if (p.networkInstance !== ni || from === undefined || !cluster) continue;
+      const aggregate = from.split('/').slice(2).join('/');
+      if (aggregates.some((a) => a.networkInstance === ni && a.pool.id === aggregate)) add(aggregate, cluster, p.pool.id);
     }
+    for (const c of result.carved) if (c.aggregate.networkInstance === ni) add(c.aggregate.pool.id, c.cluster, c.prefix);
+    const sorted: Record<string, Record<string, string>> = {};
+    for (const a of Object.keys(carved).sort(compare)) {
+      sorted[a] = {};
+      for (const cl of Object.keys(carved[a]).sort(compare)) sorted[a][cl] = carved[a][cl];
+    }
+    const cur = result.cursors.get(ni) ?? {};
+    ledger.record(ni, { cursors: Object.fromEntries(Object.keys(cur).sort(compare).map((k) => [k, cur[k]])), carved: sorted });
   }
+}
+
+/** The IPPrefix of each carved subnet (its pool joins `pools`), unless its name cannot be. */
+function carvedItems(
+  items: readonly KubeObject[],
+  claims: readonly CheckedClaim[],
+  published: readonly PublishedAggregate[],
+  carved: readonly CarvedSubnet[],
+  pools: PoolSource[],
+  results: Result[],
+): KubeObject[] {
+  const fromLedger = new Set(published.map((p) => p.aggregate));
   const taken = new Set(items.map((o) => `${o.kind}|${namespaceOf(o)}|${nameOf(o)}`));
   const out: KubeObject[] = [];
-  for (const c of result.carved) {
+  for (const c of carved) {
     let beside: KubeObject | undefined;
     if (fromLedger.has(c.aggregate)) {
       // No Network here: the subnet is recorded beside the first claim it serves.
-      const claim = items
-        .filter((o) => isIPClaim(o) && !isGetClaim(o) && clusterOfClaim(o) === c.cluster && isObject(o.spec.networkInstance) && scalarText(o.spec.networkInstance.name) === c.aggregate.networkInstance)
+      const claim = claims
+        .filter((x) => x.cluster === c.cluster && x.ni === c.aggregate.networkInstance)
+        .map((x) => x.claim)
         .sort((x, y) => compare(`${namespaceOf(x)}/${nameOf(x)}`, `${namespaceOf(y)}/${nameOf(y)}`))[0];
       const by = published.find((p) => p.aggregate === c.aggregate)?.package || '?';
       if (!claim) continue;
@@ -470,7 +549,7 @@ export function carveNetworkSubnets(
     out.push(item);
     pools.push(source);
   }
-  return { items: out, cursors: result.cursors, aggregates };
+  return out;
 }
 
 function depthKey(o: KubeObject): string {

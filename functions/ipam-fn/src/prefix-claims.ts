@@ -9,9 +9,11 @@
  * follow the same rules: what is recorded is reserved first and never moves, new ones are
  * allocated next-fit, released ones come back last.
  */
-import { errorFor, IPClaim, isObject, Result, scalarText } from '../../lib/src';
+import { errorFor, IPClaim, Result, scalarText } from '../../lib/src';
 import { FAMILY_BITS } from '../../lib/src/ipam';
 import type { AddressSpace, IpFamily } from '../../lib/src/ipam';
+import type { CheckedClaim } from './checked-claims';
+import { claimErrorText, ownLabel } from './claim-errors';
 
 export type PrefixClaimKind = 'pool' | 'loopback';
 
@@ -21,13 +23,7 @@ export interface ClaimStatus {
   readonly gateway?: string | undefined;
 }
 
-export interface PrefixClaimWork {
-  readonly claim: IPClaim;
-  /** The holder key in the address space: the claim's identity (claimBinding). */
-  readonly owner: string;
-  /** How messages name the claim. */
-  readonly label: string;
-  readonly ni: string;
+export interface PrefixClaimWork extends Omit<CheckedClaim, 'kind'> {
   readonly kind: PrefixClaimKind;
   /** The prefixes of the claim's kind whose labels agree with its selector, best first. */
   readonly poolIds: readonly string[];
@@ -41,22 +37,14 @@ const KIND_LABEL_HINT: Record<PrefixClaimKind, string> = {
 };
 
 /** The kind of claim this module handles, or undefined. */
-export function prefixClaimKind(claim: IPClaim): PrefixClaimKind | undefined {
-  const kind = scalarText(claim.spec.kind);
-  return kind === 'pool' || kind === 'loopback' ? kind : undefined;
+export function prefixClaimKind(c: CheckedClaim): PrefixClaimKind | undefined {
+  return c.kind === 'pool' || c.kind === 'loopback' ? c.kind : undefined;
 }
 
 /** Reads what a pool or loopback claim asks for; a malformed request becomes an error result. */
-export function prefixClaimWork(
-  claim: IPClaim,
-  kind: PrefixClaimKind,
-  owner: string,
-  label: string,
-  poolIds: readonly string[],
-  results: Result[],
-): PrefixClaimWork | undefined {
-  const ni = claim.spec.networkInstance.name;
-  if (kind === 'loopback') return { claim, owner, label, ni, kind, poolIds };
+export function prefixClaimWork(c: CheckedClaim, kind: PrefixClaimKind, poolIds: readonly string[], results: Result[]): PrefixClaimWork | undefined {
+  if (kind === 'loopback') return { ...c, kind, poolIds };
+  const { claim, label } = c;
   const text = scalarText(claim.spec.prefixLength);
   const length = text !== undefined && /^\d{1,3}$/.test(text) ? Number(text) : undefined;
   if (length === undefined || length > 128) {
@@ -70,15 +58,13 @@ export function prefixClaimWork(
     );
     return undefined;
   }
-  return { claim, owner, label, ni, kind, poolIds, length };
+  return { ...c, kind, poolIds, length };
 }
 
 /** The block or address a claim already records (or its user chose), if any, and where. */
-function recordedOf(claim: IPClaim): { text: string; field: string } | undefined {
-  const chosen = scalarText(claim.spec.prefix);
-  if (chosen !== undefined && chosen !== '') return { text: chosen, field: 'spec.prefix' };
-  const status = isObject(claim.status) ? scalarText(claim.status.prefix) : undefined;
-  return status !== undefined && status !== '' ? { text: status, field: 'status.prefix' } : undefined;
+function recordedOf(w: PrefixClaimWork): { text: string; field: string } | undefined {
+  if (w.chosen !== undefined) return { text: w.chosen, field: 'spec.prefix' };
+  return w.recorded !== undefined ? { text: w.recorded, field: 'status.prefix' } : undefined;
 }
 
 function noPoolError(w: PrefixClaimWork): Result {
@@ -101,7 +87,7 @@ export function reservePrefixClaims(
 ): PrefixClaimWork[] {
   const pending: PrefixClaimWork[] = [];
   for (const w of work) {
-    const recorded = recordedOf(w.claim);
+    const recorded = recordedOf(w);
     if (recorded === undefined) {
       pending.push(w);
       continue;
@@ -125,7 +111,7 @@ export function reservePrefixClaims(
         continue;
       }
       const r = space.reserveBlock(w.owner, slash === -1 ? `${recorded.text}/${w.length}` : recorded.text, w.poolIds);
-      if (!r.ok) results.push(errorFor(w.claim, said(w, r.error.message), recorded.field, recorded.text));
+      if (!r.ok) results.push(errorFor(w.claim, claimErrorText(w, r.error, ownLabel(w)), recorded.field, recorded.text));
       else statuses.set(w.claim, { prefix: r.value.prefix });
       continue;
     }
@@ -142,7 +128,7 @@ export function reservePrefixClaims(
       continue;
     }
     const r = space.reserve(w.owner, address, w.poolIds);
-    if (!r.ok) results.push(errorFor(w.claim, said(w, r.error.message), recorded.field, recorded.text));
+    if (!r.ok) results.push(errorFor(w.claim, claimErrorText(w, r.error, ownLabel(w)), recorded.field, recorded.text));
     else statuses.set(w.claim, loopbackStatus(r.value.family, r.value.address));
   }
   return pending;
@@ -163,12 +149,12 @@ export function allocatePrefixClaims(
     const space = spaceOf(w.ni);
     if (w.kind === 'pool') {
       const r = space.allocateBlock(w.owner, w.poolIds, w.length ?? -1);
-      if (!r.ok) results.push(errorFor(w.claim, said(w, r.error.message), r.error.code === 'invalid-block' ? 'spec.prefixLength' : 'spec.selector.matchLabels'));
+      if (!r.ok) results.push(errorFor(w.claim, claimErrorText(w, r.error, ownLabel(w)), r.error.code === 'invalid-block' ? 'spec.prefixLength' : 'spec.selector.matchLabels'));
       else statuses.set(w.claim, { prefix: r.value.prefix });
       continue;
     }
     const r = space.allocate(w.owner, w.poolIds);
-    if (!r.ok) results.push(errorFor(w.claim, said(w, r.error.message), 'spec.selector.matchLabels'));
+    if (!r.ok) results.push(errorFor(w.claim, claimErrorText(w, r.error, ownLabel(w)), 'spec.selector.matchLabels'));
     else statuses.set(w.claim, loopbackStatus(r.value.family, r.value.address));
   }
 }
@@ -184,10 +170,4 @@ function hostAddressOf(text: string): string | undefined {
   const address = text.slice(0, slash);
   const bits = address.includes(':') ? 128 : 32;
   return text.slice(slash + 1) === String(bits) ? address : undefined;
-}
-
-/** The allocator names holders by identity; messages name the claim as users see it. */
-function said(w: PrefixClaimWork, message: string): string {
-  const out = message.split(`"${w.owner}"`).join(`"${w.label}"`);
-  return out.includes(w.label) ? out : `${w.label}: ${out}`;
 }

@@ -1,48 +1,39 @@
 import {
   applyConditions,
-  fileNameProblem,
-  isNetworkInstance,
-  resourceNameProblem,
-  claimBinding,
-  fileLabel,
-  warningFor,
+  byKey,
   CLAIM_CONDITION_PREFIX,
   claimConditions,
-  claimedPrefix,
-
   collectPools,
   errorFor,
-  FROM_INTERFACE,
+  fileLabel,
+  fileNameProblem,
+  generatedFileName,
   getAnnotation,
+  InvalidPool,
   IPClaim,
   isIPClaim,
   isKptfile,
+  isNetworkInstance,
   isObject,
   KubeObject,
   nameOf,
-  namespaceOf,
   packagePathOf,
   poolMatches,
-  InvalidPool,
   PoolSource,
   PrefixKind,
   ResourceList,
+  resourceNameProblem,
   Result,
-  scalarText,
-  stringMap,
   TransformOutput,
-  validateResource,
-  byKey,
-  isGetClaim,
+  warningFor,
   withReadinessGate,
-  generatedFileName,
 } from '../../lib/src';
 import { networkInstanceCopies } from './network-instance-copies';
 import { AddressSpace, createAddressSpace } from '../../lib/src/ipam';
 import type { IpamLedgerHooks } from '../../lib/src/ledger/ipam-hooks';
 import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from '../../lib/src/allocation-cursors';
 import { resolveGetClaims } from './get-claims';
-import { carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';
+import { CarvedNetworkSubnets, carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';
 import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, prefixClaimWork, reservePrefixClaims } from './prefix-claims';
 import { allocateVlans, VLAN_RANGE_KEY } from './vlans';
 import { rewrittenPrefix, withBound } from './bound-marker';
@@ -51,8 +42,9 @@ import { summarized } from '../../lib/src/summary';
 import { ipamSummary } from './summary';
 import type { NetworkPrefix } from '../../lib/src/networks';
 import { parseAddressWithLength } from '../../lib/src/ipam/address';
-import { clusterOfClaim } from '../../lib/src/claim-binding';
 import { routeDestinations, ROUTES_ANNOTATION } from '../../lib/src/routes';
+import { CheckedClaim, checkClaims, ClaimCheck, renderRoot } from './checked-claims';
+import { claimErrorText, claimProblemText, HolderLabels, reserveErrorText } from './claim-errors';
 
 /**
  * The ConfigMap keys ipam-fn reads (besides pools, its functionConfig may carry them: subnet
@@ -60,37 +52,16 @@ import { routeDestinations, ROUTES_ANNOTATION } from '../../lib/src/routes';
  */
 export const IPAM_FN_CONFIG_KEYS: readonly string[] = [...SUBNET_LENGTH_KEYS, VLAN_RANGE_KEY];
 
-interface ClaimWork {
-  claim: IPClaim;
-  /** The claim's identity (claimBinding): what the allocator and a ledger record as the holder. */
-  owner: string;
-  /** How messages name the claim: namespace/name, and its package when the render spans several. */
-  label: string;
-  ni: string;
-  poolIds: string[];
-  /** Claims from one Interface are allocated together (dual-stack: both families or neither). */
-  group: string;
-}
-
-
-/** `ns/name`, plus the package when the render spans several, relative to the render's root. */
-function ownerLabel(claim: IPClaim, root: string): string {
-  const pkg = packagePathOf(claim);
-  const rel = pkg === root ? '' : pkg.startsWith(`${root}/`) ? pkg.slice(root.length + 1) : pkg;
-  const ns = namespaceOf(claim);
-  return `IPClaim ${ns ? `${ns}/` : ''}${nameOf(claim)}${rel ? ` in package ${rel}` : ''}`;
-}
-
-function selectorOf(claim: IPClaim): Record<string, string> {
-  return stringMap(isObject(claim.spec.selector) ? claim.spec.selector.matchLabels : undefined);
+/** A network claim with the pools it may draw from, most specific first. */
+interface ClaimWork extends CheckedClaim {
+  readonly poolIds: string[];
 }
 
 /** The candidate pools of a claim, most specific first (a cluster's own subnet before a shared one). */
-function candidatePools(claim: IPClaim, pools: readonly PoolSource[], kind: PrefixKind = 'network'): string[] {
-  const selector = selectorOf(claim);
+function candidatePools(c: CheckedClaim, pools: readonly PoolSource[], kind: PrefixKind = 'network'): string[] {
   return pools
-    .filter((p) => p.networkInstance === claim.spec.networkInstance.name && p.kind === kind)
-    .map((p) => ({ p, score: poolMatches(p, selector) }))
+    .filter((p) => p.networkInstance === c.ni && p.kind === kind)
+    .map((p) => ({ p, score: poolMatches(p, c.selector) }))
     .filter((x): x is { p: PoolSource; score: number } => x.score !== undefined)
     .sort((a, b) => b.score - a.score || (a.p.pool.id < b.p.pool.id ? -1 : a.p.pool.id > b.p.pool.id ? 1 : 0))
     .map((x) => x.p.pool.id);
@@ -105,31 +76,100 @@ function withStatus(claim: IPClaim, alloc: ClaimStatus): IPClaim {
   return JSON.stringify(next) === JSON.stringify(claim) ? claim : next;
 }
 
+/** One ipam-fn run: its inputs, read once, and what the steps below build from them in turn. */
+interface IpamRun {
+  readonly items: readonly KubeObject[];
+  readonly functionConfig: KubeObject | undefined;
+  readonly ledger: IpamLedgerHooks | undefined;
+  /** The render's root package: claim labels name packages relative to it. */
+  readonly root: string;
+  readonly results: Result[];
+  /** Every pool: the render's, the ledger's published ones and the subnets carved this run. */
+  readonly pools: PoolSource[];
+  readonly invalidPools: readonly InvalidPool[];
+  /** Every IPClaim, in item order, checked once. */
+  readonly claims: readonly ClaimCheck[];
+  readonly carving: CarvedNetworkSubnets;
+  /** One address space per network instance, over every package the render sees. */
+  readonly spaces: Map<string, AddressSpace>;
+  /** Pools their space refused (overlaps): reported once on their own file, offered to no claim. */
+  readonly refused: Set<PoolSource>;
+  /** Each network instance's AllocationCursor read (none with the ledger, which keeps cursors). */
+  readonly cursorOf: Map<string, KubeObject>;
+  /** What each claim gets in this render. */
+  readonly allocated: Map<IPClaim, ClaimStatus>;
+}
+
+/** The claims of a run, sorted into what each step handles. */
+interface BoundClaims {
+  /** Network claims, sorted, without the ones whose identity collides. */
+  readonly network: readonly ClaimWork[];
+  readonly prefix: readonly PrefixClaimWork[];
+  readonly gets: readonly IPClaim[];
+  /** Every network claim's label, by binding: how messages name the holders. */
+  readonly labels: HolderLabels;
+  /** Claims whose rewritten status spec.prefix overrides: said once, not again as a move. */
+  readonly saidRewritten: ReadonlySet<IPClaim>;
+}
+
 /**
  * With `ledger`, the address spaces are the shared ledger's (see lib/src/ledger): pools published
  * there join the render's, and next-fit cursors live in the ledger,
  * so the Git cursor resources are neither read nor written.
  */
 export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): TransformOutput {
-  const { items } = input;
-  const results: Result[] = [];
-  const ownCollected = collectPools(items, input.functionConfig);
-  const collected = ledger ? { ...ownCollected, pools: [...ownCollected.pools, ...ledger.extraPools] } : ownCollected;
-  results.push(...collected.results);
-  const root = items.filter(isKptfile).map(packagePathOf).sort((a, b) => a.length - b.length)[0] ?? '';
-  // Per-cluster subnets carved from Network aggregates join the pools like any recorded subnet.
-  const carving = carveNetworkSubnets(items, input.functionConfig, collected.pools, results, ledger?.subnets);
+  const run = readRun(input, ledger);
+  const usable = addPools(run);
+  importCursors(run);
+  const bound = bindClaims(run, usable);
+  const pending = reserveRecorded(run, bound, usable);
+  const pendingPrefixes = reservePrefixClaims(bound.prefix, (ni) => spaceOf(run, ni), run.results, run.allocated);
+  allocateNew(run, pending, bound.labels, usable);
+  allocatePrefixClaims(pendingPrefixes, (ni) => spaceOf(run, ni), run.results, run.allocated);
+  resolveGetClaims(bound.gets, run.claims.map((c) => c.claim), run.allocated, run.results, ledger ? (ni) => ledger.holdings(ni) : undefined);
+  const items = writeCursors(run, writeStatuses(run));
+  return summarized('ipam-fn', input.items, allocateVlanIds(run, items), ipamSummary);
+}
 
-  // One address space per network instance, over every package the render sees.
-  const spaces = new Map<string, AddressSpace>();
-  const spaceOf = (ni: string): AddressSpace => {
-    let s = spaces.get(ni);
-    if (!s) spaces.set(ni, (s = ledger ? ledger.space(ni) : createAddressSpace(ni)));
-    return s;
+/** The inputs, read once: pools (the ledger's too), claims, and the subnets carved for them. */
+function readRun(input: ResourceList, ledger: IpamLedgerHooks | undefined): IpamRun {
+  const { items, functionConfig } = input;
+  const results: Result[] = [];
+  const collected = collectPools(items, functionConfig);
+  const pools = ledger ? [...collected.pools, ...ledger.extraPools] : collected.pools;
+  results.push(...collected.results);
+  const root = renderRoot(items, isKptfile);
+  const claims = checkClaims(items, root);
+  // Per-cluster subnets carved from Network aggregates join the pools like any recorded subnet.
+  const carving = carveNetworkSubnets(items, claims, functionConfig, pools, results, ledger?.subnets);
+  return {
+    items,
+    functionConfig,
+    ledger,
+    root,
+    results,
+    pools,
+    invalidPools: collected.invalid,
+    claims,
+    carving,
+    spaces: new Map(),
+    refused: new Set(),
+    cursorOf: new Map(),
+    allocated: new Map(),
   };
-  const poolsSorted = [...collected.pools].sort(byKey((p) => `${p.networkInstance}|${p.pool.id}`));
+}
+
+function spaceOf(run: IpamRun, ni: string): AddressSpace {
+  let s = run.spaces.get(ni);
+  if (!s) run.spaces.set(ni, (s = run.ledger ? run.ledger.space(ni) : createAddressSpace(ni)));
+  return s;
+}
+
+/** Adds every pool to its space; returns the pools claims may use (the ones not refused). */
+function addPools(run: IpamRun): PoolSource[] {
+  const { results } = run;
+  const poolsSorted = [...run.pools].sort(byKey((p) => `${p.networkInstance}|${p.pool.id}`));
   const checkedNames = new Set<string>();
-  const refused = new Set<PoolSource>();
   for (const p of poolsSorted) {
     if (!checkedNames.has(p.networkInstance)) {
       checkedNames.add(p.networkInstance);
@@ -146,75 +186,90 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
         );
       }
     }
-    const added = spaceOf(p.networkInstance).addPool(p.pool);
+    const added = spaceOf(run, p.networkInstance).addPool(p.pool);
     if (!added.ok) {
       results.push(errorFor(p.definedBy, added.error.message, `${p.field}.prefix`, p.pool.id));
-      refused.add(p);
+      run.refused.add(p);
     }
   }
   // A refused pool is reported once, on its own file: claims look only at the pools that were
   // added, so no claim gets a second error for the same cause (and one with no pool left says why).
-  const usable = collected.pools.filter((p) => !refused.has(p));
-  results.push(...sharedPrefixWarnings(poolsSorted), ...networkInstanceCopies(items));
-  const cursorItems = ledger ? [] : items.filter(isCursor).sort(byKey((o) => `${packagePathOf(o).length.toString().padStart(6, '0')}|${packagePathOf(o)}`));
-  const cursorOf = new Map<string, KubeObject>();
+  const usable = run.pools.filter((p) => !run.refused.has(p));
+  results.push(...sharedPrefixWarnings(poolsSorted), ...networkInstanceCopies(run.items));
+  return usable;
+}
+
+/** The next-fit cursors Git keeps, the outermost AllocationCursor of each network instance. */
+function importCursors(run: IpamRun): void {
+  if (run.ledger) return;
+  const cursorItems = run.items.filter(isCursor).sort(byKey((o) => `${packagePathOf(o).length.toString().padStart(6, '0')}|${packagePathOf(o)}`));
   for (const c of cursorItems) {
     const ni = networkInstanceOfCursor(c);
-    if (cursorOf.has(ni)) continue;
-    cursorOf.set(ni, c);
+    if (run.cursorOf.has(ni)) continue;
+    run.cursorOf.set(ni, c);
     const read = readCursor(c);
-    for (const problem of read.problems) results.push(errorFor(c, `AllocationCursor ${nameOf(c)}: ${problem.message}`, problem.field));
+    for (const problem of read.problems) run.results.push(errorFor(c, `AllocationCursor ${nameOf(c)}: ${problem.message}`, problem.field));
     if (read.problems.length > 0) continue;
-    const imported = spaceOf(ni).importState(read.state);
-    if (!imported.ok) results.push(errorFor(c, `${imported.error.message}: fix or delete status.cursors`, 'status.cursors'));
+    const imported = spaceOf(run, ni).importState(read.state);
+    if (!imported.ok) run.results.push(errorFor(c, `${imported.error.message}: fix or delete status.cursors`, 'status.cursors'));
   }
+}
 
+/**
+ * Sorts the checked claims into get, pool/loopback and network claims with their candidate
+ * pools; the schema's errors, a rewritten status, an unknown kind and two claims of one identity
+ * are said here, and such a claim goes no further.
+ */
+function bindClaims(run: IpamRun, usable: readonly PoolSource[]): BoundClaims {
+  const { results } = run;
   const work: ClaimWork[] = [];
   const prefixWork: PrefixClaimWork[] = [];
-  const getClaims: IPClaim[] = [];
-  const claims = items.filter(isIPClaim);
-  // Claims whose rewritten status spec.prefix overrides: said once, not again as a move.
+  const gets: IPClaim[] = [];
   const saidRewritten = new Set<IPClaim>();
-  for (const claim of claims) {
-    const errors = validateResource(claim);
-    if (errors.length > 0) {
+  for (const { claim, checked: c, errors } of run.claims) {
+    if (c === undefined) {
       results.push(...errors);
       continue;
     }
     // A get claim reads the address of the claim it names and never holds one itself.
-    if (isGetClaim(claim)) {
-      getClaims.push(claim);
+    if (c.get) {
+      gets.push(claim);
       continue;
     }
     // A recorded address other than the one ipam-fn bound was written by someone else: never
     // take it as the binding. spec.prefix, when set, is the binding (and the rewrite is said).
-    const rewritten = rewrittenPrefix(claim, claimedPrefix(claim), scalarText(claim.spec.prefix));
+    const rewritten = rewrittenPrefix(claim, c.recorded, c.chosen);
     if (rewritten) {
       results.push(rewritten);
       if (rewritten.severity === 'error') continue;
       saidRewritten.add(claim);
     }
-    const prefixKind = prefixClaimKind(claim);
+    const prefixKind = prefixClaimKind(c);
     if (prefixKind !== undefined) {
-      const pw = prefixClaimWork(claim, prefixKind, claimBinding(claim), ownerLabel(claim, root), candidatePools(claim, usable, prefixKind), results);
+      const pw = prefixClaimWork(c, prefixKind, candidatePools(c, usable, prefixKind), results);
       if (pw) prefixWork.push(pw);
       continue;
     }
-    const kind = scalarText(claim.spec.kind) ?? 'network';
-    if (kind !== 'network') {
-      results.push(errorFor(claim, `IPClaim ${nameOf(claim)}: spec.kind ${kind} is not supported; the kinds are network, pool and loopback`, 'spec.kind', kind));
+    if (c.kind !== 'network') {
+      results.push(errorFor(claim, `IPClaim ${nameOf(claim)}: spec.kind ${c.kind} is not supported; the kinds are network, pool and loopback`, 'spec.kind', c.kind));
       continue;
     }
-    const ni = claim.spec.networkInstance.name;
-    const poolIds = candidatePools(claim, usable);
-    const group = `${packagePathOf(claim)}|${getAnnotation(claim, FROM_INTERFACE) ?? `claim:${namespaceOf(claim)}/${nameOf(claim)}`}`;
-    work.push({ claim, owner: claimBinding(claim), label: ownerLabel(claim, root), ni, poolIds, group });
+    work.push({ ...c, poolIds: candidatePools(c, usable) });
   }
   work.sort(byKey((w) => `${w.ni}|${w.group}|${w.owner}`));
   prefixWork.sort(byKey((w) => `${w.ni}|${w.owner}`));
+  const colliding = identityCollisions(work, results);
+  const labels = new Map<string, string>();
+  for (const w of work) if (!labels.has(w.owner)) labels.set(w.owner, w.label);
+  return { network: work.filter((w) => !colliding.has(w)), prefix: prefixWork, gets, labels, saidRewritten };
+}
 
-  // One identity, one claim: the same cluster/namespace/name in two packages would be two pods'
-  // claims on one name (and one NAD name in one namespace of the cluster).
+/**
+ * One identity, one claim: the same cluster/namespace/name in two packages would be two pods'
+ * claims on one name (and one NAD name in one namespace of the cluster). Returns the claims that
+ * collide, each told.
+ */
+function identityCollisions(work: readonly ClaimWork[], results: Result[]): Set<ClaimWork> {
   const byOwner = new Map<string, ClaimWork[]>();
   for (const w of work) byOwner.set(w.owner, [...(byOwner.get(w.owner) ?? []), w]);
   const colliding = new Set<ClaimWork>();
@@ -233,21 +288,23 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
       );
     }
   }
-  const human = (message: string): string => humanize(message, work);
+  return colliding;
+}
 
-  const allocated = new Map<IPClaim, ClaimStatus>();
+/**
+ * First every address already recorded, then the ones users choose (spec.prefix), so nothing
+ * that exists moves and a claim asking for a held address is the one told. Returns the claims
+ * that still need an address.
+ */
+function reserveRecorded(run: IpamRun, bound: BoundClaims, usable: readonly PoolSource[]): ClaimWork[] {
+  const { results } = run;
   const resized = new Map<string, Resized[]>();
   // A pool one of whose recorded addresses it no longer holds gets no "changed size" note.
   const unresizable = new Set<string>();
   const pending: ClaimWork[] = [];
-  // First every address already recorded, then the ones users choose (spec.prefix), so nothing
-  // that exists moves and a claim asking for a held address is the one told.
-  const recordedFirst = work
-    .filter((w) => !colliding.has(w))
-    .map((w) => ({ w, chosen: scalarText(w.claim.spec.prefix), recorded: claimedPrefix(w.claim) }))
-    .sort((a, b) => Number(asks(a.chosen, a.recorded)) - Number(asks(b.chosen, b.recorded)));
-  for (const { w, chosen, recorded } of recordedFirst) {
-    const space = spaceOf(w.ni);
+  const recordedFirst = [...bound.network].sort((a, b) => Number(asks(a.chosen, a.recorded)) - Number(asks(b.chosen, b.recorded)));
+  for (const w of recordedFirst) {
+    const { chosen, recorded } = w;
     const address = chosen ?? recorded;
     if (address === undefined) {
       pending.push(w);
@@ -255,24 +312,17 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
     }
     const field = chosen !== undefined ? 'spec.prefix' : 'status.prefix';
     if (w.poolIds.length === 0) {
-      results.push(noPoolError(w, usable, refused, collected.invalid, ledger !== undefined));
+      results.push(noPoolError(run, w, usable));
       continue;
     }
-    const r = space.reserve(w.owner, address, w.poolIds);
+    const r = spaceOf(run, w.ni).reserve(w.owner, address, w.poolIds);
     if (!r.ok) {
-      const message =
-        chosen !== undefined && r.error.code === 'outside-pools'
-          ? `${w.label}: spec.prefix ${address} is outside the pools this claim may use ` +
-            `(${w.poolIds.join(', ')} of network instance ${w.ni}); choose an address inside one of them`
-          : chosen !== undefined && asks(chosen, recorded) && r.error.code === 'address-conflict'
-            ? `${w.label}: spec.prefix asks for ${address}, which ${human(`"${r.error.owners?.[0] ?? ''}"`)} already holds; ` +
-              `choose another address (or remove spec.prefix to get a free one)`
-            : withOwner(w.label, human(r.error.message)) + shrunkBelow(recorded, chosen, r.error.pools);
-      results.push(errorFor(w.claim, message, field, address));
+      const failure = { subject: w, error: r.error, address, chosen, recorded, poolIds: w.poolIds, ni: w.ni, asksAnother: asks(chosen, recorded) };
+      results.push(errorFor(w.claim, reserveErrorText(failure, bound.labels), field, address));
       for (const pool of r.error.pools ?? []) unresizable.add(pool);
       continue;
     }
-    if (chosen !== undefined && recorded !== undefined && asks(chosen, recorded) && !saidRewritten.has(w.claim)) {
+    if (chosen !== undefined && recorded !== undefined && asks(chosen, recorded) && !bound.saidRewritten.has(w.claim)) {
       results.push(
         warningFor(
           w.claim,
@@ -288,70 +338,73 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
       list.push({ w, from: recorded, to: r.value.prefix });
       resized.set(r.value.poolId, list);
     }
-    allocated.set(w.claim, r.value);
+    run.allocated.set(w.claim, r.value);
   }
   for (const pool of unresizable) resized.delete(pool);
   results.push(...resizeResults(resized));
+  return pending;
+}
 
-  const pendingPrefixes = reservePrefixClaims(prefixWork, spaceOf, results, allocated);
-
-  // Then the new ones, an Interface's claims together.
+/** Then the new ones, an Interface's claims together. */
+function allocateNew(run: IpamRun, pending: readonly ClaimWork[], labels: HolderLabels, usable: readonly PoolSource[]): void {
   const groups = new Map<string, ClaimWork[]>();
   for (const w of pending) groups.set(w.group, [...(groups.get(w.group) ?? []), w]);
   for (const members of groups.values()) {
     const missing = members.filter((w) => w.poolIds.length === 0);
     if (missing.length > 0) {
-      for (const w of missing) results.push(noPoolError(w, usable, refused, collected.invalid, ledger !== undefined));
+      for (const w of missing) run.results.push(noPoolError(run, w, usable));
       continue;
     }
-    const space = spaceOf(members[0].ni);
-    const sameSpace = members.every((w) => w.ni === members[0].ni);
-    const r = sameSpace
-      ? space.allocateMany(members.map((w) => ({ owner: w.owner, poolIds: w.poolIds })))
-      : undefined;
-    if (!r || !r.ok) {
-      const message = r && !r.ok ? r.error.message : 'the claims of one Interface name different network instances';
-      for (const w of members) {
-        results.push(errorFor(w.claim, withOwner(w.label, human(message)), 'spec.selector.matchLabels'));
-      }
+    if (!members.every((w) => w.ni === members[0].ni)) {
+      for (const w of members) run.results.push(errorFor(w.claim, claimProblemText(w, 'the claims of one Interface name different network instances'), 'spec.selector.matchLabels'));
       continue;
     }
-    r.value.forEach((alloc, i) => allocated.set(members[i].claim, alloc));
+    const r = spaceOf(run, members[0].ni).allocateMany(members.map((w) => ({ owner: w.owner, poolIds: w.poolIds })));
+    if (!r.ok) {
+      for (const w of members) run.results.push(errorFor(w.claim, claimErrorText(w, r.error, labels), 'spec.selector.matchLabels'));
+      continue;
+    }
+    r.value.forEach((alloc, i) => run.allocated.set(members[i].claim, alloc));
   }
-  allocatePrefixClaims(pendingPrefixes, spaceOf, results, allocated);
-  resolveGetClaims(getClaims, claims, allocated, results, ledger ? (ni) => ledger.holdings(ni) : undefined);
+}
 
-  const routesOf = routeLister(carving.aggregates, carving.items, collected.pools, ledger !== undefined);
-  let out = items.map((o) => {
+/** Each claim with what it got (a get claim's status is a copy, re-read every render), and the carved subnets. */
+function writeStatuses(run: IpamRun): KubeObject[] {
+  const checkedOf = new Map(run.claims.flatMap((c) => (c.checked ? [[c.claim, c.checked] as const] : [])));
+  const routesOf = routeLister(run.carving.aggregates, run.carving.items, run.pools, run.ledger !== undefined);
+  return run.items.map((o) => {
     if (!isIPClaim(o)) return o;
-    const alloc = allocated.get(o);
-    if (!alloc) return o;
-    // A get claim holds nothing: its status is a copy, re-read every render.
-    return isGetClaim(o) ? withStatus(o, alloc) : withRoutes(withBound(withStatus(o, alloc), alloc.prefix), routesOf(o, alloc));
+    const alloc = run.allocated.get(o);
+    const c = checkedOf.get(o);
+    if (!alloc || !c) return o;
+    return c.get ? withStatus(o, alloc) : withRoutes(withBound(withStatus(o, alloc), alloc.prefix), routesOf(c, alloc));
   });
+}
 
-  // Persist next-fit cursors of the network instances that have any.
+/** Persists the next-fit cursors of the network instances that have any; adds the carved subnets. */
+function writeCursors(run: IpamRun, items: readonly KubeObject[]): KubeObject[] {
   const fresh: KubeObject[] = [];
   const updatedCursor = new Map<KubeObject, KubeObject>();
-  for (const [ni, space] of ledger ? [] : [...spaces.entries()].sort(byKey(([n]) => n))) {
-    const state = { ...space.exportState(), ...carving.cursors.get(ni) };
-    const existing = cursorOf.get(ni);
+  for (const [ni, space] of run.ledger ? [] : [...run.spaces.entries()].sort(byKey(([n]) => n))) {
+    const state = { ...space.exportState(), ...run.carving.cursors.get(ni) };
+    const existing = run.cursorOf.get(ni);
     if (Object.keys(state).length === 0 && !existing) continue;
-    const placement = cursorPlacement(ni, collected.pools, items, input.functionConfig);
+    const placement = cursorPlacement(ni, run.pools, run.items, run.functionConfig);
     const next = writeCursor(ni, state, existing, placement);
     if (existing) updatedCursor.set(existing, next);
     else fresh.push(next);
   }
-  out = out.map((o) => updatedCursor.get(o) ?? o);
-  out.push(...carving.items, ...fresh);
-
-  out = applyConditions(out, CLAIM_CONDITION_PREFIX, claimConditions(out));
-  const rootKptfile = items.filter(isKptfile).find((k) => packagePathOf(k) === root);
-  const vlans = allocateVlans(out, input.functionConfig, rootKptfile, undefined, ledger?.vlans);
-  results.push(...vlans.results, ...sharedIndexWarnings(items, ledger !== undefined));
-  return summarized('ipam-fn', items, { items: withReadinessGate(vlans.items), results }, ipamSummary);
+  return [...items.map((o) => updatedCursor.get(o) ?? o), ...run.carving.items, ...fresh];
 }
 
+/** The claims' conditions, then the VLAN IDs of the VLANClaims (after addresses, as before). */
+function allocateVlanIds(run: IpamRun, items: readonly KubeObject[]): TransformOutput {
+  const out = applyConditions([...items], CLAIM_CONDITION_PREFIX, claimConditions(items));
+  const rootKptfile = run.items.filter(isKptfile).find((k) => packagePathOf(k) === run.root);
+  const vlans = allocateVlans(out, run.functionConfig, rootKptfile, undefined, run.ledger?.vlans);
+  run.results.push(...vlans.results, ...sharedIndexWarnings(run.items, run.ledger !== undefined));
+  return { items: withReadinessGate(vlans.items), results: run.results };
+}
 /**
  * The same (or an overlapping) prefix in two network instances is legal - separate VRFs may reuse
  * address space - but outside VRFs it hands one address to two pods; say so on both.
@@ -389,21 +442,10 @@ function asks(chosen: string | undefined, recorded: string | undefined): boolean
   return chosen.split('/')[0] !== recorded.split('/')[0];
 }
 
-/** The allocator names holders by identity (`"cluster/ns/name"`); messages name claims as users see them. */
-function humanize(message: string, work: readonly ClaimWork[]): string {
-  let out = message;
-  for (const w of work) if (out.includes(`"${w.owner}"`)) out = out.split(`"${w.owner}"`).join(`"${w.label}"`);
-  return out;
-}
-
-/** Prefixes the claim unless the allocator's message names it already. */
-function withOwner(owner: string, message: string): string {
-  return message.includes(owner) ? message : `${owner}: ${message}`;
-}
-
-function noPoolError(w: ClaimWork, pools: readonly PoolSource[], refused: ReadonlySet<PoolSource>, invalid: readonly InvalidPool[], withLedger: boolean): Result {
+function noPoolError(run: IpamRun, w: ClaimWork, pools: readonly PoolSource[]): Result {
+  const withLedger = run.ledger !== undefined;
   const inNi = pools.filter((p) => p.networkInstance === w.ni && p.kind === 'network');
-  const selector = Object.entries(selectorOf(w.claim)).map(([k, v]) => `${k}=${v}`).join(', ');
+  const selector = Object.entries(w.selector).map(([k, v]) => `${k}=${v}`).join(', ');
   // A Nephio NF package names a Network that its management package holds: both ways out.
   const network = withLedger
     ? `; or render the package that holds Network ${w.ni} (its routing table ${w.ni}) with this shared ledger first, which publishes its aggregates for every package`
@@ -417,8 +459,8 @@ function noPoolError(w: ClaimWork, pools: readonly PoolSource[], refused: Readon
   // Pools refused as overlapping and pools whose definition is invalid (a shrink that cut off
   // the gateway or an exclusion): either way the claim's error points at the pool's file.
   const lost = [
-    ...[...refused].filter((p) => p.networkInstance === w.ni).map((p) => `${p.pool.id} in ${fileLabel(p.definedBy)}`),
-    ...invalid.filter((p) => p.networkInstance === w.ni).map((p) => `${p.prefix} in ${fileLabel(p.definedBy)}`),
+    ...[...run.refused].filter((p) => p.networkInstance === w.ni).map((p) => `${p.pool.id} in ${fileLabel(p.definedBy)}`),
+    ...run.invalidPools.filter((p) => p.networkInstance === w.ni).map((p) => `${p.prefix} in ${fileLabel(p.definedBy)}`),
   ];
   const cause = lost.length === 0 ? '' : ` (refused, see the error on each: ${lost.join(', ')})`;
   return errorFor(w.claim, `${message}${cause}`, 'spec.selector.matchLabels');
@@ -460,18 +502,6 @@ function resizeResults(resized: ReadonlyMap<string, readonly Resized[]>): Result
 }
 
 /**
- * Why a recorded address stopped fitting when its pool was edited to another length: said in the
- * error, so the user sees the edit (not the claim) is what to undo.
- */
-function shrunkBelow(recorded: string | undefined, chosen: string | undefined, pools: readonly string[] | undefined): string {
-  if (chosen !== undefined || recorded === undefined || !recorded.includes('/')) return '';
-  const length = recorded.slice(recorded.indexOf('/'));
-  const now = (pools ?? []).filter((p) => p.includes('/') && p.slice(p.indexOf('/')) !== length);
-  if (now.length === 0 || now.length !== (pools ?? []).length) return '';
-  return ` (the claim was allocated as ${recorded}: the pool ${now.join(', ')} was resized below this address; widen it back to keep it)`;
-}
-
-/**
  * The route list of each bound network claim, from every pool of its network instance this render
  * knows - its own, the carved subnets, and with the shared ledger the published ones - so nad-fn
  * writes the same routes whether the pools were in the render or only in the ledger.
@@ -482,14 +512,14 @@ function routeLister(
   carved: readonly KubeObject[],
   pools: readonly PoolSource[],
   withLedger: boolean,
-): (claim: IPClaim, alloc: ClaimStatus) => readonly string[] {
+): (claim: CheckedClaim, alloc: ClaimStatus) => readonly string[] {
   const carvedPools = collectPools(carved).pools;
   const all = withLedger || carvedPools.length > 0 ? [...pools, ...carvedPools] : pools;
   return (claim, alloc) => {
-    if ((claim.spec.kind ?? 'network') !== 'network' || !alloc.gateway) return [];
+    if (claim.kind !== 'network' || !alloc.gateway) return [];
     const parsed = parseAddressWithLength(alloc.prefix);
     if (!parsed.ok) return [];
-    const q = { networkInstance: claim.spec.networkInstance.name, family: parsed.value.family, value: parsed.value.value, cluster: clusterOfClaim(claim) };
+    const q = { networkInstance: claim.ni, family: parsed.value.family, value: parsed.value.value, cluster: claim.cluster };
     return routeDestinations(q, all, aggregates);
   };
 }

@@ -1,4 +1,5 @@
-import { AddressFamily, API, IPClaim } from './api/types';
+import { API, IPClaim } from './api/types';
+import type { IpFamily } from './ipam/address';
 import { isGetClaim } from './claim-action';
 import { Condition, conditionType } from './conditions';
 import { ANNOTATIONS, getAnnotation, isKind, isObject, KubeObject, packagePathOf, scalarText } from './kube/object';
@@ -23,7 +24,7 @@ export function withBoundRecordOf<T extends KubeObject>(previous: KubeObject, su
 
 export const isIPClaim = (o: KubeObject): o is IPClaim => isKind(o, API.ipClaim.apiVersion, API.ipClaim.kind);
 
-export function familyOfAddress(address: string): AddressFamily {
+export function familyOfAddress(address: string): IpFamily {
   return address.includes(':') ? 'ipv6' : 'ipv4';
 }
 

@@ -1,4 +1,5 @@
-import { AddressFamily, API, Interface } from './api/types';
+import { API, Interface } from './api/types';
+import type { IpFamily } from './ipam/address';
 import { ANNOTATIONS, getAnnotation, nameOf, namespaceOf } from './kube/object';
 
 /**
@@ -41,7 +42,7 @@ export function nadRefOf(itf: Interface): { name: string; namespace: string } {
 }
 
 /** `<for>-<if>-ipv4|ipv6`, or `<if>-ipv4|ipv6` without owner. */
-export function claimName(itf: Interface, family: AddressFamily): string {
+export function claimName(itf: Interface, family: IpFamily): string {
   return `${attachmentName(itf)}-${family}`;
 }
 

@@ -3,6 +3,8 @@
  * short (`n3, other-ns/n6, n9@net9`) and JSON (a list of objects with `name`, `namespace`,
  * `interface`, `ips`, `mac`, `default-route`, `cni-args`, ...).
  */
+import type { Outcome } from './ipam/result';
+
 export const NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
 
 export interface SelectionEntry {
@@ -16,24 +18,22 @@ export interface SelectionEntry {
   form: 'json' | 'short';
 }
 
-export type ParseResult = { entries: SelectionEntry[] } | { error: string };
-
-export function parseSelection(value: string): ParseResult {
+export function parseSelection(value: string): Outcome<SelectionEntry[], string> {
   const trimmed = value.trim();
-  if (trimmed === '') return { entries: [] };
+  if (trimmed === '') return { ok: true, value: [] };
   return trimmed.startsWith('[') ? parseJsonForm(trimmed) : parseShortForm(trimmed);
 }
 
-function parseShortForm(value: string): ParseResult {
+function parseShortForm(value: string): Outcome<SelectionEntry[], string> {
   const entries: SelectionEntry[] = [];
   for (const raw of value.split(',')) {
     const item = raw.trim();
     if (item === '') continue;
     const m = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/)?([a-z0-9]([-a-z0-9.]*[a-z0-9])?)(?:@([^\s@/]+))?$/.exec(item);
-    if (!m) return { error: `"${item}" is not a network reference: write name, namespace/name or name@interface` };
+    if (!m) return { ok: false, error: `"${item}" is not a network reference: write name, namespace/name or name@interface` };
     entries.push({ name: m[3], namespace: m[1], interface: m[5], source: item, form: 'short' });
   }
-  return { entries };
+  return { ok: true, value: entries };
 }
 
 /** Splits a JSON array's text into the texts of its elements, so untouched ones keep their bytes. */
@@ -64,22 +64,22 @@ function splitJsonArray(text: string): string[] | undefined {
   return depth === 0 ? out : undefined;
 }
 
-function parseJsonForm(value: string): ParseResult {
+function parseJsonForm(value: string): Outcome<SelectionEntry[], string> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
   } catch (e) {
-    return { error: `the annotation is not valid JSON: ${(e as Error).message}` };
+    return { ok: false, error: `the annotation is not valid JSON: ${(e as Error).message}` };
   }
   const sources = splitJsonArray(value);
   if (!Array.isArray(parsed) || !sources || sources.length !== parsed.length) {
-    return { error: 'the JSON form must be a list of objects, each with a "name"' };
+    return { ok: false, error: 'the JSON form must be a list of objects, each with a "name"' };
   }
   const entries: SelectionEntry[] = [];
   for (let i = 0; i < parsed.length; i++) {
     const el: unknown = parsed[i];
     if (typeof el !== 'object' || el === null || Array.isArray(el) || typeof (el as { name?: unknown }).name !== 'string') {
-      return { error: `element ${i} of the list is not an object with a string "name"` };
+      return { ok: false, error: `element ${i} of the list is not an object with a string "name"` };
     }
     const fields = el as Record<string, unknown>;
     entries.push({
@@ -91,7 +91,7 @@ function parseJsonForm(value: string): ParseResult {
       form: 'json',
     });
   }
-  return { entries };
+  return { ok: true, value: entries };
 }
 
 /** A managed entry: what this pipeline sets, then every other key the user wrote, in their order. */

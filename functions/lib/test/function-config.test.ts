@@ -72,17 +72,17 @@ describe('functionLedgerConfig reads the ledger from every documented form', () 
   ];
   it.each(forms)('%s: the ledger is on, with its endpoints and prefix', (_what, fc) => {
     const r = functionLedgerConfig(fc, {});
-    expect(r).toMatchObject({ ok: true, config: { prefix: '/site-a', etcd: { endpoints: ['http://127.0.0.1:2379'] } } });
+    expect(r).toMatchObject({ ok: true, value: { prefix: '/site-a', etcd: { endpoints: ['http://127.0.0.1:2379'] } } });
   });
 
   it('pools alone, or no functionConfig: no ledger', () => {
-    expect(functionLedgerConfig(ni, {})).toEqual({ ok: true, config: undefined });
-    expect(functionLedgerConfig(list(ni, index), {})).toEqual({ ok: true, config: undefined });
-    expect(functionLedgerConfig(undefined, {})).toEqual({ ok: true, config: undefined });
+    expect(functionLedgerConfig(ni, {})).toEqual({ ok: true, value: undefined });
+    expect(functionLedgerConfig(list(ni, index), {})).toEqual({ ok: true, value: undefined });
+    expect(functionLedgerConfig(undefined, {})).toEqual({ ok: true, value: undefined });
   });
 
   it('endpoints in the environment never turn a render into a ledger render', () => {
-    expect(functionLedgerConfig(configMap({ cniVersion: '1.0.0' }), { NETPIPE_LEDGER_ENDPOINTS: 'http://127.0.0.1:2379' })).toEqual({ ok: true, config: undefined });
+    expect(functionLedgerConfig(configMap({ cniVersion: '1.0.0' }), { NETPIPE_LEDGER_ENDPOINTS: 'http://127.0.0.1:2379' })).toEqual({ ok: true, value: undefined });
   });
 
   const blank: Array<[string, Record<string, unknown>, RegExp]> = [

@@ -3,6 +3,7 @@
  * (req.nephio.org, infra.nephio.org, ipam.resource.nephio.org) so Nephio packages work unchanged.
  */
 import { KubeObject } from '../kube/object';
+import type { IpFamily } from '../ipam/address';
 
 export const API = {
   interface: { apiVersion: 'req.nephio.org/v1alpha1', kind: 'Interface' },
@@ -20,7 +21,6 @@ export const API = {
 
 export type CniType = 'macvlan' | 'ipvlan' | 'sriov';
 export type AttachmentType = 'none' | 'vlan';
-export type AddressFamily = 'ipv4' | 'ipv6';
 /** Both spellings: the CRD enum and the constants Nephio's Go code writes. */
 export type IpFamilyPolicyInput = 'ipv4-only' | 'ipv6-only' | 'dual-stack' | 'none' | 'ipv4only' | 'ipv6only' | 'dualstack';
 export type IpFamilyPolicy = 'ipv4-only' | 'ipv6-only' | 'dual-stack' | 'none';
@@ -89,7 +89,7 @@ export const LABELS = {
   gateway: 'nephio.org/gateway',
 } as const;
 
-export function familiesOf(policy: IpFamilyPolicy): AddressFamily[] {
+export function familiesOf(policy: IpFamilyPolicy): IpFamily[] {
   switch (policy) {
     case 'ipv4-only':
       return ['ipv4'];

@@ -9,7 +9,7 @@
  */
 import type { IpFamily } from './address';
 import type { Pool, PoolSpec } from './pool';
-import type { Result } from './result';
+import type { Outcome } from './result';
 
 /** One address held by one owner. */
 export interface Allocation {
@@ -69,7 +69,7 @@ export interface AddressSpace {
    * Adds a pool. A pool whose prefix overlaps one already present is refused (the error names
    * both); adding an identical pool again is a no-op.
    */
-  addPool(pool: Pool | PoolSpec): Result<Pool>;
+  addPool(pool: Pool | PoolSpec): Outcome<Pool>;
   pools(): readonly Pool[];
 
   /**
@@ -79,7 +79,7 @@ export interface AddressSpace {
    * it; fails when it is a reserved address or outside the pools. Re-reserving what the owner
    * already holds is a no-op. Does not move any cursor.
    */
-  reserve(owner: string, address: string, poolIds?: readonly string[]): Result<Allocation>;
+  reserve(owner: string, address: string, poolIds?: readonly string[]): Outcome<Allocation>;
 
   /**
    * Hands `owner` an address of the pools' family by next-fit: in each pool, in the order given,
@@ -87,13 +87,13 @@ export interface AddressSpace {
    * are reused last. An owner holds at most one address per family: if it already holds one in
    * these pools, that one is returned unchanged.
    */
-  allocate(owner: string, poolIds: readonly string[]): Result<Allocation>;
+  allocate(owner: string, poolIds: readonly string[]): Outcome<Allocation>;
 
   /**
    * All requests or none: used for one dual-stack interface (an IPv4 and an IPv6 request). On
    * failure every address and cursor is as it was before the call.
    */
-  allocateMany(requests: readonly AllocationRequest[]): Result<readonly Allocation[]>;
+  allocateMany(requests: readonly AllocationRequest[]): Outcome<readonly Allocation[]>;
 
   /** Frees what `owner` holds (only the given family, if set). Returns what was freed. */
   release(owner: string, family?: IpFamily): readonly Allocation[];
@@ -111,13 +111,13 @@ export interface AddressSpace {
    * cursor, wrapping around once. A block never overlaps an address or another block. An owner
    * holds at most one block per family: asking again for the same length returns it unchanged.
    */
-  allocateBlock(owner: string, poolIds: readonly string[], length: number): Result<BlockAllocation>;
+  allocateBlock(owner: string, poolIds: readonly string[], length: number): Outcome<BlockAllocation>;
 
   /**
    * Records that `owner` holds the block `prefix` (CIDR, host bits zero), e.g. read back from a
    * pool claim's status. Fails, naming the holder, when any part of it is held or reserved.
    */
-  reserveBlock(owner: string, prefix: string, poolIds?: readonly string[]): Result<BlockAllocation>;
+  reserveBlock(owner: string, prefix: string, poolIds?: readonly string[]): Outcome<BlockAllocation>;
 
   /** Frees the blocks `owner` holds (only the given family, if set). */
   releaseBlock(owner: string, family?: IpFamily): readonly BlockAllocation[];
@@ -131,5 +131,5 @@ export interface AddressSpace {
    * Restores cursors saved by `exportState`. Entries for pools not in this space are returned in
    * `ignored` (a removed pool); malformed entries fail the whole import and change nothing.
    */
-  importState(state: CursorState): Result<{ readonly ignored: readonly string[] }>;
+  importState(state: CursorState): Outcome<{ readonly ignored: readonly string[] }>;
 }

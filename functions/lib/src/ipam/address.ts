@@ -4,7 +4,7 @@
  * happen. Output is canonical: dotted IPv4, RFC 5952 IPv6, so the same address is always written
  * the same way into Git.
  */
-import { fail, ok, Result } from './result';
+import { fail, ok, Outcome } from './result';
 
 export type IpFamily = 'ipv4' | 'ipv6';
 
@@ -22,11 +22,11 @@ export interface AddressWithLength extends IpAddress {
 
 const IPV4_OCTETS = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
-function invalid(text: string, why: string): Result<never> {
+function invalid(text: string, why: string): Outcome<never> {
   return fail({ code: 'invalid-address', message: `"${text}" is not a valid IP address: ${why}` });
 }
 
-function parseIpv4(text: string): Result<bigint> {
+function parseIpv4(text: string): Outcome<bigint> {
   const m = IPV4_OCTETS.exec(text);
   if (!m) return invalid(text, 'expected four dot-separated decimal octets');
   let value = 0;
@@ -53,7 +53,7 @@ const COLON = 58;
 const DOT = 46;
 
 /** One pass over the characters: this runs for every address read back from a package. */
-function parseIpv6(text: string): Result<bigint> {
+function parseIpv6(text: string): Outcome<bigint> {
   if (text.includes('%')) return invalid(text, 'zone ids (%...) are not allowed in pool or claim addresses');
   const n = text.length;
   const groups: number[] = [];
@@ -101,7 +101,7 @@ function parseIpv6(text: string): Result<bigint> {
 }
 
 /** Parses a bare address (no prefix length). */
-export function parseAddress(text: string): Result<IpAddress> {
+export function parseAddress(text: string): Outcome<IpAddress> {
   if (text.includes(':')) {
     const r = parseIpv6(text);
     return r.ok ? ok({ family: 'ipv6', value: r.value }) : r;
@@ -114,7 +114,7 @@ export function parseAddress(text: string): Result<IpAddress> {
 }
 
 /** Parses `address/length`; the host bits are kept as written (see `hasHostBits`). */
-export function parseAddressWithLength(text: string): Result<AddressWithLength> {
+export function parseAddressWithLength(text: string): Outcome<AddressWithLength> {
   const slash = text.indexOf('/');
   if (slash === -1) {
     return fail({ code: 'invalid-prefix', message: `"${text}" is not in CIDR notation: expected address/prefix-length` });

@@ -31,7 +31,7 @@ import { HoldingTable, PoolHolders } from './holdings';
 import { OwnerTable } from './owner-table';
 import type { AddressSpace, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from './address-space';
 import { Pool, PoolSpec } from './pool';
-import { fail, IpamError, ok, Result } from './result';
+import { fail, IpamError, ok, Outcome } from './result';
 
 /** Offsets up to here are numbers: exact, and one more still is. */
 const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
@@ -148,13 +148,13 @@ export class InMemoryAddressSpace implements AddressSpace {
   private freshId = -1;
   /** The last single pool id resolved and what it resolved to (pools are never removed). */
   private resolvedId: string | undefined;
-  private resolvedOne: Result<readonly PoolState[]> | undefined;
+  private resolvedOne: Outcome<readonly PoolState[]> | undefined;
 
   constructor(name = 'default') {
     this.name = name;
   }
 
-  addPool(input: Pool | PoolSpec): Result<Pool> {
+  addPool(input: Pool | PoolSpec): Outcome<Pool> {
     let pool: Pool;
     if (input instanceof Pool) {
       pool = input;
@@ -206,7 +206,7 @@ export class InMemoryAddressSpace implements AddressSpace {
     return this.ordered.map((s) => s.pool);
   }
 
-  reserve(owner: string, address: string, poolIds?: readonly string[]): Result<Allocation> {
+  reserve(owner: string, address: string, poolIds?: readonly string[]): Outcome<Allocation> {
     const slash = address.indexOf('/');
     const parsed = slash === -1 ? parseAddress(address) : parseAddressWithLength(address);
     if (!parsed.ok) {
@@ -287,13 +287,13 @@ export class InMemoryAddressSpace implements AddressSpace {
     return ok(allocationOf(owner, value, state));
   }
 
-  allocate(owner: string, poolIds: readonly string[]): Result<Allocation> {
+  allocate(owner: string, poolIds: readonly string[]): Outcome<Allocation> {
     const resolved = this.resolve(poolIds, owner);
     if (!resolved.ok) return resolved;
     return this.allocateIn(owner, resolved.value);
   }
 
-  allocateMany(requests: readonly AllocationRequest[]): Result<readonly Allocation[]> {
+  allocateMany(requests: readonly AllocationRequest[]): Outcome<readonly Allocation[]> {
     const plans: { owner: string; states: readonly PoolState[] }[] = [];
     const seen = new Set<string>();
     for (const request of requests) {
@@ -395,7 +395,7 @@ export class InMemoryAddressSpace implements AddressSpace {
     return state;
   }
 
-  importState(state: CursorState): Result<{ readonly ignored: readonly string[] }> {
+  importState(state: CursorState): Outcome<{ readonly ignored: readonly string[] }> {
     const ignored: string[] = [];
     const updates: [PoolState, bigint][] = [];
     for (const [key, value] of Object.entries(state)) {
@@ -418,7 +418,7 @@ export class InMemoryAddressSpace implements AddressSpace {
     return ok({ ignored });
   }
 
-  allocateBlock(owner: string, poolIds: readonly string[], length: number): Result<BlockAllocation> {
+  allocateBlock(owner: string, poolIds: readonly string[], length: number): Outcome<BlockAllocation> {
     const resolved = this.resolve(poolIds, owner);
     if (!resolved.ok) return resolved;
     const states = resolved.value;
@@ -446,15 +446,17 @@ export class InMemoryAddressSpace implements AddressSpace {
       return ok(blockAllocationOf(this.holdBlock(owner, s, lo, length)));
     }
     const pools = fitting.map((s) => `${s.pool.describe()}: ${this.blockHoldings.count(s.pool.id)} blocks and ${heldIn(s)} addresses held (${s.pool.describeReserved()})`);
+    const detail = `${pools.join('; ')}. Add or widen a pool, ask for a smaller block, or remove claims that are no longer needed`;
     return fail({
       code: 'exhausted',
-      message: `no free /${length} block for "${owner}" in network instance "${this.name}" - ${pools.join('; ')}. Add or widen a pool, ask for a smaller block, or remove claims that are no longer needed`,
+      message: `no free /${length} block for "${owner}" in network instance "${this.name}" - ${detail}`,
       owners: [owner],
       pools: fitting.map((s) => s.pool.id),
+      detail,
     });
   }
 
-  reserveBlock(owner: string, prefix: string, poolIds?: readonly string[]): Result<BlockAllocation> {
+  reserveBlock(owner: string, prefix: string, poolIds?: readonly string[]): Outcome<BlockAllocation> {
     const parsed = parseAddressWithLength(prefix);
     if (!parsed.ok) {
       return fail({ code: 'invalid-block', message: `"${owner}": ${parsed.error.message}`, owners: [owner] });
@@ -556,7 +558,7 @@ export class InMemoryAddressSpace implements AddressSpace {
    * What `owner` already holds when it asks for a block: its block if that one fits the request,
    * a conflict if it holds another block or an address of the family, else undefined.
    */
-  private heldBlockFor(owner: string, family: IpFamily, states: readonly PoolState[], length: number): Result<BlockAllocation> | undefined {
+  private heldBlockFor(owner: string, family: IpFamily, states: readonly PoolState[], length: number): Outcome<BlockAllocation> | undefined {
     const mine = this.blockHoldings.of(owner, family);
     if (mine !== undefined) {
       const allocation = blockAllocationOf(mine);
@@ -615,7 +617,7 @@ export class InMemoryAddressSpace implements AddressSpace {
     return undefined;
   }
 
-  private resolve(poolIds: readonly string[], owner: string): Result<readonly PoolState[]> {
+  private resolve(poolIds: readonly string[], owner: string): Outcome<readonly PoolState[]> {
     // Claims of one pool come one after another: the same single id resolves as last time.
     if (poolIds.length === 1 && this.resolvedOne !== undefined && poolIds[0] === this.resolvedId) return this.resolvedOne;
     if (poolIds.length === 0) {
@@ -658,7 +660,7 @@ export class InMemoryAddressSpace implements AddressSpace {
   }
 
   /** Sets `freshId` to the owner's id when the address was handed out by this call, else -1. */
-  private allocateIn(owner: string, states: readonly PoolState[]): Result<Allocation> {
+  private allocateIn(owner: string, states: readonly PoolState[]): Outcome<Allocation> {
     this.freshId = -1;
     const family = states[0]!.pool.family;
     const table = this.tables[family];
@@ -752,11 +754,13 @@ function exhausted(owner: string, states: readonly PoolState[], space: string): 
   const pools = states.map(
     (s) => `${s.pool.describe()}: ${s.pool.usableSize} usable addresses, ${heldIn(s)} in use (${s.pool.describeReserved()})`,
   );
+  const detail = `${pools.join('; ')}. Add or widen a prefix, drop exclusions, or remove claims that are no longer needed`;
   return {
     code: 'exhausted',
-    message: `no free address for "${owner}" in network instance "${space}" - ${pools.join('; ')}. Add or widen a prefix, drop exclusions, or remove claims that are no longer needed`,
+    message: `no free address for "${owner}" in network instance "${space}" - ${detail}`,
     owners: [owner],
     pools: states.map((s) => s.pool.id),
+    detail,
   };
 }
 

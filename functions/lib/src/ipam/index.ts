@@ -17,6 +17,6 @@ export { alignUp, firstFreeAlignedBlock, nextFreeAlignedBlock } from './aligned-
 export { createPool, Pool, prefixOf } from './pool';
 export type { PoolSpec, ReservedRange } from './pool';
 export { fail, ok } from './result';
-export type { IpamError, IpamErrorCode, Result } from './result';
+export type { IpamError, IpamErrorCode, Outcome } from './result';
 export { createVlanSpace, InMemoryVlanSpace, parseVlanRange, RESERVED_VLANS, VLAN_MAX, VLAN_MIN } from './vlan-space';
 export type { VlanSpace, VlanRangeSpec } from './vlan-space';

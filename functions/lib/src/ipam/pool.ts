@@ -13,7 +13,7 @@ import {
   parseAddressWithLength,
 } from './address';
 import { IntervalSet } from './interval-set';
-import { fail, ok, Result } from './result';
+import { fail, ok, Outcome } from './result';
 
 export interface PoolSpec {
   /** The subnet in CIDR notation without host bits, e.g. `10.1.3.0/24` or `2001:db8:1::/64`. */
@@ -136,7 +136,7 @@ export class Pool {
     this.usableSize = this.lastUsable - this.firstUsable + 1n - this.reservedSet.size;
   }
 
-  static create(spec: PoolSpec): Result<Pool> {
+  static create(spec: PoolSpec): Outcome<Pool> {
     const where = spec.name ? ` (${spec.name})` : '';
     const parsed = parseAddressWithLength(spec.prefix);
     if (!parsed.ok) return fail({ ...parsed.error, message: `pool${where}: ${parsed.error.message}`, field: 'prefix' });
@@ -253,7 +253,7 @@ export class Pool {
   }
 }
 
-export function createPool(spec: PoolSpec): Result<Pool> {
+export function createPool(spec: PoolSpec): Outcome<Pool> {
   return Pool.create(spec);
 }
 
@@ -271,8 +271,8 @@ interface ParsedExclusion {
   canonical: string;
 }
 
-function parseExclusion(text: string, family: IpFamily): Result<ParsedExclusion> {
-  const bad = (why: string): Result<ParsedExclusion> =>
+function parseExclusion(text: string, family: IpFamily): Outcome<ParsedExclusion> {
+  const bad = (why: string): Outcome<ParsedExclusion> =>
     fail({
       code: 'invalid-exclusion',
       message: `exclusion "${text}" ${why}; write an address, a CIDR (10.0.0.0/28) or a range (10.0.0.10-10.0.0.20)`,
@@ -303,8 +303,8 @@ function parseExclusion(text: string, family: IpFamily): Result<ParsedExclusion>
   return ok({ lo: a.value.value, hi: a.value.value, canonical: formatAddress(family, a.value.value) });
 }
 
-function parseGateway(text: string, family: IpFamily, length: number): Result<bigint> {
-  const bad = (why: string): Result<bigint> =>
+function parseGateway(text: string, family: IpFamily, length: number): Outcome<bigint> {
+  const bad = (why: string): Outcome<bigint> =>
     fail({ code: 'invalid-gateway', message: `gateway "${text}" ${why}` });
   if (text.includes('/')) {
     const g = parseAddressWithLength(text);

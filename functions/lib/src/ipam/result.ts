@@ -39,14 +39,23 @@ export interface IpamError {
   readonly address?: string;
   /** Field of a pool definition at fault: `prefix`, `gateway` or `exclusions[i]`. */
   readonly field?: string;
+  /**
+   * Exhaustion: what the pools hold and what to do, the message without its opening clause that
+   * names the holder and the space, for a caller that names the request its own way.
+   */
+  readonly detail?: string;
 }
 
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IpamError };
+/**
+ * The one ok/error union of the project: a value, or the error that stands for it. Most are the
+ * allocator's, hence the default; `Result` is a kpt result item (results.ts), never this.
+ */
+export type Outcome<T, E = IpamError> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
-export function ok<T>(value: T): Result<T> {
+export function ok<T>(value: T): Outcome<T> {
   return { ok: true, value };
 }
 
-export function fail<T = never>(error: IpamError): Result<T> {
+export function fail<T = never>(error: IpamError): Outcome<T> {
   return { ok: false, error };
 }

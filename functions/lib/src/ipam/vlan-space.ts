@@ -10,7 +10,7 @@
  */
 import { IntervalSet } from './interval-set';
 import { nextFitIn } from './next-fit';
-import { fail, ok, Result } from './result';
+import { fail, ok, Outcome } from './result';
 
 /** 802.1Q: 0 (priority tag) and 4095 are reserved by the standard; 1 is the default VLAN of nearly every switch. */
 export const VLAN_MIN = 1;
@@ -36,12 +36,12 @@ export interface VlanSpace {
    * another holder has it; fails when it is outside the range, reserved or excluded. Re-reserving
    * what the holder already holds is a no-op. Does not move the cursor.
    */
-  reserve(holder: string, id: number): Result<number>;
+  reserve(holder: string, id: number): Outcome<number>;
   /**
    * Hands `holder` an ID by next-fit: the first free ID after the cursor, wrapping around once, so
    * released IDs are reused last. A holder holds at most one ID: if it has one, that one is returned.
    */
-  allocate(holder: string): Result<number>;
+  allocate(holder: string): Outcome<number>;
   /** Frees what `holder` holds; returns the ID, if any. */
   release(holder: string): number | undefined;
   holderOf(id: number): string | undefined;
@@ -51,7 +51,7 @@ export interface VlanSpace {
   /** The last ID handed out by `allocate`, if any. */
   exportCursor(): number | undefined;
   /** Restores a cursor saved by `exportCursor`; an ID outside the range fails and changes nothing. */
-  importCursor(id: number): Result<void>;
+  importCursor(id: number): Outcome<void>;
 }
 
 
@@ -74,7 +74,7 @@ export class InMemoryVlanSpace implements VlanSpace {
     this.usable = range.max - range.min + 1 - Number(this.reserved.size);
   }
 
-  static create(name: string, range: VlanRangeSpec): Result<InMemoryVlanSpace> {
+  static create(name: string, range: VlanRangeSpec): Outcome<InMemoryVlanSpace> {
     const { min, max } = range;
     if (!Number.isInteger(min) || !Number.isInteger(max) || min < VLAN_MIN || max > VLAN_MAX || min > max) {
       return fail({
@@ -97,7 +97,7 @@ export class InMemoryVlanSpace implements VlanSpace {
     return this.holders.size;
   }
 
-  reserve(holder: string, id: number): Result<number> {
+  reserve(holder: string, id: number): Outcome<number> {
     const current = this.ids.get(holder);
     if (current === id) return ok(id);
     if (!Number.isInteger(id) || id < this.range.min || id > this.range.max) {
@@ -133,7 +133,7 @@ export class InMemoryVlanSpace implements VlanSpace {
     return ok(id);
   }
 
-  allocate(holder: string): Result<number> {
+  allocate(holder: string): Outcome<number> {
     const current = this.ids.get(holder);
     if (current !== undefined) return ok(current);
     const id = this.nextFree();
@@ -170,7 +170,7 @@ export class InMemoryVlanSpace implements VlanSpace {
     return this.cursor;
   }
 
-  importCursor(id: number): Result<void> {
+  importCursor(id: number): Outcome<void> {
     if (!Number.isInteger(id) || id < this.range.min || id > this.range.max) {
       return fail({ code: 'invalid-state', message: `saved VLAN cursor ${id} is not an ID of VLAN index ${this.name} (${this.describeRange()})` });
     }
@@ -196,7 +196,7 @@ export class InMemoryVlanSpace implements VlanSpace {
   }
 }
 
-export function createVlanSpace(name: string, range: VlanRangeSpec): Result<VlanSpace> {
+export function createVlanSpace(name: string, range: VlanRangeSpec): Outcome<VlanSpace> {
   return InMemoryVlanSpace.create(name, range);
 }
 

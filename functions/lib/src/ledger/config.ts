@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { tlsMaterial, TlsPart, TlsSource } from './credentials';
 import { EtcdOptions } from './etcd';
+import type { Outcome } from '../ipam/result';
 
 export const DEFAULT_PREFIX = '/netpipe';
 
@@ -52,8 +53,6 @@ export interface LedgerConfig {
   readonly readOnly?: true;
 }
 
-export type LedgerConfigResult = { ok: true; config: LedgerConfig | undefined } | { ok: false; error: string };
-
 type Source = Readonly<Record<string, string | undefined>>;
 
 /**
@@ -61,7 +60,7 @@ type Source = Readonly<Record<string, string | undefined>>;
  * endpoints are configured (the function then allocates within the render, as without a ledger).
  * Endpoints and prefix come from the environment only for the CLI (`endpointsFromEnv`).
  */
-export function ledgerConfig(data: Source, env: Source = process.env, endpointsFromEnv = false): LedgerConfigResult {
+export function ledgerConfig(data: Source, env: Source = process.env, endpointsFromEnv = false): Outcome<LedgerConfig | undefined, string> {
   // A key written but left blank (`ledgerEndpoints: ""`, `ledgerPrefix:`) is a mistake, never
   // "no ledger": the render would otherwise go on without the shared ledger and say nothing.
   for (const key of Object.values(CONFIG_KEYS)) {
@@ -77,7 +76,7 @@ export function ledgerConfig(data: Source, env: Source = process.env, endpointsF
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
   const endpointsText = pick(CONFIG_KEYS.endpoints, ENV.endpoints);
-  if (!endpointsText) return { ok: true, config: undefined };
+  if (!endpointsText) return { ok: true, value: undefined };
   const listed = endpointsText.split(',').map((s) => s.trim());
   if (listed.some((s) => s === '')) {
     return { ok: false, error: `${CONFIG_KEYS.endpoints}: ${JSON.stringify(endpointsText)} has an empty entry: list etcd client URLs separated by single commas` };
@@ -128,7 +127,7 @@ export function ledgerConfig(data: Source, env: Source = process.env, endpointsF
   if (readOnlyText !== undefined && readOnlyText !== '' && readOnlyText !== '1') return { ok: false, error: `${ENV.readOnly}: ${JSON.stringify(readOnlyText)} is neither 1 (read only) nor empty` };
   return {
     ok: true,
-    config: {
+    value: {
       prefix,
       ...(readOnlyText === '1' ? { readOnly: true as const } : {}),
       etcd: {

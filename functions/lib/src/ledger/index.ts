@@ -3,7 +3,7 @@
  * address space and the edge that runs the ipam step against it (see edge.ts).
  */
 export { CONFIG_KEYS, DEFAULT_PREFIX, ENV, ledgerConfig } from './config';
-export type { LedgerConfig, LedgerConfigResult } from './config';
+export type { LedgerConfig } from './config';
 export { EtcdClient, EtcdError, prefixEnd } from './etcd';
 export type { EtcdOptions, KeyValue } from './etcd';
 export { LedgerKeys } from './keys';

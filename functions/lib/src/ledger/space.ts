@@ -16,7 +16,7 @@ import { formatAddress, parseAddress, parseAddressWithLength } from '../ipam/add
 import { InMemoryAddressSpace } from '../ipam/allocator';
 import type { AddressSpace, Allocation, AllocationRequest, BlockAllocation, CursorState, PoolUsage } from '../ipam/address-space';
 import { Pool, PoolSpec } from '../ipam/pool';
-import { fail, ok, Result } from '../ipam/result';
+import { fail, ok, Outcome as Result } from '../ipam/result';
 import type { IpFamily } from '../ipam/address';
 import { chunkAddress, chunkPlaceOf, chunkSize } from './chunks';
 import { LedgerKeys, OwnerRecord, PrefixPoolRecord } from './keys';

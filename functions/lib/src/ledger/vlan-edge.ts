@@ -11,7 +11,7 @@ import { readFunctionConfig } from '../function-config';
 import { clusterOfClaim } from '../claim-binding';
 import { isKind, isObject, KubeObject, nameOf, packagePathOf, scalarText } from '../kube/object';
 import { createVlanSpace, VlanSpace, VlanRangeSpec } from '../ipam';
-import { fail, ok, Result } from '../ipam/result';
+import { fail, ok, Outcome as Result } from '../ipam/result';
 import { vlanBinding } from '../vlans';
 import type { VLANClaim } from '../api/types';
 import {

@@ -100,6 +100,20 @@ describe('exhaustion', () => {
         '(gateway 10.0.0.1; excluded 10.0.0.5-10.0.0.6). Add or widen a prefix, drop exclusions, or remove claims that are no longer needed',
     );
   });
+
+  it('gives what the pools hold and what to do apart, for a caller that names the request itself', () => {
+    const space = createAddressSpace('n3');
+    unwrap(space.addPool({ prefix: '10.0.0.0/30', name: 'tiny' }));
+    allocateN(space, ['10.0.0.0/30'], 1);
+    const e = errorOf(space.allocate('late', ['10.0.0.0/30']));
+    expect(e.detail).toBe('pool 10.0.0.0/30 (tiny): 1 usable addresses, 1 in use (gateway 10.0.0.1; no exclusions). Add or widen a prefix, drop exclusions, or remove claims that are no longer needed');
+    expect(e.message).toBe(`no free address for "late" in network instance "n3" - ${e.detail}`);
+    unwrap(space.addPool({ prefix: '10.1.0.0/24', name: 'blocks' }));
+    unwrap(space.allocateBlock('a', ['10.1.0.0/24'], 25));
+    const b = errorOf(space.allocateBlock('b', ['10.1.0.0/24'], 25));
+    expect(b.detail).toBe('pool 10.1.0.0/24 (blocks): 1 blocks and 0 addresses held (gateway 10.1.0.1; no exclusions). Add or widen a pool, ask for a smaller block, or remove claims that are no longer needed');
+    expect(b.message).toBe(`no free /25 block for "b" in network instance "n3" - ${b.detail}`);
+  });
 });
 
 describe('next-fit', () => {

@@ -1,12 +1,12 @@
-import { createAddressSpace, createPool, IpamError, Pool, PoolSpec, Result } from '../../src/ipam';
+import { createAddressSpace, createPool, IpamError, Pool, PoolSpec, Outcome } from '../../src/ipam';
 import type { AddressSpace } from '../../src/ipam';
 
-export function unwrap<T>(r: Result<T>): T {
+export function unwrap<T>(r: Outcome<T>): T {
   if (!r.ok) throw new Error(`expected success, got ${r.error.code}: ${r.error.message}`);
   return r.value;
 }
 
-export function errorOf<T>(r: Result<T>): IpamError {
+export function errorOf<T>(r: Outcome<T>): IpamError {
   if (r.ok) throw new Error(`expected an error, got ${JSON.stringify(r.value, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
   return r.error;
 }

@@ -25,7 +25,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function ok(data: Record<string, string>, env: Record<string, string>) {
   const r = ledgerConfig({ ...endpoints, ...data }, env);
   if (!r.ok) throw new Error(r.error);
-  return r.config?.etcd;
+  return r.value?.etcd;
 }
 function error(data: Record<string, string>, env: Record<string, string>): string {
   const r = ledgerConfig({ ...endpoints, ...data }, env);
