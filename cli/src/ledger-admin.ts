@@ -172,7 +172,8 @@ export interface PoolStatus {
   size: string;
   used: number;
   free: string;
-  blocks: string;
+  /** What the pool is cut into so far: `3/16 chunks` (addresses), `2 prefixes` (pool claims). */
+  carved: string;
   /** cluster -> last address handed out in its current chunk */
   cursors: Record<string, string>;
 }
@@ -183,7 +184,7 @@ export function status(d: LedgerDump): PoolStatus[] {
     for (const def of rec.pools) {
       const pool = poolOf(def);
       if (def.kind === 'pool') {
-        // Aligned prefixes: USED counts the addresses inside them, BLOCKS the prefixes.
+        // Aligned prefixes: USED counts the addresses inside them, CARVED the prefixes.
         const held = Object.keys(d.prefixPools.get(ni)?.get(pool.id)?.held ?? {});
         const inside = held.reduce((n, p) => n + sizeOf(p), 0n);
         const rec = d.prefixPools.get(ni)?.get(pool.id);
@@ -193,7 +194,7 @@ export function status(d: LedgerDump): PoolStatus[] {
           size: (pool.lastAddress - pool.network + 1n).toString(),
           used: Number(inside),
           free: (pool.lastAddress - pool.network + 1n - inside).toString(),
-          blocks: `${held.length} prefixes`,
+          carved: `${held.length} prefixes`,
           cursors: rec?.cursor ? { prefixes: rec.cursor } : {},
         });
         continue;
@@ -213,7 +214,7 @@ export function status(d: LedgerDump): PoolStatus[] {
         size: pool.usableSize.toString(),
         used,
         free: (pool.usableSize - BigInt(used)).toString(),
-        blocks: `${chunks.length}/${chunkCount(pool)}`,
+        carved: `${chunks.length}/${chunkCount(pool)} chunks`,
         cursors,
       });
     }

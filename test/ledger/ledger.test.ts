@@ -59,8 +59,11 @@ describe('separate renders against one etcd', () => {
     const clean = cli('verify', s.networks, ...s.packages);
     expect(clean.stdout).toContain('clean');
     expect(clean.status).toBe(0);
-    const status = JSON.parse(cli('status', '--json').stdout) as { ni: string; pool: string; used: number }[];
+    const status = JSON.parse(cli('status', '--json').stdout) as { ni: string; pool: string; used: number; carved: string }[];
     expect(status.map((r) => `${r.ni} ${r.pool} ${r.used}`)).toEqual(['vpc-n3 10.3.0.0/22 20', 'vpc-n6 10.6.0.0/23 20', 'vpc-n6 2001:db8:6::/64 20']);
+    // Chunks of 64 addresses: the /22 has 16, the /64 2^58.
+    expect(status.map((r) => r.carved.replace(/^\d+\//, 'N/'))).toEqual(['N/16 chunks', 'N/8 chunks', 'N/288230376151711744 chunks']);
+    expect(cli('status').stdout).toMatch(/NETWORK INSTANCE +POOL +SIZE +USED +FREE +CARVED +CURSORS/);
     const someAddress = Object.values(claimPrefixes(s.packages[7])).find((p) => p.startsWith('10.3.'))!.split('/')[0];
     expect(cli('who-has', someAddress).stdout).toMatch(new RegExp(`vpc-n3 +${someAddress.replace(/\./g, '\\.')} +edge4/nf7/nf7-n3-ipv4 +edge4-nf7`));
 

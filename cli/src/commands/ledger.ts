@@ -1,7 +1,7 @@
 /**
  * `netpipe ledger`: the operator's view and repairs of the shared address ledger.
  *
- *   netpipe ledger status                      per network instance and pool: size, used, free, blocks, cursors
+ *   netpipe ledger status                      per network instance and pool: size, used, free, chunks carved, cursors
  *   netpipe ledger who-has ADDRESS             the claim identity (and package) holding an address
  *   netpipe ledger who-has vlan INDEX ID       the bridge domain (and packages) holding a VLAN ID
  *   netpipe ledger release --package PKG | --owner CLUSTER/NAMESPACE/CLAIM [--ni NI] [--dry-run]
@@ -65,8 +65,8 @@ async function runLedger(argv: readonly string[]): Promise<number> {
           (rows.length === 0
             ? `the ledger under ${keys.prefix} holds no network instance\n`
             : table(
-                ['NETWORK INSTANCE', 'POOL', 'SIZE', 'USED', 'FREE', 'BLOCKS', 'CURSORS'],
-                rows.map((r) => [r.ni, r.pool, r.size, String(r.used), r.free, r.blocks, Object.entries(r.cursors).map(([c, a]) => `${c}=${a}`).join(' ')]),
+                ['NETWORK INSTANCE', 'POOL', 'SIZE', 'USED', 'FREE', 'CARVED', 'CURSORS'],
+                rows.map((r) => [r.ni, r.pool, r.size, String(r.used), r.free, r.carved, Object.entries(r.cursors).map(([c, a]) => `${c}=${a}`).join(' ')]),
               )) +
           (vlans.length === 0
             ? ''

@@ -126,7 +126,8 @@ export function ipamFn(input: ResourceList, ledger?: IpamLedgerHooks): Transform
   const pendingPrefixes = reservePrefixClaims(bound.prefix, (ni) => spaceOf(run, ni), run.results, run.allocated);
   allocateNew(run, pending, bound.labels, usable);
   allocatePrefixClaims(pendingPrefixes, (ni) => spaceOf(run, ni), run.results, run.allocated);
-  resolveGetClaims(bound.gets, run.claims.map((c) => c.claim), run.allocated, run.results, ledger ? (ni) => ledger.holdings(ni) : undefined);
+  // Only claims that passed the schema can be read: an invalid one has its error and no network instance to match.
+  resolveGetClaims(bound.gets, run.claims.flatMap((c) => (c.checked ? [c.claim] : [])), run.allocated, run.results, ledger ? (ni) => ledger.holdings(ni) : undefined);
   const items = writeCursors(run, writeStatuses(run));
   return summarized('ipam-fn', input.items, allocateVlanIds(run, items), ipamSummary);
 }

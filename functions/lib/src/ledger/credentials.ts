@@ -8,6 +8,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Outcome } from '../ipam/result';
 
 export type TlsPart = 'ca' | 'cert' | 'key';
 
@@ -19,7 +20,7 @@ export interface TlsSource {
   readonly text?: { readonly pem: string; readonly from: string };
 }
 
-export type TlsMaterial = { ok: true; value: Buffer | undefined } | { ok: false; error: string };
+export type TlsMaterial = Outcome<Buffer | undefined, string>;
 
 /** The bytes of one part, checked to be what it claims to be; `undefined` when neither source is set. */
 export function tlsMaterial(part: TlsPart, source: TlsSource): TlsMaterial {

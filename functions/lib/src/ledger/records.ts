@@ -20,6 +20,7 @@ import type {
   VlanIndexRecord,
 } from './keys';
 import type { LedgerKey } from './keys';
+import type { Outcome } from '../ipam/result';
 
 /** A value that is not what its key holds: which key, and what is wrong. */
 export class LedgerRecordError extends Error {
@@ -31,7 +32,7 @@ export class LedgerRecordError extends Error {
   }
 }
 
-type Decoded<T> = { ok: true; value: T } | { ok: false; error: string };
+type Decoded<T> = Outcome<T, string>;
 type Decoder<T> = (v: unknown, at: string) => Decoded<T>;
 
 const good = <T>(value: T): Decoded<T> => ({ ok: true, value });
