@@ -12,6 +12,7 @@ import { collectPools } from '../../functions/lib/src/pools';
 import { collectNetworkPrefixes } from '../../functions/lib/src/networks';
 import { formatAddress, parseAddress } from '../../functions/lib/src/ipam/address';
 import { Pool } from '../../functions/lib/src/ipam/pool';
+import { TXN_BUDGET } from '../../functions/lib/src/ledger/commit';
 import { Compare, EtcdClient, KeyValue, prefixEnd } from '../../functions/lib/src/ledger/etcd';
 import { markerOf } from '../../functions/lib/src/ledger/init';
 import { AnyRecord, decodeAny, LedgerRecordError } from '../../functions/lib/src/ledger/records';
@@ -608,8 +609,15 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   // wait for published pools, so none allocates from a half-written ledger.
   const isPools = (k: string): boolean => keys.parse(k)?.kind === 'pools';
   const entries = [...puts].filter(([k]) => !isPools(k));
-  for (let i = 0; i < entries.length; i += 100) {
-    await client.txn([], entries.slice(i, i + 100).map(([k, v]) => ({ put: k, value: v })));
+  // Each batch writes only keys still absent: a render or another rebuild writing meanwhile stops it.
+  const perBatch = Math.floor(TXN_BUDGET / 2);
+  for (let i = 0; i < entries.length; i += perBatch) {
+    const batch = entries.slice(i, i + perBatch);
+    const r = await client.txn(
+      batch.map(([k]) => ({ key: k, absent: true as const })),
+      batch.map(([k, v]) => ({ put: k, value: v })),
+    );
+    if (!r.succeeded) throw new Error(`something else wrote to the ledger under ${keys.prefix} while it was being rebuilt (${i} of ${entries.length} records were written); stop the renders, wipe the prefix and rebuild again`);
   }
   const poolPuts = [...puts].filter(([k]) => isPools(k));
   // The marker comes with the pools: until both are there, renders refuse this ledger.
