@@ -27,20 +27,21 @@ import {
   indexOfText,
   indexText,
   LedgerKeys,
+  CARVED_FROM,
   OwnerHolding,
   OwnerRecord,
+  PackageHolding,
   PackageRecord,
   PoolDefinition,
   PoolsRecord,
   PrefixPoolRecord,
+  SubnetsRecord,
+  VlanIndexRecord,
 } from '../../functions/lib/src/ledger/keys';
 import { parseAddressWithLength } from '../../functions/lib/src/ipam/address';
 import { clusterOfBinding } from '../../functions/lib/src/ledger/space';
-import type { VlanIndexRecord } from '../../functions/lib/src/ledger/keys';
 import { rebuildVlans, VlanDump, verifyVlans } from './ledger-vlans';
 import { rebuildSubnets, SubnetDump, verifySubnets, withoutCarved } from './ledger-subnets';
-import { CARVED_FROM } from '../../functions/lib/src/ledger/keys';
-import type { SubnetsRecord } from '../../functions/lib/src/ledger/keys';
 
 /** Everything under the prefix, decoded. */
 export interface LedgerDump {
@@ -236,17 +237,19 @@ function prefixContains(cidr: string, family: string, value: bigint): boolean {
   return value >= p.value.value && value < p.value.value + size;
 }
 
-export interface Holding {
-  ni: string;
-  address: string;
-  owner: string;
-  package: string;
+/**
+ * A row of `who-has` and `release`: a claim identity's holding (or a VLAN binding's, or a carved
+ * subnet's, with `vlan:<index>` / the routing table as `ni`) and the address or ID it holds.
+ */
+export interface HeldAddress extends PackageHolding {
+  readonly address: string;
+  readonly package: string;
 }
 
-export function whoHas(d: LedgerDump, address: string): Holding[] {
+export function whoHas(d: LedgerDump, address: string): HeldAddress[] {
   const parsed = parseAddress(address.split('/')[0]);
   if (!parsed.ok) throw new Error(`${address} is not an IP address`);
-  const out: Holding[] = [];
+  const out: HeldAddress[] = [];
   for (const [ni, rec] of d.pools) {
     for (const def of rec.pools) {
       const pool = poolOf(def);
@@ -270,12 +273,12 @@ export async function release(
   client: EtcdClient,
   keys: LedgerKeys,
   by: { package?: string; owner?: string; ni?: string; dryRun?: boolean },
-): Promise<Holding[]> {
+): Promise<HeldAddress[]> {
   const d = await dump(client, keys);
   // A package is released with its subpackages: a deleted package takes them with it.
   const ofPackage = (p: string): boolean => by.package !== undefined && (p === by.package || p.startsWith(`${by.package}/`));
   if (d.bad.length > 0) throw new Error(`refusing to release: ${badSummary(d)}`);
-  const targets: Holding[] = [];
+  const targets: HeldAddress[] = [];
   // VLANs: the package's share of each ID (an ID shared with other packages stays theirs), or
   // the ID of one binding (--owner "bridge domain ..."), by the rule renders release them by.
   const vlansAfter = new Map<string, VlanIndexRecord>();

@@ -37,7 +37,7 @@ export interface PoolUsage {
   readonly pool: Pool;
 }
 
-export interface Holding {
+export interface ClaimedAddress {
   readonly cluster: string;
   readonly package: string;
   /** The workload the claim is for (last segment of `specializer.nephio.org/for`), `''` if it names none. */
@@ -70,7 +70,7 @@ export interface PendingClaim {
   readonly claim: string;
 }
 
-export interface VlanHolding {
+export interface ClaimedVlan {
   readonly index: string;
   readonly id: number;
   /** `bridge domain vpc-ran-edge02-bd`, or `VLANClaim ns/name` for a hand-written claim. */
@@ -86,12 +86,12 @@ export interface VlanIndexUsage {
   readonly range?: string;
   readonly usable?: number;
   readonly used: number;
-  readonly holdings: readonly VlanHolding[];
+  readonly holdings: readonly ClaimedVlan[];
 }
 
 export interface AddressPlan {
   readonly pools: readonly PoolUsage[];
-  readonly holdings: readonly Holding[];
+  readonly holdings: readonly ClaimedAddress[];
   readonly pending: readonly PendingClaim[];
   readonly vlans: readonly VlanIndexUsage[];
   /** Pools or VLAN indexes the library refused, as it would in a render. */
@@ -138,7 +138,7 @@ export function addressPlan(items: readonly KubeObject[]): AddressPlan {
     if (id !== undefined && Number.isInteger(id) && from !== undefined) vlanOfInterface.set(`${packagePathOf(o)}|${workloadOf(o)}|${from}`, id);
   }
 
-  const holdings: Holding[] = [];
+  const holdings: ClaimedAddress[] = [];
   const pending: PendingClaim[] = [];
   // Per pool: the addresses and blocks counted, and how many addresses each cluster uses.
   const counted = new Map<string, Set<string>>();
@@ -252,7 +252,7 @@ function vlanUsage(items: readonly KubeObject[], problems: Result[]): VlanIndexU
   const names = [...new Set([...ranges.keys(), ...groups.keys()])].sort(byText);
   return names.map((index) => {
     const byId = groups.get(index) ?? new Map();
-    const holdings: VlanHolding[] = [...byId]
+    const holdings: ClaimedVlan[] = [...byId]
       .sort((a, b) => a[0] - b[0])
       .map(([id, g]) => ({ index, id, binding: g.binding, packages: [...g.packages].sort(byText), workloads: [...g.workloads].sort(byText), interfaces: [...g.interfaces].sort(byText) }));
     const r = ranges.get(index);

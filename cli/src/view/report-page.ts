@@ -7,7 +7,7 @@
  */
 import { byText } from '../../../functions/lib/src/order';
 import { formatAddress, parseAddress } from '../../../functions/lib/src/ipam/address';
-import { AddressPlan, Holding, PoolUsage, VlanIndexUsage } from './address-plan';
+import { AddressPlan, ClaimedAddress, PoolUsage, VlanIndexUsage } from './address-plan';
 import { RenderWarning } from './render-warnings';
 import { fraction, humanCount, percent } from './sizes';
 
@@ -42,11 +42,11 @@ function bar(p: PoolUsage, colors: Map<string, string>): string {
   return `<div class="bar" role="img" aria-label="${esc(`${p.prefix} ${percent(p.used, p.usable)} used`)}">${segments}</div>`;
 }
 
-function addressMap(p: PoolUsage, holdings: readonly Holding[], colors: Map<string, string>): string {
+function addressMap(p: PoolUsage, holdings: readonly ClaimedAddress[], colors: Map<string, string>): string {
   const pool = p.pool;
   const size = pool.lastAddress - pool.network + 1n;
   if (size > MAP_LIMIT) return `<p class="note">${humanCount(size)} addresses: too many for an address map; the bar shows the share used.</p>`;
-  const held = new Map<bigint, Holding>();
+  const held = new Map<bigint, ClaimedAddress>();
   for (const h of holdings) {
     const a = parseAddress(h.address.split('/')[0]);
     if (!a.ok) continue;
@@ -68,7 +68,7 @@ function addressMap(p: PoolUsage, holdings: readonly Holding[], colors: Map<stri
   return `<div class="map" style="grid-template-columns:repeat(${columns},1fr)">${cells.join('')}</div>`;
 }
 
-function poolCard(p: PoolUsage, holdings: readonly Holding[], colors: Map<string, string>): string {
+function poolCard(p: PoolUsage, holdings: readonly ClaimedAddress[], colors: Map<string, string>): string {
   const mine = holdings.filter((h) => h.networkInstance === p.networkInstance && h.pool === p.prefix);
   return `<article class="pool" data-pool="${esc(p.prefix)}">
 <p class="eyebrow">${esc(p.networkInstance)}</p>

@@ -56,7 +56,6 @@ import {
   Result,
   scalarText,
   TransformOutput,
-  unknownConfigKeys,
   unlessUnchanged,
   validateResource,
   warningFor,
@@ -69,6 +68,7 @@ import { sharedVlanIndexes, VlanIndexChoice, vlanBindingFor } from './vlan-index
 import { recordReleases } from './released';
 import { summarized } from '../../lib/src/summary';
 import { interfaceSummary } from './summary';
+import { readConfig } from './config';
 import type { IpFamily } from '../../lib/src/ipam';
 
 interface WantedClaim {
@@ -351,8 +351,7 @@ export function interfaceFn(input: ResourceList): TransformOutput {
   const results: Result[] = [];
   const clusters = new ClusterIndex(items);
   results.push(...clusters.results);
-  // interface-fn has no settings: whatever a functionConfig holds is ignored, and said.
-  results.push(...unknownConfigKeys('interface-fn', input.functionConfig, ['data'], []));
+  readConfig(input.functionConfig, results);
 
   const wanted = new Map<string, WantedClaim | Kept>();
   const byBinding = new Map<string, WantedClaim>();

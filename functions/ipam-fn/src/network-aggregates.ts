@@ -13,7 +13,6 @@
  * item order - so a shared ledger can run it against its own snapshot.
  */
 import {
-  readFunctionConfig,
   ANNOTATIONS,
   API,
   collectNetworkPrefixes,
@@ -36,6 +35,7 @@ import {
 import { AddressSpace, createAddressSpace, createPool, formatCidr, networkOf, parseAddressWithLength } from '../../lib/src/ipam';
 import type { CursorState, IpFamily } from '../../lib/src/ipam';
 import { CARVED_FROM } from '../../lib/src/ledger/keys';
+import { readSubnetLengths, SUBNET_LENGTH_KEY } from './config';
 import type { SubnetsRecord } from '../../lib/src/ledger/keys';
 import type { PublishedAggregate, SubnetLedgerHooks } from '../../lib/src/ledger/ipam-hooks';
 import type { CheckedClaim, ClaimCheck } from './checked-claims';
@@ -43,12 +43,6 @@ import { isCursor, networkInstanceOfCursor, readCursor } from '../../lib/src/all
 
 
 export { CARVED_FROM };
-
-/** Default per-cluster subnet lengths, as Nephio's network controller carves them. */
-export const DEFAULT_SUBNET_LENGTHS: Readonly<Record<IpFamily, number>> = { ipv4: 24, ipv6: 64 };
-const CONFIG_KEYS: Readonly<Record<IpFamily, string>> = { ipv4: 'networkSubnetLengthIPv4', ipv6: 'networkSubnetLengthIPv6' };
-/** The ConfigMap keys carving reads from ipam-fn's functionConfig. */
-export const SUBNET_LENGTH_KEYS: readonly string[] = Object.values(CONFIG_KEYS);
 
 /** One cluster's network claim on a routing table: what decides which aggregate it carves from. */
 export interface SubnetWant {
@@ -77,26 +71,6 @@ export interface CarveResult {
 /** The holder of a carved subnet in its aggregate (and, later, in a shared ledger). */
 export function carvedSubnetBinding(cluster: string, ni: string, aggregate: string): string {
   return `subnet:${cluster}/${ni}/${aggregate}`;
-}
-
-/** Per-cluster subnet lengths from ipam-fn's ConfigMap functionConfig (`data.networkSubnetLengthIPv4|IPv6`). */
-export function readSubnetLengths(fc: KubeObject | undefined, results: Result[]): Record<IpFamily, number> {
-  const lengths = { ...DEFAULT_SUBNET_LENGTHS };
-  const parts = readFunctionConfig(fc);
-  for (const family of ['ipv4', 'ipv6'] as const) {
-    const key = CONFIG_KEYS[family];
-    const text = parts.data[key];
-    if (text === undefined) continue;
-    const functionConfig = parts.dataSource(key) as KubeObject;
-    const bits = family === 'ipv4' ? 32 : 128;
-    const n = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
-    if (!(n >= 1 && n <= bits)) {
-      results.push(errorFor(functionConfig, `${key} ${JSON.stringify(text)} is not an ${family} prefix length (1-${bits})`, `data.${key}`, text));
-      continue;
-    }
-    lengths[family] = n;
-  }
-  return lengths;
 }
 
 /** Selector agreement as for pools: a label both carry must match; returns how many do, or -1. */
@@ -283,7 +257,7 @@ function carveNeeds(t: TableCarving, needs: ReadonlyMap<string, SubnetNeed>, len
           errorFor(
             a.definedBy,
             `aggregate ${a.pool.id} of routing table ${ni} cannot be carved into /${length} per-cluster subnets: it is no larger than one; ` +
-              `widen the aggregate or set a longer ${CONFIG_KEYS[a.pool.family]} in ipam-fn's functionConfig`,
+              `widen the aggregate or set a longer ${SUBNET_LENGTH_KEY[a.pool.family]} in ipam-fn's functionConfig`,
             `${a.field}.prefix`,
             a.pool.id,
           ),

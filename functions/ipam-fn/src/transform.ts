@@ -33,9 +33,9 @@ import { AddressSpace, createAddressSpace } from '../../lib/src/ipam';
 import type { IpamLedgerHooks } from '../../lib/src/ledger/ipam-hooks';
 import { cursorPlacement, isCursor, networkInstanceOfCursor, readCursor, writeCursor } from '../../lib/src/allocation-cursors';
 import { resolveGetClaims } from './get-claims';
-import { CarvedNetworkSubnets, carveNetworkSubnets, SUBNET_LENGTH_KEYS } from './network-aggregates';
+import { CarvedNetworkSubnets, carveNetworkSubnets } from './network-aggregates';
 import { allocatePrefixClaims, ClaimStatus, PrefixClaimWork, prefixClaimKind, prefixClaimWork, reservePrefixClaims } from './prefix-claims';
-import { allocateVlans, VLAN_RANGE_KEY } from './vlans';
+import { allocateVlans } from './vlans';
 import { rewrittenPrefix, withBound } from './bound-marker';
 import { sharedIndexWarnings } from './shared-vlan-indexes';
 import { summarized } from '../../lib/src/summary';
@@ -45,12 +45,6 @@ import { parseAddressWithLength } from '../../lib/src/ipam/address';
 import { routeDestinations, ROUTES_ANNOTATION } from '../../lib/src/routes';
 import { CheckedClaim, checkClaims, ClaimCheck, renderRoot } from './checked-claims';
 import { claimErrorText, claimProblemText, HolderLabels, reserveErrorText } from './claim-errors';
-
-/**
- * The ConfigMap keys ipam-fn reads (besides pools, its functionConfig may carry them: subnet
- * lengths, the default VLAN range); netpipe-fn routes these keys of its combined config here.
- */
-export const IPAM_FN_CONFIG_KEYS: readonly string[] = [...SUBNET_LENGTH_KEYS, VLAN_RANGE_KEY];
 
 /** A network claim with the pools it may draw from, most specific first. */
 interface ClaimWork extends CheckedClaim {

@@ -38,14 +38,12 @@ import {
   vlanIndexRange,
 } from '../../lib/src';
 import { rewrittenVlan, withBound } from './bound-marker';
-import { createVlanSpace, parseVlanRange, VLAN_MAX, VLAN_MIN, VlanSpace, VlanRangeSpec } from '../../lib/src/ipam';
+import { readVlanRange, VLAN_RANGE_KEY } from './config';
+import { createVlanSpace, VLAN_MAX, VLAN_MIN, VlanSpace, VlanRangeSpec } from '../../lib/src/ipam';
 import type { VlanLedgerHooks } from '../../lib/src/ledger/vlan-edge';
 
 export const VLAN_CURSOR_API = { apiVersion: 'ipam.netpipe.dev/v1alpha1', kind: 'VLANCursor' } as const;
 export const isVlanCursor = (o: KubeObject): boolean => isKind(o, VLAN_CURSOR_API.apiVersion, VLAN_CURSOR_API.kind);
-
-/** functionConfig ConfigMap key: the range of every VLAN index that has no VLANIndex of its own. */
-export const VLAN_RANGE_KEY = 'vlanRange';
 
 /** The claims sharing one VLAN: one binding (bridge domain) in one index. */
 interface Group {
@@ -61,19 +59,6 @@ interface IndexDef {
 
 export type VlanSpaceFactory = (name: string, range: VlanRangeSpec) => ReturnType<typeof createVlanSpace>;
 
-
-function defaultRange(config: KubeObject | undefined, results: Result[]): VlanRangeSpec | undefined {
-  const parts = readFunctionConfig(config);
-  const text = parts.data[VLAN_RANGE_KEY];
-  if (text === undefined) return undefined;
-  const fc = parts.dataSource(VLAN_RANGE_KEY) as KubeObject;
-  const r = parseVlanRange(text);
-  if (!r) {
-    results.push(errorFor(fc, `${VLAN_RANGE_KEY} ${JSON.stringify(text)} is not a range of VLAN IDs: write it as 100-199`, `data.${VLAN_RANGE_KEY}`, text));
-    return undefined;
-  }
-  return { min: r.lo, max: r.hi };
-}
 
 function indexDefinitions(items: readonly KubeObject[], fc: KubeObject | undefined, results: Result[]): Map<string, IndexDef> {
   const sources = items.filter(isVLANIndex);
@@ -203,7 +188,7 @@ export function allocateVlans(
     return { items: applyConditions(items, VLAN_CONDITION_PREFIX, vlanClaimConditions(items)), results };
   }
   const defs = indexDefinitions(items, fc, results);
-  const fallback = defaultRange(fc, results);
+  const fallback = readVlanRange(fc, results);
   const newSpace: VlanSpaceFactory = ledger ? (name, range) => ledger.space(name, range) : createSpace;
 
   const spaces = new Map<string, VlanSpace | undefined>();

@@ -2,7 +2,9 @@ import type { ResourceList } from '../../lib/src';
 import { Transform, TransformOutput } from '../../lib/src/runner';
 import { interfaceFn } from '../../interface-fn/src/transform';
 import { ipamFn } from '../../ipam-fn/src/transform';
-import { IPAM_FN_ALL_CONFIG_KEYS, ipamWithLedger } from '../../ipam-fn/src/edge';
+import { ipamWithLedger } from '../../ipam-fn/src/edge';
+import { IPAM_FN_ALL_CONFIG_KEYS } from '../../ipam-fn/src/config';
+import { INTERFACE_FN_CONFIG_KEYS } from '../../interface-fn/src/config';
 import { nadFn } from '../../nad-fn/src/transform';
 import { NAD_FN_CONFIG_KEYS } from '../../nad-fn/src/config';
 import { deploymentAnnotateFn } from '../../deployment-annotate-fn/src/transform';
@@ -29,7 +31,7 @@ export interface Step {
  * the functions do, netpipe-fn does.
  */
 export const STEPS: readonly Step[] = [
-  { name: 'interface-fn', transform: interfaceFn, configKeys: [] },
+  { name: 'interface-fn', transform: interfaceFn, configKeys: INTERFACE_FN_CONFIG_KEYS },
   { name: 'ipam-fn', transform: ipamFn, edge: ipamWithLedger, configKeys: IPAM_FN_ALL_CONFIG_KEYS, takesPools: true },
   { name: 'nad-fn', transform: nadFn, configKeys: NAD_FN_CONFIG_KEYS },
   { name: 'deployment-annotate-fn', transform: deploymentAnnotateFn, configKeys: ANNOTATE_FN_CONFIG_KEYS },

@@ -261,19 +261,20 @@ export type AffinityRecord = Readonly<Record<string, string>>;
 export type CarveRecord = Readonly<Record<string, string>>;
 
 /**
- * What one claim identity holds in a network instance: its owner record with the parts of its key.
- * The render's frees and `netpipe ledger release` release holdings in this shape.
+ * A claim identity a package holds an address or prefix under: the key of its owner record. The
+ * one shape of a holding; the others add what their use needs (its record, its package, its address).
  */
-export interface OwnerHolding {
-  readonly ni: string;
-  readonly owner: string;
-  readonly record: OwnerRecord;
-}
-
-/** A claim identity a package holds an address or prefix under: the key of its owner record. */
 export interface PackageHolding {
   readonly ni: string;
   readonly owner: string;
+}
+
+/**
+ * What one claim identity holds in a network instance: its owner record with the parts of its key.
+ * The render's frees and `netpipe ledger release` release holdings in this shape.
+ */
+export interface OwnerHolding extends PackageHolding {
+  readonly record: OwnerRecord;
 }
 
 export interface PackageRecord {
