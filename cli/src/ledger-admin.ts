@@ -35,6 +35,7 @@ import {
   PoolDefinition,
   PoolsRecord,
   PrefixPoolRecord,
+  PublishedRecord,
   SubnetsRecord,
   VlanIndexRecord,
 } from '../../functions/lib/src/ledger/keys';
@@ -126,6 +127,7 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
         inNi(out.affinity, d.key.ni).set(d.key.cluster, { ...d.record });
         break;
       case 'carve':
+      case 'published':
         break;
     }
   }
@@ -356,11 +358,23 @@ interface GitClaim {
   lookup: ReturnType<typeof lookupRecord>;
 }
 
-function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools: Map<string, PoolsRecord>; carved: Map<string, PoolDefinition[]>; problems: string[] } {
+/** What Git records: claims, the pools as renders publish them, carved subnets, and which package defines pools where. */
+interface GitLedger {
+  claims: GitClaim[];
+  pools: Map<string, PoolsRecord>;
+  carved: Map<string, PoolDefinition[]>;
+  problems: string[];
+  /** Package -> network instances it defines pools or aggregates in (carved subnets aside). */
+  definers: Map<string, Set<string>>;
+}
+
+function gitClaims(trees: readonly KubeObject[][]): GitLedger {
   const claims: GitClaim[] = [];
   const pools = new Map<string, PoolsRecord>();
   const carved = new Map<string, PoolDefinition[]>();
   const problems: string[] = [];
+  const definers = new Map<string, Set<string>>();
+  const definesIn = (pkg: string, ni: string): void => void definers.set(pkg, (definers.get(pkg) ?? new Set()).add(ni));
   for (const items of trees) {
     const facts = renderFacts({ items, results: [] } as never);
     for (const o of items) {
@@ -395,17 +409,19 @@ function gitClaims(trees: readonly KubeObject[][]): { claims: GitClaim[]; pools:
         continue;
       }
       const rec = pools.get(p.networkInstance) ?? { pools: [], package: facts.packageOf(p.definedBy) };
+      definesIn(facts.packageOf(p.definedBy), p.networkInstance);
       if (rec.pools.some((d) => d.prefix === p.pool.id)) continue;
       pools.set(p.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(p.pool, p.labels, p.kind)].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)) });
     }
     // Network aggregates are published with the pools, as renders publish them.
     for (const a of collectNetworkPrefixes(items).prefixes.filter((x) => x.kind === 'network')) {
       const rec = pools.get(a.networkInstance) ?? { pools: [], package: facts.packageOf(a.definedBy) };
+      definesIn(facts.packageOf(a.definedBy), a.networkInstance);
       if (rec.pools.some((d) => d.prefix === a.pool.id)) continue;
       pools.set(a.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(a.pool, a.labels, 'aggregate')].sort((x, y) => (x.prefix < y.prefix ? -1 : 1)) });
     }
   }
-  return { claims, pools, carved, problems };
+  return { claims, pools, carved, problems, definers };
 }
 
 export interface VerifyReport {
@@ -528,7 +544,7 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   const existing = (await client.range(keys.root(), prefixEnd(keys.root()), 2)).filter((kv) => kv.key !== keys.init());
   const marker = await client.get(keys.init());
   if (existing.length > 0) throw new Error(`the ledger under ${keys.prefix} is not empty; rebuild recreates a lost or wiped ledger only (delete the prefix first, or use another prefix)`);
-  const { claims, pools, carved, problems } = gitClaims(trees);
+  const { claims, pools, carved, problems, definers } = gitClaims(trees);
   if (problems.length) throw new Error(`the packages' pools are invalid: ${problems.join('; ')}`);
   const empty: LedgerDump = { pools, owners: new Map(), chunks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: 0, snapshot: Snapshot.of(keys, []) };
   const found = verify(empty, trees);
@@ -608,6 +624,8 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
     puts.set(keys.package(pkg), JSON.stringify(indexes.length ? { holdings, vlans: indexes } : { holdings }));
   }
   for (const [ni, rec] of pools) puts.set(keys.pools(ni), JSON.stringify(rec));
+  // Where each package defines pools, as its renders record it (withdraw.ts): a package that later drops a whole network instance withdraws its pools.
+  for (const [pkg, nis] of definers) puts.set(keys.published(pkg), JSON.stringify({ networkInstances: [...nis].sort() } satisfies PublishedRecord));
   // The pools go last, in a transaction that checks the prefix stayed empty of them: renders
   // wait for published pools, so none allocates from a half-written ledger.
   const isPools = (k: string): boolean => keys.parse(k)?.kind === 'pools';

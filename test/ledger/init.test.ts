@@ -96,7 +96,7 @@ it('init refuses a prefix that holds records but no mark unless --existing; rebu
 
   const s = scenario('/only-mark', false);
   await renderOk(s.networks);
-  for (const part of ['ni/', 'package/', 'vlan/']) await client.txn([], [{ del: `/only-mark/v1/${part}`, end: prefixEnd(`/only-mark/v1/${part}`) }]);
+  for (const part of ['ni/', 'package/', 'published/', 'vlan/']) await client.txn([], [{ del: `/only-mark/v1/${part}`, end: prefixEnd(`/only-mark/v1/${part}`) }]);
   expect(await keysUnder('/only-mark')).toEqual(['/only-mark/v1/init']);
   expect(cli('/only-mark', 'rebuild', s.networks).status).toBe(0);
   await renderOk(s.networks);

@@ -97,6 +97,62 @@ it('a pool its publisher keeps, removed from another package that also defines t
   expect(await published(ledger.prefix, 'vpc-x')).toEqual(['10.41.0.0/24']);
 });
 
+it('a network instance dropped whole: refused while held, naming the holder at the Kptfile; withdrawn once released, and rebuild records where the package publishes', async () => {
+  const ledger = { endpoints: etcd.endpoints, prefix: '/whole-ni' };
+  const networks = join(dir, 'networks-whole');
+  const both = [
+    { name: 'vpc-keep', prefixes: [{ prefix: '10.60.0.0/24' }] },
+    { name: 'vpc-gone', prefixes: [{ prefix: '10.61.0.0/24' }, { prefix: '10.62.0.0/24' }] },
+  ];
+  writeNetworksPackage(networks, 'networks-whole', both, ledger);
+  await renderOk(networks);
+  const publishedIn = async () => {
+    const kv = await client.get(`${ledger.prefix}/v1/published/networks-whole`);
+    return kv ? (JSON.parse(kv.value) as { networkInstances: string[] }).networkInstances : undefined;
+  };
+  expect(await publishedIn()).toEqual(['vpc-gone', 'vpc-keep']);
+  const nf = join(dir, 'upf-whole');
+  writeNfPackage(nf, { name: 'upf-whole', cluster: 'edge01', nf: 'upfw', interfaces: [{ name: 'n3', ni: 'vpc-gone' }], ledger });
+  await renderOk(nf);
+  const held = claimPrefixes(nf)['upfw-n3-ipv4']!;
+  expect(held).toMatch(/^10\.61\.0\.\d+\/24$/);
+
+  // The whole network instance goes from the networks package: nothing in the render names it any more.
+  writeNetworksPackage(networks, 'networks-whole', [both[0]!], ledger);
+  const keysBefore = await dump(ledger.prefix);
+  const refused = await render(networks);
+  expect(refused.status).not.toBe(0);
+  expect(refused.output).toContain(
+    `pool 10.61.0.0/24 of network instance vpc-gone cannot be withdrawn from etcd ${etcd.endpoints.join(',')} prefix /whole-ni: package networks-whole no longer defines it, but 1 address(es) in it are still held: ${held.split('/')[0]} (claim edge01/`,
+  );
+  expect(refused.output).toMatch(/Kptfile/);
+  expect(await dump(ledger.prefix)).toEqual(keysBefore);
+
+  rmSync(nf, { recursive: true, force: true });
+  expect(spawnSync('node', [CLI, 'ledger', 'release', '--package', 'upf-whole', '--endpoints', etcd.endpoints[0]!, '--prefix', ledger.prefix], { encoding: 'utf8' }).status).toBe(0);
+  const out = await renderOk(networks);
+  expect(out).toContain('pool 10.61.0.0/24 of network instance vpc-gone was withdrawn from etcd');
+  expect(out).toContain('pool 10.62.0.0/24 of network instance vpc-gone was withdrawn from etcd');
+  expect(await client.get(`${ledger.prefix}/v1/ni/vpc-gone/pools`)).toBeUndefined();
+  expect((await dump(ledger.prefix)).filter((kv) => kv.includes('vpc-gone'))).toEqual([]);
+  expect(await publishedIn()).toEqual(['vpc-keep']);
+  // A new claim on the dropped network instance gets nothing from the ledger.
+  const late = join(dir, 'upf-late');
+  writeNfPackage(late, { name: 'upf-late', cluster: 'edge02', nf: 'upfl', interfaces: [{ name: 'n3', ni: 'vpc-gone' }], ledger });
+  const lateRender = await render(late);
+  expect(lateRender.output).not.toMatch(/10\.6[12]\./);
+  expect(claimPrefixes(late)['upfl-n3-ipv4']).toBeUndefined();
+
+  // Wiped and rebuilt from Git: the record of where the package publishes comes back as its render wrote it.
+  const recorded = await dump(ledger.prefix);
+  await client.txn([], [{ del: `${ledger.prefix}/`, end: prefixEnd(`${ledger.prefix}/`) }]);
+  rmSync(late, { recursive: true, force: true });
+  const rebuilt = spawnSync('node', [CLI, 'ledger', 'rebuild', networks, '--endpoints', etcd.endpoints[0]!, '--prefix', ledger.prefix], { encoding: 'utf8' });
+  expect(rebuilt.status).toBe(0);
+  const published = (kvs: string[]) => kvs.filter((kv) => kv.includes('/v1/published/') || kv.includes('/pools='));
+  expect(published(await dump(ledger.prefix))).toEqual(published(recorded));
+});
+
 /** A client that, right after the withdrawal's read, lets "another render" reserve an address. */
 class RacingClient extends EtcdClient {
   private raced = false;
@@ -134,6 +190,7 @@ it('a reservation in a chunk the withdrawal never read, made between its read an
     const r = await withdrawRemovedPools(racing, keys, {
       packages: ['networks'],
       defined: [{ ni: 'vpc-r', def: { ...def, prefix: '10.51.0.0/24' }, pkg: 'networks', carved: false, definedBy: anchor, field: 'spec.prefixes' }],
+      packageAnchor: () => anchor,
       ledgerName: 'the test ledger',
     });
     expect(r.notices).toEqual([]);

@@ -82,6 +82,7 @@ function cases(keys: LedgerKeys, block: string): [string, string, string][] {
     ['pools: pools not a list', keys.pools(ni), '{"pools":"x","package":"p"}'],
     ['pools: an unknown field', keys.pools(ni), `{"pools":[],"package":"p","extra":1}`],
     ['package: holdings an object', keys.package('pkg-a'), '{"holdings":{}}'],
+    ['published: network instances a string', keys.published('pkg-a'), '{"networkInstances":"vpc-big"}'],
     ['owner: address a number', keys.owner(ni, 'edge1/nf/pkg-a-if0'), `{"address":5,"prefix":"10.50.0.5/16","pool":"${pool}","cluster":"edge1","package":"pkg-a"}`],
   ];
 }
@@ -98,7 +99,7 @@ it('each wrong-typed record fails the render naming the key, never as a raw Java
     const original = await client.get(key);
     await put(key, value);
     // pkg-a reads its owner and package records; a new package reads the cluster's block, affinity, carving.
-    const r = key.includes('/owner/') || key.includes('/package/') ? await renderIn(a, config, client) : await renderIn(resourceList(`pkg-${what.length}`, 'edge1', ['if0']), config, client);
+    const r = key.includes('/owner/') || key.includes('/package/') || key.includes('/published/') ? await renderIn(a, config, client) : await renderIn(resourceList(`pkg-${what.length}`, 'edge1', ['if0']), config, client);
     const message = r.errors.join('\n');
     expect([what, message]).toEqual([what, expect.stringContaining(`key ${key}`)]);
     expect([what, message]).not.toEqual([what, expect.stringMatching(RAW_JS)]);

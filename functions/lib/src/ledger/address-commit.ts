@@ -13,8 +13,8 @@ import type { KubeObject } from '../kube/object';
 import type { Pool } from '../ipam/pool';
 import type { CommitPlan } from './commit';
 import type { TxnOp } from './etcd';
-import { indexOfText, indexText } from './keys';
-import type { LedgerKeys, OwnerHolding, OwnerRecord, PackageHolding, PackageRecord, PoolsRecord, PrefixPoolRecord, SubnetsRecord } from './keys';
+import { CARVED_FROM, indexOfText, indexText } from './keys';
+import type { LedgerKeys, OwnerHolding, OwnerRecord, PackageHolding, PackageRecord, PoolsRecord, PrefixPoolRecord, PublishedRecord, SubnetsRecord } from './keys';
 import { inScope, lookupFacts, RenderFacts } from './render-facts';
 import type { SnapshotReader } from './snapshot';
 import type { LedgerSpace } from './space';
@@ -298,8 +298,28 @@ export function addressCommit(c: AddressCommitInput, snap: SnapshotReader, space
     if (record) put(keys.package(pkg), record);
   }
   for (const [ni, rec] of c.publish) put(keys.pools(ni), rec);
-
+  publishedRecords(facts, keys, snap, out);
   return out;
+}
+
+/**
+ * Where each of the render's packages defines pools or aggregates now (carved subnets aside): what
+ * lets a later render that drops a whole network instance withdraw its pools (withdraw.ts).
+ */
+function publishedRecords(facts: RenderFacts, keys: LedgerKeys, snap: SnapshotReader, out: WriteSet): void {
+  const definesIn = new Map<string, Set<string>>();
+  for (const p of [...facts.pools, ...facts.aggregates]) {
+    if (p.definedBy.metadata.annotations?.[CARVED_FROM] !== undefined) continue;
+    const pkg = facts.packageOf(p.definedBy);
+    definesIn.set(pkg, (definesIn.get(pkg) ?? new Set()).add(p.networkInstance));
+  }
+  for (const pkg of facts.packages) {
+    const key = keys.published(pkg);
+    const now = [...(definesIn.get(pkg) ?? [])].sort();
+    const record: PublishedRecord = { networkInstances: now };
+    if (now.length > 0) out.put(key, record);
+    else if (snap.kv.get(key)) out.del(key);
+  }
 }
 
 /** The writes as etcd operations: puts in the order they were made, then deletes. */

@@ -16,6 +16,7 @@
  */
 import { API } from '../api/types';
 import { KubeObject } from '../kube/object';
+import { isKptfile } from '../conditions';
 import type { PoolSource } from '../pools';
 import { NETWORK_API } from '../networks';
 import type { ResourceList } from '../resource-list';
@@ -104,6 +105,7 @@ export async function withAddressLedger(
         ...facts.pools.map((p) => ({ ni: p.networkInstance, def: definitionOf(p.pool, p.labels, p.kind), ...definer(p.definedBy), field: p.field })),
         ...facts.aggregates.map((a) => ({ ni: a.networkInstance, def: definitionOf(a.pool, a.labels, 'aggregate'), ...definer(a.definedBy), field: a.field })),
       ],
+      packageAnchor: (pkg) => input.items.find((o) => isKptfile(o) && facts.packageOf(o) === pkg) ?? input.items[0]!,
       ledgerName: `etcd ${client.describe()} prefix ${config.prefix}`,
       readOnly: config.readOnly,
     });
@@ -306,6 +308,7 @@ function firstReads(facts: RenderFacts, keys: LedgerKeys): string[] {
     ...facts.claims.map((c) => keys.owner(c.ni, c.binding)),
     ...clusterPairs(facts).map(([ni, cluster]) => keys.affinity(ni, cluster)),
     ...facts.packages.map((p) => keys.package(p)),
+    ...facts.packages.map((p) => keys.published(p)),
     ...[...new Set([...facts.vlanClaims.map((v) => v.index), ...facts.vlanIndexes])].map((i) => keys.vlan(i)),
   ];
 }

@@ -12,6 +12,7 @@
  * | `ni/<ni>/subnets` | per-cluster subnets carved out of the routing table's Network aggregates, and the carving cursors | renders that contain the Network |
  * | `ni/<ni>/prefix/<pool>` | the aligned prefixes (`kind: pool` claims) held in one pool-kind prefix, and its cursor | renders of pool claims on it |
  * | `package/<package>` | the holdings each package made, for releases | renders of that package |
+ * | `published/<package>` | the network instances the package publishes pools in, so a render that drops a whole network instance withdraws its pools too | renders of that package |
  *
  * A chunk is an aligned run of at most 64 addresses of one pool (Calico's design): each cluster
  * allocates from its own chunks, so concurrent renders of different clusters touch different keys
@@ -93,6 +94,12 @@ export class LedgerKeys {
   packagePrefix(): string {
     return `${this.prefix}/${LAYOUT_VERSION}/package/`;
   }
+  published(pkg: string): string {
+    return `${this.publishedPrefix()}${seg(pkg)}`;
+  }
+  publishedPrefix(): string {
+    return `${this.prefix}/${LAYOUT_VERSION}/published/`;
+  }
   /** The marker that says the ledger was initialised (`netpipe ledger init` or `rebuild`). */
   init(): string {
     return `${this.prefix}/${LAYOUT_VERSION}/init`;
@@ -115,6 +122,8 @@ export class LedgerKeys {
     if (vlan !== undefined) return { kind: 'vlan', text: key, index: vlan };
     const pkg = under(this.packagePrefix());
     if (pkg !== undefined) return { kind: 'package', text: key, pkg };
+    const publisher = under(this.publishedPrefix());
+    if (publisher !== undefined) return { kind: 'published', text: key, pkg: publisher };
     const n = this.parseNi(key);
     if (!n) return undefined;
     const { ni, rest } = n;
@@ -144,7 +153,8 @@ export type LedgerKey =
   | { readonly kind: 'prefixPool'; readonly text: string; readonly ni: string; readonly pool: string }
   | { readonly kind: 'chunk'; readonly text: string; readonly ni: string; readonly pool: string; readonly index: bigint }
   | { readonly kind: 'vlan'; readonly text: string; readonly index: string }
-  | { readonly kind: 'package'; readonly text: string; readonly pkg: string };
+  | { readonly kind: 'package'; readonly text: string; readonly pkg: string }
+  | { readonly kind: 'published'; readonly text: string; readonly pkg: string };
 
 /** A URI-encoded segment decoded, or undefined when it is not one (a `/` inside, a bad escape). */
 function unseg(s: string): string | undefined {
@@ -197,6 +207,12 @@ export function withPublishers(defs: readonly PoolDefinition[], from: PoolsRecor
     const publisher = from ? publisherOf(d, from) : recordPackage;
     return publisher === recordPackage ? plain : { ...plain, by: publisher };
   });
+}
+
+/** Where a package publishes pools or aggregates (the record's package, or `by`). */
+export interface PublishedRecord {
+  /** Sorted. */
+  readonly networkInstances: readonly string[];
 }
 
 export interface PoolsRecord {

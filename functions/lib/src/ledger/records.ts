@@ -14,6 +14,7 @@ import type {
   PoolDefinition,
   PoolsRecord,
   PrefixPoolRecord,
+  PublishedRecord,
   SubnetsRecord,
   VlanDefinition,
   VlanHolding,
@@ -157,6 +158,7 @@ const decodeVlanIndex = obj<VlanIndexRecord>({
   held: dict(vlanHolding, /^[1-9][0-9]{0,3}$/, 'a VLAN ID'),
 });
 const decodeInit = obj<InitRecord>({ initialised: str, by: str });
+const decodePublished = obj<PublishedRecord>({ networkInstances: list(str) });
 
 /** The decoder of each key kind's record. */
 export interface RecordOf {
@@ -169,6 +171,7 @@ export interface RecordOf {
   prefixPool: PrefixPoolRecord;
   vlan: VlanIndexRecord;
   package: PackageRecord;
+  published: PublishedRecord;
   init: InitRecord;
 }
 
@@ -182,6 +185,7 @@ const DECODERS: { [K in keyof RecordOf]: Decoder<RecordOf[K]> } = {
   prefixPool: decodePrefixPool,
   vlan: decodeVlanIndex,
   package: decodePackage,
+  published: decodePublished,
   init: decodeInit,
 };
 
@@ -221,6 +225,8 @@ export function decodeAny(key: LedgerKey, text: string): AnyRecord {
     case 'vlan':
       return { kind: key.kind, key, record: decodeRecord(key.kind, key.text, text) };
     case 'package':
+      return { kind: key.kind, key, record: decodeRecord(key.kind, key.text, text) };
+    case 'published':
       return { kind: key.kind, key, record: decodeRecord(key.kind, key.text, text) };
     case 'init':
       return { kind: key.kind, key, record: decodeRecord(key.kind, key.text, text) };

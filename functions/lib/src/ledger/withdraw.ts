@@ -13,6 +13,12 @@
  * the pool, even in a chunk this one never saw, makes the withdrawal start again and find it.
  * Cluster affinities to the pool are dropped first, each guarded by its own revision: a cluster
  * without one just takes a fresh chunk, so a withdrawal cut short there loses nothing.
+ *
+ * A render that drops a whole network instance defines nothing that points at it, so each
+ * package's `published/<package>` record lists the network instances it defines pools in; the
+ * render withdraws from those it no longer defines anything in as well. The render's commit
+ * rewrites the record (address-commit.ts), so a refused withdrawal, or a render that fails, leaves
+ * it listing the network instance and the next render tries again.
  */
 import type { KubeObject } from '../kube/object';
 import { errorFor, infoFor, Result } from '../results';
@@ -40,6 +46,8 @@ export interface WithdrawInput {
   /** Package identities of every package the render contains. */
   readonly packages: readonly string[];
   readonly defined: readonly DefinedPool[];
+  /** Where a result about a network instance the render defines nothing in points: the package's Kptfile. */
+  readonly packageAnchor: (pkg: string) => KubeObject;
   /** `etcd <endpoints> prefix <prefix>`, for messages. */
   readonly ledgerName: string;
   /** A preview (`netpipe plan`): say what would be withdrawn, write nothing. */
@@ -58,7 +66,8 @@ const ATTEMPTS = 10;
 
 /** Withdraws the pools the render's packages published and no longer define, or refuses. */
 export async function withdrawRemovedPools(client: EtcdClient, keys: LedgerKeys, input: WithdrawInput): Promise<WithdrawOutcome> {
-  const nis = [...new Set(input.defined.map((d) => d.ni))].sort();
+  const listed = await publishedIn(client, keys, input.packages);
+  const nis = [...new Set([...input.defined.map((d) => d.ni), ...listed])].sort();
   const notices: Result[] = [];
   for (const ni of nis) {
     for (let attempt = 1; ; attempt++) {
@@ -71,6 +80,20 @@ export async function withdrawRemovedPools(client: EtcdClient, keys: LedgerKeys,
     }
   }
   return { errors: [], notices };
+}
+
+/** The network instances the `published` records of the render's packages list (one range: few packages publish). */
+async function publishedIn(client: EtcdClient, keys: LedgerKeys, packages: readonly string[]): Promise<string[]> {
+  const prefix = keys.publishedPrefix();
+  const wanted = new Set(packages);
+  const out: string[] = [];
+  for (const kv of await client.range(prefix, prefixEnd(prefix))) {
+    const key = keys.parse(kv.key);
+    if (key?.kind !== 'published') throw new LedgerRecordError(kv.key, 'is not a key of the ledger layout');
+    const rec = decodeRecord('published', kv.key, kv.value);
+    if (wanted.has(key.pkg)) out.push(...rec.networkInstances);
+  }
+  return out;
 }
 
 /** Contention on one network instance's pools that outlasted every attempt. */
@@ -99,7 +122,8 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
   const mineIds = new Set(mine.map((d) => d.def.prefix));
   const removed = published.pools.filter((d) => !mineIds.has(d.prefix) && input.packages.includes(publisherOf(d, published)));
   if (removed.length === 0) return { errors: [], notices: [] };
-  const anchor = mine[0]!;
+  // A network instance the render dropped whole: its results point at the publisher's Kptfile.
+  const anchor: { definedBy: KubeObject; field: string | undefined } = mine[0] ?? { definedBy: input.packageAnchor(publisherOf(removed[0]!, published)), field: undefined };
   // A definition that differs from the published one fails the render (edge.ts): write nothing here.
   const publishedById = new Map(published.pools.map((d) => [d.prefix, d]));
   if (mine.some((d) => !d.carved && publishedById.has(d.def.prefix) && definitionDifference(publishedById.get(d.def.prefix)!, d.def))) return { errors: [], notices: [] };
@@ -177,7 +201,7 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
   const recordPackage = added.length > 0 ? added.map((d) => d.pkg).sort()[0]! : published.package;
   const pools = [...withPublishers(kept, published, recordPackage), ...added.map((d) => d.def)].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
   const record: PoolsRecord = { pools, package: recordPackage };
-  ops.push({ put: poolsKey, value: JSON.stringify(record) });
+  ops.push(pools.length > 0 ? { put: poolsKey, value: JSON.stringify(record) } : { del: poolsKey });
   for (const r of ranges) {
     if (r.key === keys.carve(ni) || r.key === keys.subnets(ni)) continue;
     ops.push(r.end ? { del: r.key, end: r.end } : { del: r.key });
@@ -185,7 +209,7 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
   const carve = value('carve', keys.carve(ni));
   if (carve && Object.keys(carve).some((p) => gone.has(p))) {
     const rest = Object.fromEntries(Object.entries(carve).filter(([p]) => !gone.has(p)));
-    ops.push({ put: keys.carve(ni), value: JSON.stringify(rest) });
+    ops.push(Object.keys(rest).length > 0 ? { put: keys.carve(ni), value: JSON.stringify(rest) } : { del: keys.carve(ni) });
   }
   const subnets = value('subnets', keys.subnets(ni));
   if (subnets && (Object.keys(subnets.cursors).some((p) => gone.has(p)) || Object.keys(subnets.carved).some((p) => gone.has(p)))) {
@@ -193,7 +217,8 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
       cursors: Object.fromEntries(Object.entries(subnets.cursors).filter(([p]) => !gone.has(p))),
       carved: Object.fromEntries(Object.entries(subnets.carved).filter(([p]) => !gone.has(p))),
     };
-    ops.push({ put: keys.subnets(ni), value: JSON.stringify(rest) });
+    const empty = Object.keys(rest.cursors).length === 0 && Object.keys(rest.carved).length === 0;
+    ops.push(empty ? { del: keys.subnets(ni) } : { put: keys.subnets(ni), value: JSON.stringify(rest) });
   }
   const compares: Compare[] = [{ key: poolsKey, modRevision: poolsKv.modRevision }, ...ranges.map((r) => ({ key: r.key, ...(r.end ? { end: r.end } : {}), unchangedSince: at }))];
   const done = await client.txn(compares, ops);
