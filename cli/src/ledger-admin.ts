@@ -364,8 +364,8 @@ interface GitLedger {
   pools: Map<string, PoolsRecord>;
   carved: Map<string, PoolDefinition[]>;
   problems: string[];
-  /** Package -> network instances it defines pools or aggregates in (carved subnets aside). */
-  definers: Map<string, Set<string>>;
+  /** Package -> network instance -> the pools and aggregates it defines there (carved subnets aside). */
+  definers: Map<string, Map<string, Set<string>>>;
 }
 
 function gitClaims(trees: readonly KubeObject[][]): GitLedger {
@@ -373,8 +373,11 @@ function gitClaims(trees: readonly KubeObject[][]): GitLedger {
   const pools = new Map<string, PoolsRecord>();
   const carved = new Map<string, PoolDefinition[]>();
   const problems: string[] = [];
-  const definers = new Map<string, Set<string>>();
-  const definesIn = (pkg: string, ni: string): void => void definers.set(pkg, (definers.get(pkg) ?? new Set()).add(ni));
+  const definers = new Map<string, Map<string, Set<string>>>();
+  const definesIn = (pkg: string, ni: string, id: string): void => {
+    const byNi = definers.get(pkg) ?? definers.set(pkg, new Map()).get(pkg)!;
+    byNi.set(ni, (byNi.get(ni) ?? new Set()).add(id));
+  };
   for (const items of trees) {
     const facts = renderFacts({ items, results: [] } as never);
     for (const o of items) {
@@ -409,14 +412,14 @@ function gitClaims(trees: readonly KubeObject[][]): GitLedger {
         continue;
       }
       const rec = pools.get(p.networkInstance) ?? { pools: [], package: facts.packageOf(p.definedBy) };
-      definesIn(facts.packageOf(p.definedBy), p.networkInstance);
+      definesIn(facts.packageOf(p.definedBy), p.networkInstance, p.pool.id);
       if (rec.pools.some((d) => d.prefix === p.pool.id)) continue;
       pools.set(p.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(p.pool, p.labels, p.kind)].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)) });
     }
     // Network aggregates are published with the pools, as renders publish them.
     for (const a of collectNetworkPrefixes(items).prefixes.filter((x) => x.kind === 'network')) {
       const rec = pools.get(a.networkInstance) ?? { pools: [], package: facts.packageOf(a.definedBy) };
-      definesIn(facts.packageOf(a.definedBy), a.networkInstance);
+      definesIn(facts.packageOf(a.definedBy), a.networkInstance, a.pool.id);
       if (rec.pools.some((d) => d.prefix === a.pool.id)) continue;
       pools.set(a.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(a.pool, a.labels, 'aggregate')].sort((x, y) => (x.prefix < y.prefix ? -1 : 1)) });
     }
@@ -625,7 +628,10 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   }
   for (const [ni, rec] of pools) puts.set(keys.pools(ni), JSON.stringify(rec));
   // Where each package defines pools, as its renders record it (withdraw.ts): a package that later drops a whole network instance withdraws its pools.
-  for (const [pkg, nis] of definers) puts.set(keys.published(pkg), JSON.stringify({ networkInstances: [...nis].sort() } satisfies PublishedRecord));
+  for (const [pkg, byNi] of definers) {
+    const defines = Object.fromEntries([...byNi].sort(([a], [b]) => (a < b ? -1 : 1)).map(([ni, ids]) => [ni, [...ids].sort()]));
+    puts.set(keys.published(pkg), JSON.stringify({ defines } satisfies PublishedRecord));
+  }
   // The pools go last, in a transaction that checks the prefix stayed empty of them: renders
   // wait for published pools, so none allocates from a half-written ledger.
   const isPools = (k: string): boolean => keys.parse(k)?.kind === 'pools';

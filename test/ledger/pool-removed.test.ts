@@ -5,7 +5,7 @@
  * concurrent reservation uses etcd's own range compare.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdClient, prefixEnd, TxnOp } from '../../functions/lib/src/ledger/etcd';
@@ -108,9 +108,9 @@ it('a network instance dropped whole: refused while held, naming the holder at t
   await renderOk(networks);
   const publishedIn = async () => {
     const kv = await client.get(`${ledger.prefix}/v1/published/networks-whole`);
-    return kv ? (JSON.parse(kv.value) as { networkInstances: string[] }).networkInstances : undefined;
+    return kv ? (JSON.parse(kv.value) as { defines: Record<string, string[]> }).defines : undefined;
   };
-  expect(await publishedIn()).toEqual(['vpc-gone', 'vpc-keep']);
+  expect(await publishedIn()).toEqual({ 'vpc-gone': ['10.61.0.0/24', '10.62.0.0/24'], 'vpc-keep': ['10.60.0.0/24'] });
   const nf = join(dir, 'upf-whole');
   writeNfPackage(nf, { name: 'upf-whole', cluster: 'edge01', nf: 'upfw', interfaces: [{ name: 'n3', ni: 'vpc-gone' }], ledger });
   await renderOk(nf);
@@ -135,7 +135,7 @@ it('a network instance dropped whole: refused while held, naming the holder at t
   expect(out).toContain('pool 10.62.0.0/24 of network instance vpc-gone was withdrawn from etcd');
   expect(await client.get(`${ledger.prefix}/v1/ni/vpc-gone/pools`)).toBeUndefined();
   expect((await dump(ledger.prefix)).filter((kv) => kv.includes('vpc-gone'))).toEqual([]);
-  expect(await publishedIn()).toEqual(['vpc-keep']);
+  expect(await publishedIn()).toEqual({ 'vpc-keep': ['10.60.0.0/24'] });
   // A new claim on the dropped network instance gets nothing from the ledger.
   const late = join(dir, 'upf-late');
   writeNfPackage(late, { name: 'upf-late', cluster: 'edge02', nf: 'upfl', interfaces: [{ name: 'n3', ni: 'vpc-gone' }], ledger });
@@ -151,6 +151,34 @@ it('a network instance dropped whole: refused while held, naming the holder at t
   expect(rebuilt.status).toBe(0);
   const published = (kvs: string[]) => kvs.filter((kv) => kv.includes('/v1/published/') || kv.includes('/pools='));
   expect(published(await dump(ledger.prefix))).toEqual(published(recorded));
+});
+
+it('a pool its publisher drops passes to another package that defines it: an NF package whose copy published first drops the copy while holding, and the networks package publishes it now', async () => {
+  const ledger = { endpoints: etcd.endpoints, prefix: '/handover' };
+  const networks = join(dir, 'networks-handover');
+  writeNetworksPackage(networks, 'networks-handover', [{ name: 'vpc-h', prefixes: [{ prefix: '10.70.0.0/24' }] }], ledger);
+  const nf = join(dir, 'upf-handover');
+  writeNfPackage(nf, { name: 'upf-handover', cluster: 'edge01', nf: 'upfh', interfaces: [{ name: 'n3', ni: 'vpc-h' }], ledger });
+  // The NF package carries its own copy of the network instance (as Nephio's catalog blueprints do) and renders first.
+  cpSync(join(networks, 'network-instances.yaml'), join(nf, 'network-instances.yaml'));
+  await renderOk(nf);
+  const held = claimPrefixes(nf)['upfh-n3-ipv4'];
+  expect(held).toMatch(/^10\.70\.0\.\d+\/24$/);
+  await renderOk(networks);
+
+  rmSync(join(nf, 'network-instances.yaml'));
+  const out = await renderOk(nf);
+  expect(out).toContain(`pool 10.70.0.0/24 of network instance vpc-h stays published in etcd ${etcd.endpoints.join(',')} prefix /handover: package upf-handover no longer defines it, and package networks-handover, which defines it too, publishes it now`);
+  expect(claimPrefixes(nf)['upfh-n3-ipv4']).toBe(held);
+  expect(await published(ledger.prefix, 'vpc-h')).toEqual(['10.70.0.0/24']);
+  expect(await renderOk(nf)).not.toContain('10.70.0.0/24 of network instance');
+
+  // The networks package publishes it now: dropping it there is refused while the NF package holds an address in it.
+  writeNetworksPackage(networks, 'networks-handover', [{ name: 'vpc-h', prefixes: [{ prefix: '10.71.0.0/24' }] }], ledger);
+  const refused = await render(networks);
+  expect(refused.status).not.toBe(0);
+  expect(refused.output).toContain('pool 10.70.0.0/24 of network instance vpc-h cannot be withdrawn');
+  expect(refused.output).toContain('package networks-handover no longer defines it, but 1 address(es) in it are still held');
 });
 
 /** A client that, right after the withdrawal's read, lets "another render" reserve an address. */

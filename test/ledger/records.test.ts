@@ -82,7 +82,7 @@ function cases(keys: LedgerKeys, block: string): [string, string, string][] {
     ['pools: pools not a list', keys.pools(ni), '{"pools":"x","package":"p"}'],
     ['pools: an unknown field', keys.pools(ni), `{"pools":[],"package":"p","extra":1}`],
     ['package: holdings an object', keys.package('pkg-a'), '{"holdings":{}}'],
-    ['published: network instances a string', keys.published('pkg-a'), '{"networkInstances":"vpc-big"}'],
+    ['published: network instances a string', keys.published('pkg-a'), '{"defines":{"vpc-big":"10.50.0.0/16"}}'],
     ['owner: address a number', keys.owner(ni, 'edge1/nf/pkg-a-if0'), `{"address":5,"prefix":"10.50.0.5/16","pool":"${pool}","cluster":"edge1","package":"pkg-a"}`],
   ];
 }

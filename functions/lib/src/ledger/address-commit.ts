@@ -303,22 +303,27 @@ export function addressCommit(c: AddressCommitInput, snap: SnapshotReader, space
 }
 
 /**
- * Where each of the render's packages defines pools or aggregates now (carved subnets aside): what
- * lets a later render that drops a whole network instance withdraw its pools (withdraw.ts).
+ * The pools and aggregates each of the render's packages defines now (carved subnets aside): a
+ * later render that drops a whole network instance withdraws its pools, and a pool its publisher
+ * drops passes to another package that defines it (withdraw.ts).
  */
 function publishedRecords(facts: RenderFacts, keys: LedgerKeys, snap: SnapshotReader, out: WriteSet): void {
-  const definesIn = new Map<string, Set<string>>();
+  const defines = new Map<string, Map<string, Set<string>>>();
   for (const p of [...facts.pools, ...facts.aggregates]) {
     if (p.definedBy.metadata.annotations?.[CARVED_FROM] !== undefined) continue;
     const pkg = facts.packageOf(p.definedBy);
-    definesIn.set(pkg, (definesIn.get(pkg) ?? new Set()).add(p.networkInstance));
+    const byNi = defines.get(pkg) ?? defines.set(pkg, new Map()).get(pkg)!;
+    byNi.set(p.networkInstance, (byNi.get(p.networkInstance) ?? new Set()).add(p.pool.id));
   }
   for (const pkg of facts.packages) {
     const key = keys.published(pkg);
-    const now = [...(definesIn.get(pkg) ?? [])].sort();
-    const record: PublishedRecord = { networkInstances: now };
-    if (now.length > 0) out.put(key, record);
-    else if (snap.kv.get(key)) out.del(key);
+    const byNi = defines.get(pkg);
+    if (!byNi) {
+      if (snap.kv.get(key)) out.del(key);
+      continue;
+    }
+    const record: PublishedRecord = { defines: Object.fromEntries([...byNi].sort(byKey(([ni]) => ni)).map(([ni, ids]) => [ni, [...ids].sort()])) };
+    out.put(key, record);
   }
 }
 

@@ -12,7 +12,7 @@
  * | `ni/<ni>/subnets` | per-cluster subnets carved out of the routing table's Network aggregates, and the carving cursors | renders that contain the Network |
  * | `ni/<ni>/prefix/<pool>` | the aligned prefixes (`kind: pool` claims) held in one pool-kind prefix, and its cursor | renders of pool claims on it |
  * | `package/<package>` | the holdings each package made, for releases | renders of that package |
- * | `published/<package>` | the network instances the package publishes pools in, so a render that drops a whole network instance withdraws its pools too | renders of that package |
+ * | `published/<package>` | the pools and aggregates the package defines, per network instance: a render that drops a whole network instance withdraws its pools too, and a pool its publisher drops passes to another package that defines it | renders of that package |
  *
  * A chunk is an aligned run of at most 64 addresses of one pool (Calico's design): each cluster
  * allocates from its own chunks, so concurrent renders of different clusters touch different keys
@@ -209,10 +209,10 @@ export function withPublishers(defs: readonly PoolDefinition[], from: PoolsRecor
   });
 }
 
-/** Where a package publishes pools or aggregates (the record's package, or `by`). */
+/** The pools and aggregates a package defines, as its last committed render had them. */
 export interface PublishedRecord {
-  /** Sorted. */
-  readonly networkInstances: readonly string[];
+  /** Network instance -> pool and aggregate prefixes (sorted). */
+  readonly defines: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface PoolsRecord {

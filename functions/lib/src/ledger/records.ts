@@ -158,7 +158,7 @@ const decodeVlanIndex = obj<VlanIndexRecord>({
   held: dict(vlanHolding, /^[1-9][0-9]{0,3}$/, 'a VLAN ID'),
 });
 const decodeInit = obj<InitRecord>({ initialised: str, by: str });
-const decodePublished = obj<PublishedRecord>({ networkInstances: list(str) });
+const decodePublished = obj<PublishedRecord>({ defines: dict(list(str)) });
 
 /** The decoder of each key kind's record. */
 export interface RecordOf {

@@ -14,11 +14,14 @@
  * Cluster affinities to the pool are dropped first, each guarded by its own revision: a cluster
  * without one just takes a fresh chunk, so a withdrawal cut short there loses nothing.
  *
- * A render that drops a whole network instance defines nothing that points at it, so each
- * package's `published/<package>` record lists the network instances it defines pools in; the
- * render withdraws from those it no longer defines anything in as well. The render's commit
- * rewrites the record (address-commit.ts), so a refused withdrawal, or a render that fails, leaves
- * it listing the network instance and the next render tries again.
+ * Each package's `published/<package>` record lists the pools and aggregates its last committed
+ * render defined, per network instance. A render that drops a whole network instance defines
+ * nothing that points at it, so it withdraws from those its record lists as well. A pool its
+ * publisher drops that another package defines too is not withdrawn but passes to that package
+ * (its `by`): an NF package whose copy of a Network published first can drop the copy while its
+ * claims hold addresses, and the networks package that defines the same pools publishes them from
+ * then on. The render's commit rewrites the record (address-commit.ts), so a refused withdrawal,
+ * or a render that fails, leaves it as it was and the next render tries again.
  */
 import type { KubeObject } from '../kube/object';
 import { errorFor, infoFor, Result } from '../results';
@@ -27,7 +30,7 @@ import { formatAddress } from '../ipam/address';
 import { chunkAddress } from './chunks';
 import { TXN_BUDGET } from './commit';
 import { Compare, EtcdClient, KeyValue, prefixEnd, TxnOp } from './etcd';
-import { definitionDifference, LedgerKeys, PoolDefinition, PoolsRecord, publisherOf, withPublishers } from './keys';
+import { definitionDifference, LedgerKeys, PoolDefinition, PoolsRecord, PublishedRecord, publisherOf, withPublishers } from './keys';
 import { decodeRecord, LedgerRecordError } from './records';
 
 /** A pool or aggregate the render defines, where its results point. */
@@ -66,12 +69,17 @@ const ATTEMPTS = 10;
 
 /** Withdraws the pools the render's packages published and no longer define, or refuses. */
 export async function withdrawRemovedPools(client: EtcdClient, keys: LedgerKeys, input: WithdrawInput): Promise<WithdrawOutcome> {
-  const listed = await publishedIn(client, keys, input.packages);
+  const records = await publishedRecords(client, keys);
+  const ours = new Set(input.packages);
+  const listed = [...records].filter(([pkg]) => ours.has(pkg)).flatMap(([, r]) => Object.keys(r.defines));
   const nis = [...new Set([...input.defined.map((d) => d.ni), ...listed])].sort();
+  // The package a dropped pool passes to: the first other package whose last render defined it.
+  const heirOf = (ni: string, prefix: string): string | undefined =>
+    [...records.keys()].sort().find((pkg) => !ours.has(pkg) && (records.get(pkg)!.defines[ni] ?? []).includes(prefix));
   const notices: Result[] = [];
   for (const ni of nis) {
     for (let attempt = 1; ; attempt++) {
-      const r = await withdrawOnce(client, keys, input, ni);
+      const r = await withdrawOnce(client, keys, input, ni, heirOf);
       if (r === 'lost-race' && attempt < ATTEMPTS) continue;
       if (r === 'lost-race') throw new LedgerRaceError(ni, ATTEMPTS);
       if (r.errors.length > 0) return { errors: r.errors, notices: [] };
@@ -82,16 +90,14 @@ export async function withdrawRemovedPools(client: EtcdClient, keys: LedgerKeys,
   return { errors: [], notices };
 }
 
-/** The network instances the `published` records of the render's packages list (one range: few packages publish). */
-async function publishedIn(client: EtcdClient, keys: LedgerKeys, packages: readonly string[]): Promise<string[]> {
+/** Every package's `published` record (one range: only packages that define pools have one). */
+async function publishedRecords(client: EtcdClient, keys: LedgerKeys): Promise<Map<string, PublishedRecord>> {
   const prefix = keys.publishedPrefix();
-  const wanted = new Set(packages);
-  const out: string[] = [];
+  const out = new Map<string, PublishedRecord>();
   for (const kv of await client.range(prefix, prefixEnd(prefix))) {
     const key = keys.parse(kv.key);
     if (key?.kind !== 'published') throw new LedgerRecordError(kv.key, 'is not a key of the ledger layout');
-    const rec = decodeRecord('published', kv.key, kv.value);
-    if (wanted.has(key.pkg)) out.push(...rec.networkInstances);
+    out.set(key.pkg, decodeRecord('published', kv.key, kv.value));
   }
   return out;
 }
@@ -111,7 +117,13 @@ interface Holder {
   readonly sortKey: string;
 }
 
-async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: WithdrawInput, ni: string): Promise<WithdrawOutcome | 'lost-race'> {
+async function withdrawOnce(
+  client: EtcdClient,
+  keys: LedgerKeys,
+  input: WithdrawInput,
+  ni: string,
+  heirOf: (ni: string, prefix: string) => string | undefined,
+): Promise<WithdrawOutcome | 'lost-race'> {
   const poolsKey = keys.pools(ni);
   const [poolsRange, initRange] = (await client.txn([], [{ range: poolsKey }, { range: keys.init() }])).ranges;
   const poolsKv = poolsRange[0];
@@ -128,10 +140,13 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
   const publishedById = new Map(published.pools.map((d) => [d.prefix, d]));
   if (mine.some((d) => !d.carved && publishedById.has(d.def.prefix) && definitionDifference(publishedById.get(d.def.prefix)!, d.def))) return { errors: [], notices: [] };
   const added = uniqueBy(mine.filter((d) => !d.carved && !publishedById.has(d.def.prefix)), (d) => d.def.prefix);
+  // A pool another package defines too passes to it and stays; the rest leave the ledger.
+  const heirs = new Map(removed.map((d) => [d.prefix, heirOf(ni, d.prefix)] as const).filter((x): x is readonly [string, string] => x[1] !== undefined));
+  const leaving = removed.filter((d) => !heirs.has(d.prefix));
 
   // One read at one revision: every range the withdrawal is guarded by.
   const ranges: { key: string; end?: string }[] = [];
-  for (const d of removed) {
+  for (const d of leaving) {
     if (d.kind === 'aggregate') continue;
     ranges.push({ key: keys.chunkPrefix(ni, d.prefix), end: prefixEnd(keys.chunkPrefix(ni, d.prefix)) });
     ranges.push({ key: keys.prefixPool(ni, d.prefix) });
@@ -147,7 +162,7 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
   };
 
   const errors: Result[] = [];
-  for (const d of removed) {
+  for (const d of leaving) {
     const holders = holdersOf(keys, ni, d, kvs);
     if (holders.length === 0) continue;
     const named = holders.slice(0, NAMED_HOLDERS).map((h) => h.what).join('; ');
@@ -166,17 +181,28 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
   }
   if (errors.length > 0) return { errors, notices: [] };
 
-  const notices = (verb: string) =>
-    removed.map((d) =>
+  const notices = (readOnly: boolean) => [
+    ...leaving.map((d) =>
       infoFor(
         anchor.definedBy,
-        `${d.kind === 'aggregate' ? 'aggregate' : 'pool'} ${d.prefix} of network instance ${ni} ${verb} from ${input.ledgerName}: ` +
+        `${d.kind === 'aggregate' ? 'aggregate' : 'pool'} ${d.prefix} of network instance ${ni} ${readOnly ? 'would be withdrawn (read only: nothing was written)' : 'was withdrawn'} from ${input.ledgerName}: ` +
           `package ${publisherOf(d, published)} no longer defines it and nothing was held in it, so no claim gets an address from it any more`,
         anchor.field,
       ),
-    );
-  if (input.readOnly) return { errors: [], notices: notices('would be withdrawn (read only: nothing was written)') };
-  const gone = new Set(removed.map((d) => d.prefix));
+    ),
+    ...removed
+      .filter((d) => heirs.has(d.prefix))
+      .map((d) =>
+        infoFor(
+          anchor.definedBy,
+          `${d.kind === 'aggregate' ? 'aggregate' : 'pool'} ${d.prefix} of network instance ${ni} stays published in ${input.ledgerName}: ` +
+            `package ${publisherOf(d, published)} no longer defines it, and package ${heirs.get(d.prefix)}, which defines it too, ${readOnly ? 'would publish it now (read only: nothing was written)' : 'publishes it now'}`,
+          anchor.field,
+        ),
+      ),
+  ];
+  if (input.readOnly) return { errors: [], notices: notices(true) };
+  const gone = new Set(leaving.map((d) => d.prefix));
   // Affinities first, each guarded alone (another pool's entry in the same record may change).
   const affinityPuts: { kv: KeyValue; op: TxnOp }[] = [];
   for (const kv of kvs.filter((x) => x.key.startsWith(affinityPrefix))) {
@@ -196,7 +222,7 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
   }
 
   const ops: TxnOp[] = [];
-  const kept = published.pools.filter((d) => !gone.has(d.prefix));
+  const kept = published.pools.filter((d) => !gone.has(d.prefix)).map((d) => (heirs.has(d.prefix) ? { ...d, by: heirs.get(d.prefix)! } : d));
   // As the render's commit would publish them (edge.ts planPools): the definer of added ones becomes the record's package.
   const recordPackage = added.length > 0 ? added.map((d) => d.pkg).sort()[0]! : published.package;
   const pools = [...withPublishers(kept, published, recordPackage), ...added.map((d) => d.def)].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
@@ -223,7 +249,7 @@ async function withdrawOnce(client: EtcdClient, keys: LedgerKeys, input: Withdra
   const compares: Compare[] = [{ key: poolsKey, modRevision: poolsKv.modRevision }, ...ranges.map((r) => ({ key: r.key, ...(r.end ? { end: r.end } : {}), unchangedSince: at }))];
   const done = await client.txn(compares, ops);
   if (!done.succeeded) return 'lost-race';
-  return { errors: [], notices: notices('was withdrawn') };
+  return { errors: [], notices: notices(false) };
 }
 
 function uniqueBy<T>(xs: readonly T[], key: (x: T) => string): T[] {
