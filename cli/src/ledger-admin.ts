@@ -53,6 +53,8 @@ export interface LedgerDump {
   readonly chunks: Map<string, Map<string, { pool: string; index: bigint; rec: ChunkRecord; mod: string }>>;
   readonly affinity: Map<string, Map<string, Record<string, string>>>;
   readonly packages: Map<string, PackageRecord & { key: string; mod: string }>;
+  /** Package -> the pools and aggregates its last render defined (withdraw.ts). */
+  readonly published: Map<string, PublishedRecord & { key: string }>;
   /** VLAN index -> its record */
   readonly vlans: VlanDump;
   /** routing table (ni) -> its carved subnets */
@@ -79,7 +81,7 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
     start = `${page[page.length - 1].key}\0`;
   }
   const good: KeyValue[] = [];
-  const out: Omit<LedgerDump, 'snapshot'> = { pools: new Map(), owners: new Map(), chunks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: all.length };
+  const out: Omit<LedgerDump, 'snapshot'> = { pools: new Map(), owners: new Map(), chunks: new Map(), affinity: new Map(), packages: new Map(), published: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: all.length };
   const inNi = <V>(m: Map<string, Map<string, V>>, ni: string): Map<string, V> => m.get(ni) ?? m.set(ni, new Map<string, V>()).get(ni)!;
   for (const kv of all) {
     // The one decoder of the layout (keys.ts parses the key, records.ts checks the value).
@@ -126,8 +128,10 @@ export async function dump(client: EtcdClient, keys: LedgerKeys): Promise<Ledger
       case 'affinity':
         inNi(out.affinity, d.key.ni).set(d.key.cluster, { ...d.record });
         break;
-      case 'carve':
       case 'published':
+        out.published.set(d.key.pkg, { ...d.record, key: kv.key });
+        break;
+      case 'carve':
         break;
     }
   }
@@ -311,8 +315,14 @@ export async function release(
       }
     }
   }
+  // What a deleted package defined goes too: a pool its publisher drops must not pass to a package that is gone.
+  const definitions = [...d.published].filter(([pkg]) => ofPackage(pkg));
+  for (const [pkg, rec] of definitions) {
+    for (const [ni, ids] of Object.entries(rec.defines)) for (const id of ids) targets.push({ ni, address: id, owner: 'its pool definition', package: pkg });
+  }
   if (targets.length === 0 || by.dryRun) return targets;
   const out = new WriteSet(d.snapshot);
+  for (const [, rec] of definitions) out.del(rec.key);
   for (const [key, rec] of [...vlansAfter, ...subnetsAfter]) out.put(key, rec);
   // Slots, owner records: as a render releases the holdings its packages no longer contain.
   const places = freePlaces(frees, poolsOf(d), keys);
@@ -549,7 +559,7 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   if (existing.length > 0) throw new Error(`the ledger under ${keys.prefix} is not empty; rebuild recreates a lost or wiped ledger only (delete the prefix first, or use another prefix)`);
   const { claims, pools, carved, problems, definers } = gitClaims(trees);
   if (problems.length) throw new Error(`the packages' pools are invalid: ${problems.join('; ')}`);
-  const empty: LedgerDump = { pools, owners: new Map(), chunks: new Map(), affinity: new Map(), packages: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: 0, snapshot: Snapshot.of(keys, []) };
+  const empty: LedgerDump = { pools, owners: new Map(), chunks: new Map(), affinity: new Map(), packages: new Map(), published: new Map(), vlans: new Map(), prefixPools: new Map(), subnets: new Map(), bad: [], initialised: false, keyCount: 0, snapshot: Snapshot.of(keys, []) };
   const found = verify(empty, trees);
   const dups = [...found.duplicates, ...found.copies];
   if (dups.length) throw new Error(`refusing to rebuild: ${dups.join('; ')}`);

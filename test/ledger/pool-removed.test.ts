@@ -179,6 +179,14 @@ it('a pool its publisher drops passes to another package that defines it: an NF 
   expect(refused.status).not.toBe(0);
   expect(refused.output).toContain('pool 10.70.0.0/24 of network instance vpc-h cannot be withdrawn');
   expect(refused.output).toContain('package networks-handover no longer defines it, but 1 address(es) in it are still held');
+
+  // A package deleted from Git takes what it defined with `release --package`: no pool passes to a package that is gone.
+  const dry = spawnSync('node', [CLI, 'ledger', 'release', '--package', 'networks-handover', '--dry-run', '--endpoints', etcd.endpoints[0]!, '--prefix', ledger.prefix], { encoding: 'utf8' });
+  expect(dry.stdout).toMatch(/vpc-h +10\.70\.0\.0\/24 +its pool definition +networks-handover/);
+  expect(await client.get(`${ledger.prefix}/v1/published/networks-handover`)).toBeDefined();
+  const rel = spawnSync('node', [CLI, 'ledger', 'release', '--package', 'networks-handover', '--endpoints', etcd.endpoints[0]!, '--prefix', ledger.prefix], { encoding: 'utf8' });
+  expect(rel.status).toBe(0);
+  expect(await client.get(`${ledger.prefix}/v1/published/networks-handover`)).toBeUndefined();
 });
 
 /** A client that, right after the withdrawal's read, lets "another render" reserve an address. */
