@@ -50,6 +50,9 @@ const claims = (dir: string) =>
     .map((d) => ({ name: d.metadata.name, prefix: String(d.status!.prefix), ni: String((d.spec!.networkInstance as { name: string }).name) }));
 
 describe('Networks published by the Network management package', () => {
+  /** The UPF package that carries its own copy of the Networks (first test). */
+  let copyDir = '';
+
   it('the network package publishes its aggregates; NF packages with and without a copy of the Networks, rendered concurrently, carve disjoint subnets of them', async () => {
     const network = networkPackage(ledger);
     const out = await renderOk(network);
@@ -68,6 +71,7 @@ describe('Networks published by the Network management package', () => {
     for (const c of ['edge01', 'edge02']) await renderOk(vlanIndexPackage(c, ledger));
     const bare = withoutNetworks(specialize('workloads/free5gc/pkg-example-upf-bp', 'edge01', 'free5gc-upf', { ledger, downstream: 'free5gc-upf' }));
     const copy = specialize('workloads/free5gc/pkg-example-upf-bp', 'edge02', 'free5gc-upf', { ledger, downstream: 'free5gc-upf' });
+    copyDir = copy;
     const [outBare] = await Promise.all([renderOk(bare), renderOk(copy)]);
 
     const bareClaims = claims(bare);
@@ -96,27 +100,40 @@ describe('Networks published by the Network management package', () => {
     expect(verify.status).toBe(0);
   });
 
-  it('an aggregate removed from the Network is refused while clusters hold subnets carved from it, naming them; an unheld one is withdrawn', async () => {
+  it('an aggregate the Network drops passes to the NF package whose copy defines it; dropped there too, it is refused while clusters hold subnets carved from it, naming them; an unheld one is withdrawn', async () => {
     const network = networkPackage(ledger);
     await renderOk(network);
-    const text = readFileSync(join(network, 'vpc-ran.yaml'), 'utf8');
+    // The UPF with its own copy renders last, so the ledger records that it defines the aggregates too.
+    await renderOk(copyDir);
     const n3v6 = '    - prefix: 172:3::/32\n      labels:\n        nephio.org/network-name: n3\n';
     const n3v4 = '    - prefix: 172.3.0.0/16\n      labels:\n        nephio.org/network-name: n3\n';
+    const text = readFileSync(join(network, 'vpc-ran.yaml'), 'utf8');
     expect(text).toContain(n3v6 + n3v4);
     writeFileSync(join(network, 'vpc-ran.yaml'), text.replace(n3v6 + n3v4, ''));
-    const before = treeHash(network);
+    const handed = await renderOk(network, ['--allow-exec', '--truncate-output=false']);
+    for (const a of ['172.3.0.0/16', '172:3::/32']) {
+      expect(handed).toContain(`aggregate ${a} of network instance vpc-ran stays published in etcd ${etcd.endpoints.join(',')} prefix ${PREFIX}: package network no longer defines it, and package free5gc-upf, which defines it too, publishes it now`);
+    }
+    expect((await published('vpc-ran')).map((p) => p.prefix)).toEqual(['172.2.0.0/16', '172.3.0.0/16', '172:2::/32', '172:3::/32']);
+
+    // The copy drops the n3 aggregates too: nobody else defines them, and both clusters hold subnets of the IPv4 one.
+    const copyFile = join(copyDir, 'network_vpc-ran.yaml');
+    const copyText = readFileSync(copyFile, 'utf8');
+    expect(copyText).toContain(n3v6 + n3v4);
+    writeFileSync(copyFile, copyText.replace(n3v6 + n3v4, ''));
+    const before = treeHash(copyDir);
     const keysBefore = await client.range(`${PREFIX}/`, `${PREFIX}0`);
-    const r = await render(network);
+    const r = await render(copyDir);
     expect(r.status).not.toBe(0);
     expect(r.output).toMatch(
-      /aggregate 172\.3\.0\.0\/16 of network instance vpc-ran cannot be withdrawn from etcd .*: package network no longer defines it, but 2 subnet\(s\) carved from it are still held: subnet 172\.3\.\d+\.0\/24 of cluster edge01; subnet 172\.3\.\d+\.0\/24 of cluster edge02\. Nothing was written/,
+      /aggregate 172\.3\.0\.0\/16 of network instance vpc-ran cannot be withdrawn from etcd .*: package free5gc-upf no longer defines it, but 2 subnet\(s\) carved from it are still held: subnet 172\.3\.\d+\.0\/24 of cluster edge01; subnet 172\.3\.\d+\.0\/24 of cluster edge02\. Nothing was written/,
     );
-    expect(treeHash(network)).toBe(before);
+    expect(treeHash(copyDir)).toBe(before);
     expect(await client.range(`${PREFIX}/`, `${PREFIX}0`)).toEqual(keysBefore);
 
     // The IPv6 n3 aggregate holds nothing (the UPFs are IPv4-only): it goes alone.
-    writeFileSync(join(network, 'vpc-ran.yaml'), text.replace(n3v6, ''));
-    const out = await renderOk(network, ['--allow-exec', '--truncate-output=false']);
+    writeFileSync(copyFile, copyText.replace(n3v6, ''));
+    const out = await renderOk(copyDir, ['--allow-exec', '--truncate-output=false']);
     expect(out).toContain('aggregate 172:3::/32 of network instance vpc-ran was withdrawn from etcd');
     expect((await published('vpc-ran')).map((p) => p.prefix)).toEqual(['172.2.0.0/16', '172.3.0.0/16', '172:2::/32']);
   });
