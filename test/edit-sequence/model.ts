@@ -203,6 +203,10 @@ export interface Applied {
   expect: Expectation;
   /** The network instance whose pool the edit resized. */
   resized?: string;
+  /** Whether a claim held an address in the pool before it was resized. */
+  resizedHeld?: boolean;
+  /** Whether the resize cut off the pool's own gateway or an exclusion. */
+  resizedCutsExplicit?: boolean;
 }
 
 /**
@@ -257,8 +261,9 @@ export function applyEdit(items: Doc[], model: ModelInterface[], edit: Edit, ste
       const { ni, index } = pools[edit.pick % pools.length];
       const p = ni.spec.prefixes[index];
       if (lengthOf(p.prefix) <= 16) return { items, expect: ok };
+      const resizedHeld = holdersIn(items, ni.metadata.name, p.prefix).length > 0;
       p.prefix = sameLengthAt(p.prefix, lengthOf(p.prefix) - 1);
-      return { items, expect: ok, resized: ni.metadata.name };
+      return { items, expect: ok, resized: ni.metadata.name, resizedHeld };
     }
     case 'shrinkPool': {
       const pools = v4Pools(items);
@@ -270,15 +275,17 @@ export function applyEdit(items: Doc[], model: ModelInterface[], edit: Edit, ste
       // The lower part keeps the network address and the default gateway (its first address).
       const to = sameLengthAt(p.prefix, len + 1 + (edit.by % (29 - len)));
       const [lo, hi] = range(to);
-      const cut = holdersIn(items, ni.metadata.name, p.prefix).filter((h) => toInt(h.address) <= lo || toInt(h.address) >= hi);
+      const held = holdersIn(items, ni.metadata.name, p.prefix);
+      const cut = held.filter((h) => toInt(h.address) <= lo || toInt(h.address) >= hi);
       const explicit = [p.gateway, ...(p.exclude ?? [])].filter((x): x is string => typeof x === 'string');
       const cutsExplicit = explicit.some((x) => x.split('-').some((a) => toInt(a) < lo || toInt(a) > hi));
       p.prefix = to;
       const resized: string = ni.metadata.name;
+      const more = { resized, resizedHeld: held.length > 0, resizedCutsExplicit: cutsExplicit };
       // A pool whose gateway or exclusion is cut off is refused itself: each holder's error then names the pool's file.
-      if (cut.length > 0 && cutsExplicit) return { items, expect: { outcome: 'error', names: [[pathOf(ni)], ...cut.map((h) => [h.name, pathOf(ni)])] }, resized };
-      if (cut.length > 0) return { items, expect: { outcome: 'error', names: cut.map((h) => [h.name, h.address]) }, resized };
-      return { items, expect: cutsExplicit ? { outcome: 'either', names: [[resized]] } : ok, resized };
+      if (cut.length > 0 && cutsExplicit) return { items, expect: { outcome: 'error', names: [[pathOf(ni)], ...cut.map((h) => [h.name, pathOf(ni)])] }, ...more };
+      if (cut.length > 0) return { items, expect: { outcome: 'error', names: cut.map((h) => [h.name, h.address]) }, ...more };
+      return { items, expect: cutsExplicit ? { outcome: 'either', names: [[resized]] } : ok, ...more };
     }
     case 'toggleVlan': {
       if (live.length === 0) return { items, expect: ok };

@@ -130,14 +130,17 @@ function outcomeProblems(expected: Expectation, rendered: Rendered, ledgerMode: 
 
 /**
  * What a render package by package with the ledger must do where it differs from a whole-tree
- * render. The ledger's published pools of a network instance only grow: a pool edited to another
- * length is a new pool overlapping the published one, refused by the networks package's render
- * (naming the network instance; a cut-off explicit gateway is said first) before any claim is
- * looked at. An overlapping second networks package is refused by its own render, which sees its
+ * render. A pool edited to another length is a new pool: the networks package's render replaces
+ * the published one only when nothing is held in it (withdrawal), and otherwise is refused naming
+ * the network instance; a cut-off explicit gateway makes the pool itself invalid, said first
+ * either way. An overlapping second networks package is refused by its own render, which sees its
  * own file only.
  */
 function inLedger(edit: Edit, applied: Applied): Expectation {
-  if (applied.resized !== undefined) return { outcome: 'error', names: [[applied.resized]] };
+  if (applied.resized !== undefined) {
+    if (applied.resizedHeld) return { outcome: 'error', names: [[applied.resized]] };
+    return applied.resizedCutsExplicit ? { outcome: 'either', names: [[applied.resized]] } : { outcome: 'ok' };
+  }
   if (edit.kind === 'addNetworks' && applied.expect.outcome === 'error') {
     const file = applied.expect.names[0][0];
     return { outcome: 'error', names: [[file.slice(file.indexOf('/') + 1)]] };
