@@ -189,6 +189,48 @@ it('a pool its publisher drops passes to another package that defines it: an NF 
   expect(await client.get(`${ledger.prefix}/v1/published/networks-handover`)).toBeUndefined();
 });
 
+it('a pool whose publishing package is gone: netpipe ledger withdraw refuses while held naming the holders, previews with --dry-run, withdraws what is empty', async () => {
+  const ledger = { endpoints: etcd.endpoints, prefix: '/operator-withdraw' };
+  const networks = join(dir, 'networks-gone');
+  writeNetworksPackage(networks, 'networks-gone', [{ name: 'vpc-g', prefixes: [{ prefix: '10.80.0.0/24' }, { prefix: '10.81.0.0/24' }] }], ledger);
+  await renderOk(networks);
+  const nf = join(dir, 'upf-gone');
+  writeNfPackage(nf, { name: 'upf-gone', cluster: 'edge01', nf: 'upfg', interfaces: [{ name: 'n3', ni: 'vpc-g' }], ledger });
+  await renderOk(nf);
+  const held = claimPrefixes(nf)['upfg-n3-ipv4']!;
+  expect(held).toMatch(/^10\.80\.0\.\d+\/24$/);
+  // The networks package is deleted from Git, and released: nothing of it renders again.
+  rmSync(networks, { recursive: true, force: true });
+  const ledgerCli = (...args: string[]) => spawnSync('node', [CLI, 'ledger', ...args, '--endpoints', etcd.endpoints[0]!, '--prefix', ledger.prefix], { encoding: 'utf8' });
+  expect(ledgerCli('release', '--package', 'networks-gone').status).toBe(0);
+
+  const keysBefore = await dump(ledger.prefix);
+  const refused = ledgerCli('withdraw', '--ni', 'vpc-g', '--pool', '10.80.0.0/24');
+  expect(refused.status).toBe(1);
+  expect(refused.stdout).toContain(
+    `pool 10.80.0.0/24 of network instance vpc-g cannot be withdrawn from etcd ${etcd.endpoints[0]} prefix /operator-withdraw: it was published by package networks-gone, and 1 address(es) in it are still held: ${held.split('/')[0]} (claim edge01/`,
+  );
+  expect(refused.stdout).toContain('release packages that are gone with `netpipe ledger release --package NAME` first');
+  const preview = ledgerCli('withdraw', '--ni', 'vpc-g', '--pool', '10.81.0.0/24', '--dry-run');
+  expect([preview.status, preview.stdout]).toEqual([0, expect.stringContaining('pool 10.81.0.0/24 of network instance vpc-g would be withdrawn (read only: nothing was written)')]);
+  expect(await dump(ledger.prefix)).toEqual(keysBefore);
+  const unknown = ledgerCli('withdraw', '--ni', 'vpc-g', '--pool', '10.99.0.0/24');
+  expect(unknown.status).toBe(2);
+  expect(unknown.stderr).toContain('network instance vpc-g publishes no pool 10.99.0.0/24 in etcd');
+  expect(unknown.stderr).toContain('(it publishes 10.80.0.0/24, 10.81.0.0/24)');
+
+  const done = ledgerCli('withdraw', '--ni', 'vpc-g', '--pool', '10.81.0.0/24');
+  expect([done.status, done.stdout]).toEqual([0, expect.stringContaining('pool 10.81.0.0/24 of network instance vpc-g was withdrawn from etcd')]);
+  expect(done.stdout).toContain('withdrawn on request (published by package networks-gone) and nothing was held in it');
+  expect(await published(ledger.prefix, 'vpc-g')).toEqual(['10.80.0.0/24']);
+  // Once its holder is gone too, the last pool goes, and with it the network instance's pools record.
+  rmSync(nf, { recursive: true, force: true });
+  expect(ledgerCli('release', '--package', 'upf-gone').status).toBe(0);
+  expect(ledgerCli('withdraw', '--ni', 'vpc-g', '--pool', '10.80.0.0/24').status).toBe(0);
+  expect(await client.get(`${ledger.prefix}/v1/ni/vpc-g/pools`)).toBeUndefined();
+  expect((await dump(ledger.prefix)).filter((kv) => kv.includes('vpc-g'))).toEqual([]);
+});
+
 /** A client that, right after the withdrawal's read, lets "another render" reserve an address. */
 class RacingClient extends EtcdClient {
   private raced = false;

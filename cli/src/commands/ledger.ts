@@ -7,6 +7,8 @@
  *   netpipe ledger release --package PKG | --owner CLUSTER/NAMESPACE/CLAIM [--ni NI] [--dry-run]
  *                          (--package releases PKG and its subpackages PKG/...)
  *                          (--owner "bridge domain BD" for a VLAN, subnet:CLUSTER/RT/AGGREGATE for a carved subnet)
+ *   netpipe ledger withdraw --ni NI --pool PREFIX [--dry-run]
+ *                          withdraw a published pool or aggregate nothing holds (its publishing package is gone)
  *   netpipe ledger verify DIR...               Git packages vs ledger: duplicates, copies, drift, orphans; exit 1 on any
  *   netpipe ledger init [--existing]           mark a new ledger as initialised (renders refuse an unmarked one)
  *   netpipe ledger rebuild DIR...              recreate a lost or wiped ledger from the Git packages (and mark it)
@@ -16,6 +18,7 @@
  * variables (see README).
  */
 import { ENV, EtcdClient, EtcdError, initialise, ledgerConfig, LedgerKeys } from '../../../functions/lib/src/ledger';
+import { withdrawPool } from '../../../functions/lib/src/ledger/withdraw';
 import { parseArgs } from '../args';
 import { emit, table } from '../output';
 import { readPackageTree } from '../git-packages';
@@ -24,7 +27,7 @@ import { vlanStatus, whoHasVlan } from '../ledger-vlans';
 import { carvedRows } from '../ledger-subnets';
 import { Command } from './command';
 
-const USAGE = `usage: netpipe ledger <init [--existing]|status|who-has ADDRESS|who-has vlan INDEX ID|release (--package PKG|--owner ID) [--ni NI] [--dry-run]|verify DIR...|rebuild DIR...>
+const USAGE = `usage: netpipe ledger <init [--existing]|status|who-has ADDRESS|who-has vlan INDEX ID|release (--package PKG|--owner ID) [--ni NI] [--dry-run]|withdraw --ni NI --pool PREFIX [--dry-run]|verify DIR...|rebuild DIR...>
        [--endpoints URL,...] [--prefix /netpipe] [--json]
 Environment: ${Object.values(ENV).join(', ')}
 `;
@@ -102,6 +105,15 @@ async function runLedger(argv: readonly string[]): Promise<number> {
         const verb = flags.has('dry-run') ? 'would release (nothing written)' : 'released';
         out(released, released.length === 0 ? 'nothing to release\n' : `${verb}:\n${table(['NETWORK INSTANCE', 'ADDRESS', 'OWNER', 'PACKAGE'], released.map((x) => [x.ni, x.address, x.owner, x.package]))}`);
         return 0;
+      }
+      case 'withdraw': {
+        const ni = flags.get('ni');
+        const pool = flags.get('pool');
+        if (typeof ni !== 'string' || typeof pool !== 'string' || rest.length !== 0) throw new Error('withdraw takes --ni NI and --pool PREFIX (a pool or aggregate the ledger publishes)');
+        const r = await withdrawPool(client, keys, { ni, prefix: pool, ledgerName: `etcd ${client.describe()} prefix ${keys.prefix}`, readOnly: flags.has('dry-run') });
+        const messages = [...r.errors, ...r.notices].map((x) => x.message);
+        out({ withdrawn: r.errors.length === 0 && !flags.has('dry-run'), messages }, `${messages.join('\n')}\n`);
+        return r.errors.length === 0 ? 0 : 1;
       }
       case 'verify': {
         if (rest.length === 0) throw new Error('verify takes the package directories (each as you render it)');

@@ -55,6 +55,8 @@ export interface WithdrawInput {
   readonly ledgerName: string;
   /** A preview (`netpipe plan`): say what would be withdrawn, write nothing. */
   readonly readOnly?: boolean;
+  /** `netpipe ledger withdraw`: an operator asked, no package render; the advice differs. */
+  readonly byOperator?: boolean;
 }
 
 export interface WithdrawOutcome {
@@ -88,6 +90,38 @@ export async function withdrawRemovedPools(client: EtcdClient, keys: LedgerKeys,
     }
   }
   return { errors: [], notices };
+}
+
+/**
+ * `netpipe ledger withdraw`: an operator withdraws one published pool or aggregate, by the
+ * render's rule (guarded the same way, refused naming the holders while anything is held in it).
+ * For pools whose publishing package is gone: it never renders again, so no render withdraws them.
+ * A package that still defines the pool publishes it again on its next render.
+ */
+export async function withdrawPool(
+  client: EtcdClient,
+  keys: LedgerKeys,
+  target: { readonly ni: string; readonly prefix: string; readonly ledgerName: string; readonly readOnly?: boolean },
+): Promise<WithdrawOutcome> {
+  const { ni, prefix } = target;
+  const kv = await client.get(keys.pools(ni));
+  const published = kv ? decodeRecord('pools', kv.key, kv.value) : undefined;
+  const def = published?.pools.find((d) => d.prefix === prefix);
+  if (!published || !def) {
+    const have = published?.pools.map((d) => d.prefix).join(', ');
+    throw new Error(`network instance ${ni} publishes no pool ${prefix} in ${target.ledgerName}${have ? ` (it publishes ${have})` : ''}`);
+  }
+  const anchor = { apiVersion: 'ipam.resource.nephio.org/v1alpha1', kind: 'NetworkInstance', metadata: { name: ni } } as KubeObject;
+  // As if the publisher rendered with every other published pool and without this one.
+  const others: DefinedPool[] = published.pools
+    .filter((d) => d.prefix !== prefix)
+    .map((d) => ({ ni, def: d, pkg: publisherOf(d, published), carved: false, definedBy: anchor, field: 'spec.prefixes' }));
+  const input: WithdrawInput = { packages: [publisherOf(def, published)], defined: others, packageAnchor: () => anchor, ledgerName: target.ledgerName, readOnly: target.readOnly, byOperator: true };
+  for (let attempt = 1; ; attempt++) {
+    const r = await withdrawOnce(client, keys, input, ni, () => undefined);
+    if (r !== 'lost-race') return r;
+    if (attempt === ATTEMPTS) throw new LedgerRaceError(ni, ATTEMPTS);
+  }
 }
 
 /** Every package's `published` record (one range: only packages that define pools have one). */
@@ -172,9 +206,12 @@ async function withdrawOnce(
     errors.push(
       errorFor(
         anchor.definedBy,
-        `${noun} of network instance ${ni} cannot be withdrawn from ${input.ledgerName}: package ${publisherOf(d, published)} no longer defines it, but ${held}: ${named}${more}. ` +
-          'Nothing was written. Put it back: a pool goes only once nothing holds an address in it (addresses never change under a claim; ' +
-          'release packages that are gone with `netpipe ledger release --package NAME`, see `netpipe ledger who-has`)',
+        `${noun} of network instance ${ni} cannot be withdrawn from ${input.ledgerName}: ${input.byOperator ? `it was published by package ${publisherOf(d, published)}, and` : `package ${publisherOf(d, published)} no longer defines it, but`} ${held}: ${named}${more}. ` +
+          (input.byOperator
+            ? 'Nothing was written. A pool goes only once nothing holds an address in it (addresses never change under a claim): ' +
+              'release packages that are gone with `netpipe ledger release --package NAME` first (see `netpipe ledger who-has`)'
+            : 'Nothing was written. Put it back: a pool goes only once nothing holds an address in it (addresses never change under a claim; ' +
+              'release packages that are gone with `netpipe ledger release --package NAME`, see `netpipe ledger who-has`)'),
         anchor.field,
       ),
     );
@@ -186,7 +223,7 @@ async function withdrawOnce(
       infoFor(
         anchor.definedBy,
         `${d.kind === 'aggregate' ? 'aggregate' : 'pool'} ${d.prefix} of network instance ${ni} ${readOnly ? 'would be withdrawn (read only: nothing was written)' : 'was withdrawn'} from ${input.ledgerName}: ` +
-          `package ${publisherOf(d, published)} no longer defines it and nothing was held in it, so no claim gets an address from it any more`,
+          `${input.byOperator ? `withdrawn on request (published by package ${publisherOf(d, published)})` : `package ${publisherOf(d, published)} no longer defines it`} and nothing was held in it, so no claim gets an address from it any more`,
         anchor.field,
       ),
     ),
