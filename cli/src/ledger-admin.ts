@@ -19,7 +19,7 @@ import { AnyRecord, decodeAny, LedgerRecordError } from '../../functions/lib/src
 import { readView, Snapshot, SnapshotReader } from '../../functions/lib/src/ledger/snapshot';
 import { freePlaces, opsOf, packageRecordOf, releaseHoldings, WriteSet } from '../../functions/lib/src/ledger/address-commit';
 import { withoutHolders } from '../../functions/lib/src/ledger/vlan-edge';
-import { renderFacts } from '../../functions/lib/src/ledger/render-facts';
+import { definedByPackage, renderFacts } from '../../functions/lib/src/ledger/render-facts';
 import { chunkAddress, chunkCount, chunkPlaceOf } from '../../functions/lib/src/ledger/chunks';
 import {
   ChunkRecord,
@@ -36,6 +36,7 @@ import {
   PoolsRecord,
   PrefixPoolRecord,
   PublishedRecord,
+  publishedRecordOf,
   SubnetsRecord,
   VlanIndexRecord,
 } from '../../functions/lib/src/ledger/keys';
@@ -384,12 +385,12 @@ function gitClaims(trees: readonly KubeObject[][]): GitLedger {
   const carved = new Map<string, PoolDefinition[]>();
   const problems: string[] = [];
   const definers = new Map<string, Map<string, Set<string>>>();
-  const definesIn = (pkg: string, ni: string, id: string): void => {
-    const byNi = definers.get(pkg) ?? definers.set(pkg, new Map()).get(pkg)!;
-    byNi.set(ni, (byNi.get(ni) ?? new Set()).add(id));
-  };
   for (const items of trees) {
     const facts = renderFacts({ items, results: [] } as never);
+    for (const [pkg, byNi] of definedByPackage(facts)) {
+      const into = definers.get(pkg) ?? definers.set(pkg, new Map()).get(pkg)!;
+      for (const [ni, ids] of byNi) into.set(ni, new Set([...(into.get(ni) ?? []), ...ids]));
+    }
     for (const o of items) {
       // A get claim's address is a copy of another claim's: it holds nothing.
       if (!isIPClaim(o) || isGetClaim(o)) continue;
@@ -422,14 +423,12 @@ function gitClaims(trees: readonly KubeObject[][]): GitLedger {
         continue;
       }
       const rec = pools.get(p.networkInstance) ?? { pools: [], package: facts.packageOf(p.definedBy) };
-      definesIn(facts.packageOf(p.definedBy), p.networkInstance, p.pool.id);
       if (rec.pools.some((d) => d.prefix === p.pool.id)) continue;
       pools.set(p.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(p.pool, p.labels, p.kind)].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)) });
     }
     // Network aggregates are published with the pools, as renders publish them.
     for (const a of collectNetworkPrefixes(items).prefixes.filter((x) => x.kind === 'network')) {
       const rec = pools.get(a.networkInstance) ?? { pools: [], package: facts.packageOf(a.definedBy) };
-      definesIn(facts.packageOf(a.definedBy), a.networkInstance, a.pool.id);
       if (rec.pools.some((d) => d.prefix === a.pool.id)) continue;
       pools.set(a.networkInstance, { ...rec, pools: [...rec.pools, definitionOf(a.pool, a.labels, 'aggregate')].sort((x, y) => (x.prefix < y.prefix ? -1 : 1)) });
     }
@@ -638,10 +637,7 @@ export async function rebuild(client: EtcdClient, keys: LedgerKeys, trees: reado
   }
   for (const [ni, rec] of pools) puts.set(keys.pools(ni), JSON.stringify(rec));
   // Where each package defines pools, as its renders record it (withdraw.ts): a package that later drops a whole network instance withdraws its pools.
-  for (const [pkg, byNi] of definers) {
-    const defines = Object.fromEntries([...byNi].sort(([a], [b]) => (a < b ? -1 : 1)).map(([ni, ids]) => [ni, [...ids].sort()]));
-    puts.set(keys.published(pkg), JSON.stringify({ defines } satisfies PublishedRecord));
-  }
+  for (const [pkg, byNi] of definers) puts.set(keys.published(pkg), JSON.stringify(publishedRecordOf(byNi)));
   // The pools go last, in a transaction that checks the prefix stayed empty of them: renders
   // wait for published pools, so none allocates from a half-written ledger.
   const isPools = (k: string): boolean => keys.parse(k)?.kind === 'pools';

@@ -13,9 +13,9 @@ import type { KubeObject } from '../kube/object';
 import type { Pool } from '../ipam/pool';
 import type { CommitPlan } from './commit';
 import type { TxnOp } from './etcd';
-import { CARVED_FROM, indexOfText, indexText } from './keys';
-import type { LedgerKeys, OwnerHolding, OwnerRecord, PackageHolding, PackageRecord, PoolsRecord, PrefixPoolRecord, PublishedRecord, SubnetsRecord } from './keys';
-import { inScope, lookupFacts, RenderFacts } from './render-facts';
+import { indexOfText, indexText, publishedRecordOf } from './keys';
+import type { LedgerKeys, OwnerHolding, OwnerRecord, PackageHolding, PackageRecord, PoolsRecord, PrefixPoolRecord, SubnetsRecord } from './keys';
+import { definedByPackage, inScope, lookupFacts, RenderFacts } from './render-facts';
 import type { SnapshotReader } from './snapshot';
 import type { LedgerSpace } from './space';
 import { ChunkPlace, ChunkState, chunkOfAddress, chunkRecordOf, withoutPrefix, withoutSlot } from './slots';
@@ -308,22 +308,12 @@ export function addressCommit(c: AddressCommitInput, snap: SnapshotReader, space
  * drops passes to another package that defines it (withdraw.ts).
  */
 function publishedRecords(facts: RenderFacts, keys: LedgerKeys, snap: SnapshotReader, out: WriteSet): void {
-  const defines = new Map<string, Map<string, Set<string>>>();
-  for (const p of [...facts.pools, ...facts.aggregates]) {
-    if (p.definedBy.metadata.annotations?.[CARVED_FROM] !== undefined) continue;
-    const pkg = facts.packageOf(p.definedBy);
-    const byNi = defines.get(pkg) ?? defines.set(pkg, new Map()).get(pkg)!;
-    byNi.set(p.networkInstance, (byNi.get(p.networkInstance) ?? new Set()).add(p.pool.id));
-  }
+  const defines = definedByPackage(facts);
   for (const pkg of facts.packages) {
     const key = keys.published(pkg);
     const byNi = defines.get(pkg);
-    if (!byNi) {
-      if (snap.kv.get(key)) out.del(key);
-      continue;
-    }
-    const record: PublishedRecord = { defines: Object.fromEntries([...byNi].sort(byKey(([ni]) => ni)).map(([ni, ids]) => [ni, [...ids].sort()])) };
-    out.put(key, record);
+    if (byNi) out.put(key, publishedRecordOf(byNi));
+    else if (snap.kv.get(key)) out.del(key);
   }
 }
 

@@ -215,6 +215,12 @@ export interface PublishedRecord {
   readonly defines: Readonly<Record<string, readonly string[]>>;
 }
 
+/** The record of what a package defines: network instance -> pool and aggregate prefixes, both sorted. */
+export function publishedRecordOf(defines: ReadonlyMap<string, ReadonlySet<string>>): PublishedRecord {
+  const nis = [...defines.keys()].sort();
+  return { defines: Object.fromEntries(nis.map((ni) => [ni, [...defines.get(ni)!].sort()])) };
+}
+
 export interface PoolsRecord {
   readonly pools: readonly PoolDefinition[];
   /** The package that published pools last (the publisher of those without `by`). */

@@ -13,6 +13,7 @@ import { collectPools } from '../pools';
 import { collectNetworkPrefixes, NetworkPrefix } from '../networks';
 import type { ResourceList } from '../resource-list';
 import type { Result } from '../results';
+import { CARVED_FROM } from './keys';
 import type { OwnerRecord } from './keys';
 import { clusterOfBinding } from './space';
 import { VlanFact, vlanFacts } from './vlan-edge';
@@ -116,6 +117,21 @@ export function renderFacts(input: ResourceList): RenderFacts {
     poolResults: collected.results,
     packageOf,
   };
+}
+
+/**
+ * What each package of the render defines: package -> network instance -> pool and aggregate
+ * prefixes (carved subnets aside: the carving records them, they are never published).
+ */
+export function definedByPackage(facts: Pick<RenderFacts, 'pools' | 'aggregates' | 'packageOf'>): Map<string, Map<string, Set<string>>> {
+  const out = new Map<string, Map<string, Set<string>>>();
+  for (const p of [...facts.pools, ...facts.aggregates]) {
+    if (p.definedBy.metadata.annotations?.[CARVED_FROM] !== undefined) continue;
+    const pkg = facts.packageOf(p.definedBy);
+    const byNi = out.get(pkg) ?? out.set(pkg, new Map()).get(pkg)!;
+    byNi.set(p.networkInstance, (byNi.get(p.networkInstance) ?? new Set()).add(p.pool.id));
+  }
+  return out;
 }
 
 /**

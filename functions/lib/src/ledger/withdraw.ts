@@ -76,8 +76,8 @@ export async function withdrawRemovedPools(client: EtcdClient, keys: LedgerKeys,
   const listed = [...records].filter(([pkg]) => ours.has(pkg)).flatMap(([, r]) => Object.keys(r.defines));
   const nis = [...new Set([...input.defined.map((d) => d.ni), ...listed])].sort();
   // The package a dropped pool passes to: the first other package whose last render defined it.
-  const heirOf = (ni: string, prefix: string): string | undefined =>
-    [...records.keys()].sort().find((pkg) => !ours.has(pkg) && (records.get(pkg)!.defines[ni] ?? []).includes(prefix));
+  const others = [...records.keys()].filter((pkg) => !ours.has(pkg)).sort();
+  const heirOf = (ni: string, prefix: string): string | undefined => others.find((pkg) => (records.get(pkg)!.defines[ni] ?? []).includes(prefix));
   const notices: Result[] = [];
   for (const ni of nis) {
     for (let attempt = 1; ; attempt++) {
